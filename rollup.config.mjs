@@ -1,0 +1,12 @@
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import typescript from '@rollup/plugin-typescript';
+import { inlineWasm, wasmAsset } from './scripts/wasm-plugins.mjs';
+
+export default {
+  input: { index: 'src/index.ts', inline: 'src/inline.ts' },
+  output: [
+    { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', sourcemap: true },
+    { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', sourcemap: true },
+  ],
+  plugins: [wasmAsset(), inlineWasm(), nodeResolve(), typescript({ tsconfig: './tsconfig.build.json', noEmitOnError: true })],
+};

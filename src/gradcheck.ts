@@ -1,0 +1,93 @@
+// Analytic gradients checked against central differences in float64:
+//   ∂f/∂xᵢ ≈ (f(x + εeᵢ) − f(x − εeᵢ)) / 2ε
+
+import { ValueError } from './errors';
+
+/** An input of the checked function: a number or a flat array of numbers. */
+export type GradInput = number | readonly number[] | Float64Array;
+
+/** What the checked function returns: its value and its gradient for every input. */
+export interface ValueAndGrads {
+  value: number;
+  grads: readonly GradInput[];
+}
+
+export interface GradcheckOptions {
+  /** Step of the central difference (default 1e-6). */
+  eps?: number;
+  /** Largest relative error that passes (default 1e-6). */
+  tol?: number;
+  /** Errors below this absolute difference pass whatever their relative size (default 1e-9). */
+  atol?: number;
+}
+
+export interface GradcheckWorst {
+  /** Which input, and which element of it. */
+  input: number;
+  index: number;
+  analytic: number;
+  numeric: number;
+  relError: number;
+}
+
+export interface GradcheckResult {
+  ok: boolean;
+  maxRelError: number;
+  worst: GradcheckWorst | null;
+}
+
+/**
+ * Compares the gradients `fn` reports with numerical ones, element by element.
+ * Relative error is |a − n| / max(|a|, |n|); pairs closer than `atol` count as equal.
+ */
+export function gradcheck(
+  fn: (inputs: GradInput[]) => ValueAndGrads,
+  inputs: readonly GradInput[],
+  { eps = 1e-6, tol = 1e-6, atol = 1e-9 }: GradcheckOptions = {},
+): GradcheckResult {
+  if (!(eps > 0) || !(tol > 0) || !(atol >= 0)) {
+    throw new ValueError(`gradcheck: eps and tol must be positive and atol non-negative, got eps=${eps}, tol=${tol}, atol=${atol}`);
+  }
+  const point = inputs.map((x, i) => toArray(x, `input ${i}`));
+  const asGiven = (arrays: Float64Array[]): GradInput[] =>
+    arrays.map((array, i) => (typeof inputs[i] === 'number' ? (array[0] as number) : array.slice()));
+  const { grads } = fn(asGiven(point));
+  if (grads.length !== point.length) {
+    throw new ValueError(`gradcheck: fn returned ${grads.length} gradients for ${point.length} inputs`);
+  }
+  const analytic = grads.map((g, i) => toArray(g, `gradient ${i}`));
+  let maxRelError = 0;
+  let worst: GradcheckWorst | null = null;
+  let ok = true;
+  point.forEach((x, input) => {
+    const a = analytic[input] as Float64Array;
+    if (a.length !== x.length) {
+      throw new ValueError(`gradcheck: gradient ${input} has ${a.length} elements, its input ${x.length}`);
+    }
+    for (let index = 0; index < x.length; index++) {
+      const original = x[index] as number;
+      x[index] = original + eps;
+      const plus = fn(asGiven(point)).value;
+      x[index] = original - eps;
+      const minus = fn(asGiven(point)).value;
+      x[index] = original;
+      const numeric = (plus - minus) / (2 * eps);
+      const analyticValue = a[index] as number;
+      const difference = Math.abs(analyticValue - numeric);
+      const scale = Math.max(Math.abs(analyticValue), Math.abs(numeric));
+      const relError = difference === 0 ? 0 : Number.isFinite(difference) ? difference / scale : Number.POSITIVE_INFINITY;
+      if (!(difference <= atol) && !(relError <= tol)) ok = false;
+      if (worst === null || relError > maxRelError) {
+        maxRelError = relError;
+        worst = { input, index, analytic: analyticValue, numeric, relError };
+      }
+    }
+  });
+  return { ok, maxRelError, worst };
+}
+
+function toArray(x: GradInput, what: string): Float64Array {
+  if (typeof x === 'number') return Float64Array.of(x);
+  if (x instanceof Float64Array || Array.isArray(x)) return Float64Array.from(x as ArrayLike<number>);
+  throw new ValueError(`gradcheck: ${what} must be a number or an array of numbers`);
+}

@@ -1,0 +1,15 @@
+// Everything the package exports except init(), which each entry defines with its own
+// way of finding the wasm binary.
+export { GraphError, OutOfMemoryError, ShapeError, StateError, ValueError, WasmgradError } from './errors';
+export * from './gates/index';
+export {
+  type GradcheckOptions,
+  type GradcheckResult,
+  type GradcheckWorst,
+  type GradInput,
+  gradcheck,
+  type ValueAndGrads,
+} from './gradcheck';
+export { Graph, Node, type Operand } from './graph';
+export { type MemoryStats, memoryStats } from './wasm/instance';
+export type { WasmSource } from './wasm/load';

@@ -1,0 +1,82 @@
+// The one live instance, and typed-array views over its linear memory that are re-made
+// whenever memory.grow has detached the old buffer.
+import { OutOfMemoryError, StateError } from '../errors';
+import type { WasmExports } from './abi';
+
+let live: WasmExports | null = null;
+let f64View = new Float64Array(0);
+let i32View = new Int32Array(0);
+let f32View = new Float32Array(0);
+
+export function setInstance(exports: WasmExports): void {
+  live = exports;
+}
+
+export function isReady(): boolean {
+  return live !== null;
+}
+
+/** The wasm exports; a clear error before `init()` has finished. */
+export function wasm(): WasmExports {
+  if (live === null) throw new StateError('wasmgrad is not initialized: `await init()` first');
+  return live;
+}
+
+export function f64(): Float64Array {
+  if (f64View.buffer !== wasm().memory.buffer) f64View = new Float64Array(wasm().memory.buffer);
+  return f64View;
+}
+
+export function f32(): Float32Array {
+  if (f32View.buffer !== wasm().memory.buffer) f32View = new Float32Array(wasm().memory.buffer);
+  return f32View;
+}
+
+export function i32(): Int32Array {
+  if (i32View.buffer !== wasm().memory.buffer) i32View = new Int32Array(wasm().memory.buffer);
+  return i32View;
+}
+
+// A single block is at most 1 GiB (the runtime's TLSF limit) and all of linear memory
+// at most 4 GiB; asking for more must fail here, before wasm traps.
+const MAX_BLOCK_BYTES = 2 ** 30 - 64;
+
+/** A zeroed, 16-byte aligned block, or an OutOfMemoryError that names `what`. */
+export function allocate(bytes: number, what: string): number {
+  const exports = wasm();
+  if (!(bytes <= MAX_BLOCK_BYTES)) {
+    throw new OutOfMemoryError(`${what}: ${bytes} bytes exceed the largest block linear memory can hold (${MAX_BLOCK_BYTES})`);
+  }
+  try {
+    return exports.alloc(Math.max(bytes, 16));
+  } catch (error) {
+    if (error instanceof WebAssembly.RuntimeError) {
+      throw new OutOfMemoryError(
+        `${what}: ${bytes} bytes do not fit in linear memory (${exports.memory.buffer.byteLength} bytes, ${exports.allocated_bytes()} in use)`,
+      );
+    }
+    throw error;
+  }
+}
+
+export function release(ptr: number): void {
+  if (ptr !== 0) wasm().free(ptr);
+}
+
+export interface MemoryStats {
+  /** Bytes in blocks that wasmgrad holds (tensors, graph slabs, tapes, gate caches). */
+  bytesInUse: number;
+  /** Blocks allocated and not yet freed. */
+  blocks: number;
+  /** The whole linear memory, allocated or not. */
+  memoryBytes: number;
+}
+
+export function memoryStats(): MemoryStats {
+  const exports = wasm();
+  return {
+    bytesInUse: exports.allocated_bytes(),
+    blocks: exports.allocated_blocks(),
+    memoryBytes: exports.memory.buffer.byteLength,
+  };
+}
