@@ -42,6 +42,16 @@ export class Node {
     return this.graph.grad(this);
   }
 
+  /** The nodes this op reads (a fixed constant such as scale's factor is part of the op). */
+  get inputs(): Node[] {
+    return this.graph.inputsOf(this.id).map((id) => new Node(this.graph, id));
+  }
+
+  /** The op as drawn on a gate, with its fixed constant: "mul", "scale -1", "pow 0.5". */
+  get gate(): string {
+    return this.graph.gateLabel(this.id);
+  }
+
   toString(): string {
     return this.graph.label(this.id);
   }
@@ -130,6 +140,13 @@ export class Graph {
 
   const(value: number): Node {
     return new Node(this, this.push(Kind.Const, LEAF_CODE, NO_NODE, NO_NODE, this.finite('const', 'value', value)));
+  }
+
+  /** Every node in topological (creation) order; fixed constants of ops are part of their op. */
+  nodes(): Node[] {
+    const nodes: Node[] = [];
+    for (let id = 0; id < this.count; id++) if (this.kinds[id] !== Kind.OpConstant) nodes.push(new Node(this, id));
+    return nodes;
   }
 
   /** The input or param of that name. */
@@ -316,8 +333,10 @@ export class Graph {
         return 'input';
       case Kind.Param:
         return 'param';
-      case Kind.Op:
-        return OP_NAME_BY_CODE.get(this.codes[id] as number) as string;
+      case Kind.Op: {
+        const name = this.opName(id);
+        return name === 'powc' ? 'pow' : name;
+      }
       default:
         return 'const';
     }
@@ -331,26 +350,31 @@ export class Graph {
     return String(this.initial[id]);
   }
 
-  private gateLabel(id: number): string {
+  private opName(id: number): OpName {
+    return OP_NAME_BY_CODE.get(this.codes[id] as number) as OpName;
+  }
+
+  /** @internal The op with its fixed constant, as drawn on a gate: "scale -1", "pow 0.5". */
+  gateLabel(id: number): string {
     if (this.kinds[id] !== Kind.Op) return this.label(id);
-    const name = this.opOf(id);
-    if (OPS[name as OpName].arity !== 'const') return name;
-    const constant = this.initial[this.argB[id] as number];
-    return name === 'powc' ? `pow ${constant}` : `${name} ${constant}`;
+    if (OPS[this.opName(id)].arity !== 'const') return this.opOf(id);
+    return `${this.opOf(id)} ${this.initial[this.argB[id] as number]}`;
   }
 
   private describeOp(id: number): string {
     const values = f64();
     const base = this.buffers.slab >>> 3;
-    const args = [this.argA[id] as number];
-    if (OPS[this.opOf(id) as OpName].arity !== 1) args.push(this.argB[id] as number);
-    const shown = args.map((arg) => `${this.label(arg)} = ${values[base + arg]}`).join(', ');
-    return `${this.label(id)} (${this.gateLabel(id)} of ${shown})`;
+    const shown = this.differentiableArgs(id).map((arg) => `${this.label(arg)} = ${values[base + arg]}`);
+    return `${this.label(id)} (${this.gateLabel(id)} of ${shown.join(', ')})`;
+  }
+
+  /** @internal */
+  inputsOf(id: number): number[] {
+    return this.kinds[id] === Kind.Op ? this.differentiableArgs(id) : [];
   }
 
   private differentiableArgs(id: number): number[] {
-    const arity = OPS[this.opOf(id) as OpName].arity;
-    return arity === 2 ? [this.argA[id] as number, this.argB[id] as number] : [this.argA[id] as number];
+    return OPS[this.opName(id)].arity === 2 ? [this.argA[id] as number, this.argB[id] as number] : [this.argA[id] as number];
   }
 
   private binary(op: OpName, a: Operand, b: Operand): Node {
@@ -498,7 +522,7 @@ export class Graph {
       if (needed[id] === 0 || this.kinds[id] !== Kind.Op) continue;
       ops++;
       needed[this.argA[id] as number] = 1;
-      if (OPS[this.opOf(id) as OpName].arity === 2) needed[this.argB[id] as number] = 1;
+      if (OPS[this.opName(id)].arity === 2) needed[this.argB[id] as number] = 1;
     }
     const ptr = allocate(ops * INSTRUCTION_BYTES, `backward: a tape of ${ops} ops`);
     const tape = this.writeTape(ptr, ops, (emit) => {

@@ -1,0 +1,43 @@
+// The built package as a user gets it: both entries, as ESM and CommonJS, in a fresh
+// Node process. `npm test` builds dist/ first.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { init } from '../src/index';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+const lecture = `
+  await w.init();
+  const g = new w.Graph();
+  const x = g.input('x'), y = g.input('y'), z = g.input('z');
+  const f = g.mul(g.add(x, y), z);
+  const out = g.forward({ x: -2, y: 5, z: -4 });
+  g.backward(f);
+  console.log(JSON.stringify([out, g.grad(x), g.grad(y), g.grad(z)]));`;
+
+function run(code: string, type: 'module' | 'commonjs'): unknown {
+  const args = type === 'module' ? ['--input-type=module', '-e', code] : ['-e', `(async () => { ${code} })()`];
+  return JSON.parse(execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' }));
+}
+
+describe('the built package', () => {
+  it.each([
+    ['wasmgrad', 'module'],
+    ['wasmgrad/inline', 'module'],
+    ['wasmgrad', 'commonjs'],
+    ['wasmgrad/inline', 'commonjs'],
+  ] as const)('%s loads as %s and runs the lecture example', (entry, type) => {
+    const load = type === 'module' ? `const w = await import('${entry}');` : `const w = require('${entry}');`;
+    expect(run(load + lecture, type)).toEqual([-12, -4, -4, 3]);
+  });
+});
+
+describe('init', () => {
+  it('is idempotent and safe to call concurrently', async () => {
+    const calls = [init(), init(), init()];
+    expect(new Set(calls).size).toBe(1);
+    await Promise.all(calls);
+    expect(init()).toBe(calls[0]);
+  });
+});
