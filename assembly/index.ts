@@ -15,6 +15,9 @@ export {
   OFFSET as OP_OFFSET, POWC as OP_POWC, LEAKY_RELU as OP_LEAKY_RELU, ELU as OP_ELU,
 } from './scalar';
 
+/** Whether this binary was built with relaxed SIMD (FMA), for the host to report. */
+export const RELAXED_SIMD: bool = ASC_FEATURE_RELAXED_SIMD;
+
 /** One op's forward, for the gate classes. */
 export function scalar_forward(op: i32, a: f64, b: f64): f64 {
   return scalarForward(op, a, b);

@@ -1,3 +1,3 @@
 import type { Plugin } from 'rollup';
 export function wasmAsset(): Plugin;
-export function inlineWasm(file?: string): Plugin;
+export function inlineWasm(files?: { plain: string; relaxed: string }): Plugin;

@@ -21,8 +21,8 @@ export function wasmAsset() {
   };
 }
 
-/** `import bytes from 'wasmgrad:inline-binary'`: the binary as base64, decoded on call. */
-export function inlineWasm(file = 'build/wasmgrad.wasm') {
+/** `import { plain, relaxed } from 'wasmgrad:inline-binary'`: both builds as base64, decoded on call. */
+export function inlineWasm(files = { plain: 'build/wasmgrad.wasm', relaxed: 'build/wasmgrad-relaxed.wasm' }) {
   const virtual = '\0wasmgrad:inline-binary';
   return {
     name: 'wasmgrad-inline-wasm',
@@ -31,18 +31,21 @@ export function inlineWasm(file = 'build/wasmgrad.wasm') {
     },
     load(id) {
       if (id !== virtual) return null;
-      const path = resolve(file);
-      this.addWatchFile(path);
-      const base64 = readFileSync(path).toString('base64');
-      return [
-        `const base64 = ${JSON.stringify(base64)};`,
-        'export default function bytes() {',
+      const lines = [
+        'function decode(base64) {',
         '  const text = atob(base64);',
         '  const out = new Uint8Array(text.length);',
         '  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);',
         '  return out;',
         '}',
-      ].join('\n');
+      ];
+      for (const [name, file] of Object.entries(files)) {
+        const path = resolve(file);
+        this.addWatchFile(path);
+        const base64 = readFileSync(path).toString('base64');
+        lines.push(`export function ${name}() { return decode(${JSON.stringify(base64)}); }`);
+      }
+      return lines.join('\n');
     },
   };
 }

@@ -1,12 +1,21 @@
-// The main entry: the wasm binary is a separate file beside this module, fetched (or,
+// The main entry: the wasm binaries are separate files beside this module, fetched (or,
 // in Node, read) when init() is first called.
+import { chooseRelaxed, type SimdChoice } from './wasm/binaries';
 import { initFrom, type WasmSource } from './wasm/load';
 
 export * from './public';
 
-const binary = new URL('../build/wasmgrad.wasm', import.meta.url);
+const plain = new URL('../build/wasmgrad.wasm', import.meta.url);
+const relaxed = new URL('../build/wasmgrad-relaxed.wasm', import.meta.url);
+
+export interface InitOptions {
+  /** Load this binary instead of the packaged one. */
+  wasm?: WasmSource;
+  /** 'auto' (default): the relaxed-SIMD build where the engine supports it. */
+  simd?: SimdChoice;
+}
 
 /** Loads the wasm core. Idempotent: every call returns the same promise. */
-export function init(options: { wasm?: WasmSource } = {}): Promise<void> {
-  return initFrom(options.wasm ?? binary);
+export function init(options: InitOptions = {}): Promise<void> {
+  return initFrom(options.wasm ?? (() => (chooseRelaxed(options.simd) ? relaxed : plain)));
 }

@@ -1,5 +1,6 @@
 declare module 'wasmgrad:inline-binary' {
-  /** The wasm binary, decoded from the base64 string embedded in the bundle. */
-  const bytes: () => Uint8Array;
-  export default bytes;
+  /** The plain SIMD128 binary, decoded from base64 embedded in the bundle. */
+  export function plain(): Uint8Array;
+  /** The relaxed-SIMD binary, likewise. */
+  export function relaxed(): Uint8Array;
 }

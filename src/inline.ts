@@ -1,11 +1,14 @@
-// The `wasmgrad/inline` entry: the wasm binary embedded as base64, for bundlers and
+// The `wasmgrad/inline` entry: the wasm binaries embedded as base64, for bundlers and
 // pages that cannot serve a separate .wasm file.
-import bytes from 'wasmgrad:inline-binary';
-import { initFrom, type WasmSource } from './wasm/load';
+import { plain, relaxed } from 'wasmgrad:inline-binary';
+import type { InitOptions } from './index';
+import { chooseRelaxed } from './wasm/binaries';
+import { initFrom } from './wasm/load';
 
 export * from './public';
+export type { InitOptions };
 
 /** Loads the embedded wasm core. Idempotent: every call returns the same promise. */
-export function init(options: { wasm?: WasmSource } = {}): Promise<void> {
-  return initFrom(options.wasm ?? (() => bytes()));
+export function init(options: InitOptions = {}): Promise<void> {
+  return initFrom(options.wasm ?? (() => (chooseRelaxed(options.simd) ? relaxed() : plain())));
 }

@@ -11,5 +11,6 @@ export {
   type ValueAndGrads,
 } from './gradcheck';
 export { Graph, Node, type Operand } from './graph';
-export { type MemoryStats, memoryStats } from './wasm/instance';
+export { type BackendInfo, backend, type MemoryStats, memoryStats } from './wasm/instance';
+export type { SimdChoice } from './wasm/binaries';
 export type { WasmSource } from './wasm/load';

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { init } from '../src/index';
+import { backend, init } from '../src/index';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -39,5 +39,12 @@ describe('init', () => {
     expect(new Set(calls).size).toBe(1);
     await Promise.all(calls);
     expect(init()).toBe(calls[0]);
+  });
+});
+
+describe('the binary', () => {
+  it('is the one this project expects: relaxed SIMD where the engine has it, else plain', async () => {
+    await init();
+    expect(backend().simd).toBe(process.env.WASMGRAD_EXPECT_SIMD);
   });
 });

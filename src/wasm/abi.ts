@@ -1,6 +1,8 @@
 /** The raw-pointer ABI of assembly/index.ts. Pointers and sizes are byte offsets. */
 export interface WasmExports {
   readonly memory: WebAssembly.Memory;
+  /** 1 in the relaxed-SIMD (FMA) build. */
+  readonly RELAXED_SIMD: WebAssembly.Global;
   alloc(size: number): number;
   free(ptr: number): void;
   allocated_bytes(): number;

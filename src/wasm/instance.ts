@@ -80,3 +80,13 @@ export function memoryStats(): MemoryStats {
     memoryBytes: exports.memory.buffer.byteLength,
   };
 }
+
+export interface BackendInfo {
+  /** Which build runs: 'relaxed' (SIMD with FMA) or 'plain' (SIMD128). */
+  simd: 'relaxed' | 'plain';
+}
+
+/** What the loaded core is. */
+export function backend(): BackendInfo {
+  return { simd: wasm().RELAXED_SIMD.value ? 'relaxed' : 'plain' };
+}
