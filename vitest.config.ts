@@ -3,7 +3,7 @@ import { inlineWasm } from './scripts/wasm-plugins.mjs';
 
 // The same specs run on both builds of the core: plain SIMD128 in a default Node, and
 // relaxed SIMD (FMA) where Node is started with the flag that enables it.
-const node = { include: ['test/**/*.test.ts'], environment: 'node', testTimeout: 60_000 } as const;
+const node = { include: ['test/**/*.test.ts'], environment: 'node' as const, testTimeout: 60_000 };
 
 export default defineConfig({
   test: {
