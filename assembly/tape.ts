@@ -3,7 +3,7 @@
 // where out, a and b are byte offsets of f64 values in linear memory; the gradient of
 // the value at p lives at p + gradOffset. The forward tape lists ops in topological
 // order, the backward tape the ops that reach the target in reverse order.
-import { scalarForward, scalarBackward } from './scalar';
+import { backward, forward } from './rules';
 
 const INSTRUCTION: usize = 16;
 
@@ -19,7 +19,7 @@ export function tapeForward(tape: usize, count: i32): i32 {
     const out = <usize>load<u32>(ip, 4);
     const a = load<f64>(<usize>load<u32>(ip, 8));
     const b = load<f64>(<usize>load<u32>(ip, 12));
-    const value = scalarForward(op, a, b);
+    const value = forward<f64>(op, a, b);
     store<f64>(out, value);
     if (firstNonFinite < 0 && !isFinite<f64>(value)) firstNonFinite = i;
   }
@@ -41,7 +41,7 @@ export function tapeBackward(tape: usize, count: i32, gradOffset: usize): i32 {
     const pb = <usize>load<u32>(ip, 12);
     const ga = pa + gradOffset;
     const gb = pb + gradOffset;
-    scalarBackward(op, load<f64>(pa), load<f64>(pb), load<f64>(out), load<f64>(out + gradOffset), ga, gb);
+    backward<f64>(op, load<f64>(pa), load<f64>(pb), load<f64>(out), load<f64>(out + gradOffset), ga, gb);
     if (firstNonFinite < 0 && !(isFinite<f64>(load<f64>(ga)) && isFinite<f64>(load<f64>(gb)))) firstNonFinite = i;
   }
   return firstNonFinite;

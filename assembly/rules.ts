@@ -1,0 +1,154 @@
+// @ts-nocheck: tsc cannot type arithmetic on a generic T; asc checks this file when it compiles it.
+// The forward and backward rule of every elementwise op: the one source of truth shared
+// by the compiled tape (tape.ts), the tensor kernels (elementwise.ts) and the modular
+// gate classes. Generic over the float type: f64 for scalars and gradcheck, f32 for
+// tensors.
+//
+// Binary ops read a and b; unary ops read a; "const" ops read a and a fixed constant b
+// that gets no gradient (scale's factor, offset's c, pow's exponent, α).
+
+export const LEAF: i32 = 0;
+export const ADD: i32 = 1;
+export const SUB: i32 = 2;
+export const MUL: i32 = 3;
+export const DIV: i32 = 4;
+export const MAX: i32 = 5;
+export const POW: i32 = 6;
+export const EXP: i32 = 10;
+export const LOG: i32 = 11;
+export const RECIP: i32 = 12;
+export const NEG: i32 = 13;
+export const SIGMOID: i32 = 14;
+export const TANH: i32 = 15;
+export const RELU: i32 = 16;
+export const SCALE: i32 = 20;
+export const OFFSET: i32 = 21;
+export const POWC: i32 = 22;
+export const LEAKY_RELU: i32 = 23;
+export const ELU: i32 = 24;
+
+// @ts-ignore: decorator
+@inline
+export function forward<T extends number>(op: i32, a: T, b: T): T {
+  switch (op) {
+    case ADD: return a + b;
+    case SUB: return a - b;
+    case MUL: return a * b;
+    case DIV: return a / b;
+    case MAX: return a >= b ? a : b;
+    case POW: return pow<T>(a, b);
+    case EXP: return exp<T>(a);
+    case LOG: return log<T>(a);
+    case RECIP: return <T>1 / a;
+    case NEG: return -a;
+    case SIGMOID: return sigmoid<T>(a);
+    case TANH: return tanh<T>(a);
+    case RELU: return a > 0 ? a : <T>0;
+    case SCALE: return a * b;
+    case OFFSET: return a + b;
+    case POWC: return pow<T>(a, b);
+    case LEAKY_RELU: return a > 0 ? a : a * b;
+    case ELU: return a >= 0 ? a : b * (exp<T>(a) - <T>1);
+    default: return a;
+  }
+}
+
+/**
+ * Chain rule for one op: adds dout·∂out/∂a to the T at `ga` and dout·∂out/∂b to the T
+ * at `gb` (gradients add where a value is used more than once).
+ */
+// @ts-ignore: decorator
+@inline
+export function backward<T extends number>(op: i32, a: T, b: T, out: T, dout: T, ga: usize, gb: usize): void {
+  switch (op) {
+    case ADD: { // add distributes: both inputs get dout
+      accumulate<T>(ga, dout);
+      accumulate<T>(gb, dout);
+      break;
+    }
+    case SUB: {
+      accumulate<T>(ga, dout);
+      accumulate<T>(gb, -dout);
+      break;
+    }
+    case MUL: { // mul switches: each input gets the other input times dout
+      accumulate<T>(ga, b * dout);
+      accumulate<T>(gb, a * dout);
+      break;
+    }
+    case DIV: {
+      accumulate<T>(ga, dout / b);
+      accumulate<T>(gb, -dout * a / (b * b));
+      break;
+    }
+    case MAX: { // max routes: all of dout to the larger input; a tie goes to a
+      if (a >= b) accumulate<T>(ga, dout);
+      else accumulate<T>(gb, dout);
+      break;
+    }
+    case POW: { // d(a^b)/db = a^b·ln a, defined for a > 0 (0 at a = 0, b > 0)
+      accumulate<T>(ga, dout * b * pow<T>(a, b - <T>1));
+      accumulate<T>(gb, a == 0 && b > 0 ? <T>0 : dout * out * log<T>(a));
+      break;
+    }
+    case EXP: accumulate<T>(ga, dout * out); break;
+    case LOG: accumulate<T>(ga, dout / a); break;
+    case RECIP: accumulate<T>(ga, -dout / (a * a)); break;
+    case NEG: accumulate<T>(ga, -dout); break;
+    case SIGMOID: accumulate<T>(ga, dout * out * (<T>1 - out)); break;
+    case TANH: accumulate<T>(ga, dout * (<T>1 - out * out)); break;
+    case RELU: accumulate<T>(ga, a > 0 ? dout : <T>0); break;
+    case SCALE: accumulate<T>(ga, dout * b); break;
+    case OFFSET: accumulate<T>(ga, dout); break;
+    case POWC: accumulate<T>(ga, dout * b * pow<T>(a, b - <T>1)); break;
+    case LEAKY_RELU: accumulate<T>(ga, a > 0 ? dout : dout * b); break;
+    case ELU: accumulate<T>(ga, a >= 0 ? dout : dout * (out + b)); break;
+    default: break;
+  }
+}
+
+/** Whether op reads a second input that gets a gradient. */
+// @ts-ignore: decorator
+@inline
+export function isBinary(op: i32): bool {
+  return op >= ADD && op <= POW;
+}
+
+// @ts-ignore: decorator
+@inline
+function accumulate<T extends number>(ptr: usize, delta: T): void {
+  store<T>(ptr, load<T>(ptr) + delta);
+}
+
+// @ts-ignore: decorator
+@inline
+function sigmoid<T extends number>(x: T): T {
+  // Split by sign so exp never overflows.
+  if (x >= 0) return <T>1 / (<T>1 + exp<T>(-x));
+  const e = exp<T>(x);
+  return e / (<T>1 + e);
+}
+
+// @ts-ignore: decorator
+@inline
+function exp<T extends number>(x: T): T {
+  return sizeof<T>() == 4 ? <T>Mathf.exp(<f32>x) : <T>Math.exp(<f64>x);
+}
+
+// @ts-ignore: decorator
+@inline
+function log<T extends number>(x: T): T {
+  return sizeof<T>() == 4 ? <T>Mathf.log(<f32>x) : <T>Math.log(<f64>x);
+}
+
+// @ts-ignore: decorator
+@inline
+function pow<T extends number>(x: T, y: T): T {
+  return sizeof<T>() == 4 ? <T>Mathf.pow(<f32>x, <f32>y) : <T>Math.pow(<f64>x, <f64>y);
+}
+
+// @ts-ignore: decorator
+@inline
+function tanh<T extends number>(x: T): T {
+  return sizeof<T>() == 4 ? <T>Mathf.tanh(<f32>x) : <T>Math.tanh(<f64>x);
+}
