@@ -1,12 +1,15 @@
 // The module's exports, nothing else. Names are snake_case: this is the raw-pointer ABI
 // that src/wasm/ wraps.
+import { maxoutBackward, maxoutForward, softmaxBackward, softmaxForward } from './activations';
+import { elementwiseBackward, elementwiseForward } from './elementwise';
+import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward, svmBackward, svmForward } from './loss';
+import { firstNonFinite, l2Backward, l2Forward, sumBackward, sumForward } from './reduce';
 import { backward, forward } from './rules';
 
 export { alloc, free, allocatedBytes as allocated_bytes, allocatedBlocks as allocated_blocks } from './memory';
 export {
   tapeForward as tape_forward,
   tapeBackward as tape_backward,
-  firstNonFinite as first_non_finite,
 } from './tape';
 export {
   LEAF as OP_LEAF, ADD as OP_ADD, SUB as OP_SUB, MUL as OP_MUL, DIV as OP_DIV, MAX as OP_MAX,
@@ -28,4 +31,106 @@ export function scalar_backward(op: i32, a: f64, b: f64, out: f64, dout: f64, gr
   store<f64>(grads, 0);
   store<f64>(grads, 0, 8);
   backward<f64>(op, a, b, out, dout, grads, grads + 8);
+}
+
+
+// Tensor kernels, each in a float32 and a float64 build (the latter serves gradcheck).
+
+export function elementwise_forward_f32(op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: f32): void {
+  elementwiseForward<f32>(op, a, b, out, rows, cols, bMode, constant);
+}
+export function elementwise_forward_f64(op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: f64): void {
+  elementwiseForward<f64>(op, a, b, out, rows, cols, bMode, constant);
+}
+export function elementwise_backward_f32(
+  op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize, rows: i32, cols: i32, bMode: i32, constant: f32,
+): void {
+  elementwiseBackward<f32>(op, a, b, out, dout, da, db, rows, cols, bMode, constant);
+}
+export function elementwise_backward_f64(
+  op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize, rows: i32, cols: i32, bMode: i32, constant: f64,
+): void {
+  elementwiseBackward<f64>(op, a, b, out, dout, da, db, rows, cols, bMode, constant);
+}
+
+export function first_non_finite_f32(x: usize, n: i32): i32 {
+  return firstNonFinite<f32>(x, n);
+}
+export function first_non_finite_f64(x: usize, n: i32): i32 {
+  return firstNonFinite<f64>(x, n);
+}
+
+export function sum_forward_f32(x: usize, out: usize, rows: i32, cols: i32, axis: i32, scale: f64): void {
+  sumForward<f32>(x, out, rows, cols, axis, scale);
+}
+export function sum_forward_f64(x: usize, out: usize, rows: i32, cols: i32, axis: i32, scale: f64): void {
+  sumForward<f64>(x, out, rows, cols, axis, scale);
+}
+export function sum_backward_f32(dout: usize, dx: usize, rows: i32, cols: i32, axis: i32, scale: f64): void {
+  sumBackward<f32>(dout, dx, rows, cols, axis, scale);
+}
+export function sum_backward_f64(dout: usize, dx: usize, rows: i32, cols: i32, axis: i32, scale: f64): void {
+  sumBackward<f64>(dout, dx, rows, cols, axis, scale);
+}
+export function l2_forward_f32(x: usize, out: usize, n: i32): void {
+  l2Forward<f32>(x, out, n);
+}
+export function l2_forward_f64(x: usize, out: usize, n: i32): void {
+  l2Forward<f64>(x, out, n);
+}
+export function l2_backward_f32(x: usize, dout: usize, dx: usize, n: i32): void {
+  l2Backward<f32>(x, dout, dx, n);
+}
+export function l2_backward_f64(x: usize, dout: usize, dx: usize, n: i32): void {
+  l2Backward<f64>(x, dout, dx, n);
+}
+
+export function softmax_forward_f32(x: usize, out: usize, rows: i32, cols: i32): void {
+  softmaxForward<f32>(x, out, rows, cols);
+}
+export function softmax_forward_f64(x: usize, out: usize, rows: i32, cols: i32): void {
+  softmaxForward<f64>(x, out, rows, cols);
+}
+export function softmax_backward_f32(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
+  softmaxBackward<f32>(y, dy, dx, rows, cols);
+}
+export function softmax_backward_f64(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
+  softmaxBackward<f64>(y, dy, dx, rows, cols);
+}
+export function maxout_forward_f32(z: usize, out: usize, winners: usize, rows: i32, units: i32, k: i32): void {
+  maxoutForward<f32>(z, out, winners, rows, units, k);
+}
+export function maxout_forward_f64(z: usize, out: usize, winners: usize, rows: i32, units: i32, k: i32): void {
+  maxoutForward<f64>(z, out, winners, rows, units, k);
+}
+export function maxout_backward_f32(dout: usize, winners: usize, dz: usize, rows: i32, units: i32, k: i32): void {
+  maxoutBackward<f32>(dout, winners, dz, rows, units, k);
+}
+export function maxout_backward_f64(dout: usize, winners: usize, dz: usize, rows: i32, units: i32, k: i32): void {
+  maxoutBackward<f64>(dout, winners, dz, rows, units, k);
+}
+
+export function softmax_ce_forward_f32(z: usize, labels: usize, probs: usize, rows: i32, cols: i32): f64 {
+  return softmaxCrossEntropyForward<f32>(z, labels, probs, rows, cols);
+}
+export function softmax_ce_forward_f64(z: usize, labels: usize, probs: usize, rows: i32, cols: i32): f64 {
+  return softmaxCrossEntropyForward<f64>(z, labels, probs, rows, cols);
+}
+export function softmax_ce_backward_f32(probs: usize, labels: usize, dz: usize, rows: i32, cols: i32, dloss: f64): void {
+  softmaxCrossEntropyBackward<f32>(probs, labels, dz, rows, cols, dloss);
+}
+export function softmax_ce_backward_f64(probs: usize, labels: usize, dz: usize, rows: i32, cols: i32, dloss: f64): void {
+  softmaxCrossEntropyBackward<f64>(probs, labels, dz, rows, cols, dloss);
+}
+export function svm_forward_f32(s: usize, labels: usize, rows: i32, cols: i32, margin: f64): f64 {
+  return svmForward<f32>(s, labels, rows, cols, margin);
+}
+export function svm_forward_f64(s: usize, labels: usize, rows: i32, cols: i32, margin: f64): f64 {
+  return svmForward<f64>(s, labels, rows, cols, margin);
+}
+export function svm_backward_f32(s: usize, labels: usize, ds: usize, rows: i32, cols: i32, margin: f64, dloss: f64): void {
+  svmBackward<f32>(s, labels, ds, rows, cols, margin, dloss);
+}
+export function svm_backward_f64(s: usize, labels: usize, ds: usize, rows: i32, cols: i32, margin: f64, dloss: f64): void {
+  svmBackward<f64>(s, labels, ds, rows, cols, margin, dloss);
 }

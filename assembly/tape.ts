@@ -46,11 +46,3 @@ export function tapeBackward(tape: usize, count: i32, gradOffset: usize): i32 {
   }
   return firstNonFinite;
 }
-
-/** Index of the first of `count` f64 values at `ptr` that is NaN or ±Infinity, or -1. */
-export function firstNonFinite(ptr: usize, count: i32): i32 {
-  for (let i = 0; i < count; i++) {
-    if (!isFinite<f64>(load<f64>(ptr + (<usize>i << 3)))) return i;
-  }
-  return -1;
-}

@@ -1,0 +1,53 @@
+import { ShapeError, ValueError } from '../errors';
+import { formatShape, type Tensor } from '../tensor';
+import { kernels } from '../wasm/kernels';
+import { Owned, useTensor } from './buffers';
+import { Gate } from './gate';
+
+/**
+ * C = A·B for 2-D tensors. Like mul it switches: dA = dC·Bᵀ and dB = Aᵀ·dC, two
+ * transposed products that the GEMM kernels pack directly. Caches A and B.
+ */
+export class MatMulGate extends Gate {
+  private readonly output = new Owned(this);
+  private readonly da = new Owned(this);
+  private readonly db = new Owned(this);
+
+  forward(a: Tensor, b: Tensor): Tensor {
+    const op = 'MatMulGate.forward';
+    const ta = useTensor(op, 'A', a);
+    const tb = useTensor(op, 'B', b);
+    const [m, k] = matrix(op, 'A', ta);
+    const [k2, n] = matrix(op, 'B', tb);
+    if (ta.dtype !== tb.dtype) throw new ValueError(`${op}: dtypes differ: A is ${ta.dtype}, B is ${tb.dtype}`);
+    if (k !== k2) throw new ShapeError(`matmul: ${formatShape(ta.shape)} · ${formatShape(tb.shape)}: inner dims ${k} ≠ ${k2}`);
+    const c = this.output.get([m, n], ta.dtype);
+    kernels(ta.dtype).gemm(0, 0, m, n, k, ta.ptr, k, tb.ptr, n, c.ptr, n, 0);
+    this.cache = { x: ta, y: tb };
+    return c;
+  }
+
+  backward(dc: Tensor): [Tensor, Tensor] {
+    const op = 'MatMulGate.backward';
+    const cache = this.requireForward();
+    const a = useTensor(op, 'A (cached by forward)', cache.x);
+    const b = useTensor(op, 'B (cached by forward)', cache.y);
+    const g = useTensor(op, 'dC', dc);
+    const [m, k] = a.shape as [number, number];
+    const n = b.shape[1] as number;
+    if (g.rank !== 2 || g.shape[0] !== m || g.shape[1] !== n || g.dtype !== a.dtype) {
+      throw new ShapeError(`${op}: dC is ${g.dtype} ${formatShape(g.shape)}, the output was ${a.dtype} [${m},${n}]`);
+    }
+    const da = this.da.get([m, k], a.dtype);
+    const db = this.db.get([k, n], a.dtype);
+    const gemm = kernels(a.dtype).gemm;
+    gemm(0, 1, m, k, n, g.ptr, n, b.ptr, n, da.ptr, k, 0); // dA = dC·Bᵀ
+    gemm(1, 0, k, n, m, a.ptr, k, g.ptr, n, db.ptr, n, 0); // dB = Aᵀ·dC
+    return [da, db];
+  }
+}
+
+function matrix(op: string, name: string, t: Tensor): [number, number] {
+  if (t.rank !== 2) throw new ShapeError(`${op}: ${name} must be 2-D, got shape ${formatShape(t.shape)}`);
+  return t.shape as [number, number];
+}

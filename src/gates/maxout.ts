@@ -1,0 +1,56 @@
+import { ShapeError, ValueError } from '../errors';
+import { formatShape, sameShape, type Tensor } from '../tensor';
+import { kernels } from '../wasm/kernels';
+import { Owned, OwnedInts, useTensor } from './buffers';
+import { Gate } from './gate';
+
+/**
+ * Maxout over k pieces: z is [rows, units·k], each unit's k pieces side by side (say,
+ * wᵢᵀx + bᵢ for i < k); out[r, u] = max of its pieces. Like max it routes: dout goes to
+ * the winning piece only, so forward caches the winner's index and nothing else.
+ */
+export class MaxoutGate extends Gate {
+  private readonly output = new Owned(this);
+  private readonly dz = new Owned(this);
+  private readonly winners = new OwnedInts(this);
+  private inputShape: readonly number[] = [];
+
+  constructor(readonly k: number) {
+    super();
+    if (!Number.isInteger(k) || k < 1) throw new ValueError(`MaxoutGate: k must be a positive integer, got ${String(k)}`);
+  }
+
+  forward(z: Tensor): Tensor {
+    const op = 'MaxoutGate.forward';
+    const t = useTensor(op, 'z', z);
+    const cols = t.shape[1] as number;
+    if (t.rank !== 2 || cols % this.k !== 0) {
+      throw new ShapeError(`${op}: z must be [rows, units·${this.k}], got ${formatShape(t.shape)}`);
+    }
+    const rows = t.shape[0] as number;
+    const units = cols / this.k;
+    const out = this.output.get([rows, units], t.dtype);
+    kernels(t.dtype).maxoutForward(t.ptr, out.ptr, this.winners.reserve(rows * units), rows, units, this.k);
+    this.inputShape = t.shape;
+    this.cache = { out };
+    return out;
+  }
+
+  /** Which piece won, per output element (a view of the gate's buffer). */
+  get winnerIndices(): Int32Array {
+    const out = this.requireForward().out as Tensor;
+    return this.winners.view(out.size);
+  }
+
+  backward(dout: Tensor): [Tensor] {
+    const op = 'MaxoutGate.backward';
+    const out = this.requireForward().out as Tensor;
+    const g = useTensor(op, 'dout', dout);
+    if (!sameShape(g.shape, out.shape) || g.dtype !== out.dtype)
+      throw new ShapeError(`${op}: dout is ${formatShape(g.shape)}, the output was ${formatShape(out.shape)}`);
+    const [rows, units] = out.shape as [number, number];
+    const dz = this.dz.zeroed(this.inputShape, out.dtype);
+    kernels(out.dtype).maxoutBackward(g.ptr, this.winners.reserve(rows * units), dz.ptr, rows, units, this.k);
+    return [dz];
+  }
+}

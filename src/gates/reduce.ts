@@ -1,0 +1,100 @@
+import { ShapeError, ValueError } from '../errors';
+import { formatShape, rowsCols, type Tensor } from '../tensor';
+import { AXIS_ALL, kernels } from '../wasm/kernels';
+import { Owned, useTensor } from './buffers';
+import { Gate } from './gate';
+
+export type Axis = 0 | 1 | undefined;
+/** A reduction over everything gives a number; along an axis, a Tensor. */
+export type Reduced<A extends Axis> = A extends undefined ? number : Tensor;
+
+/**
+ * Σ x over everything (a number), down the rows (axis 0: one value per column), or
+ * along each row (axis 1). Like add it distributes: every element gets dout.
+ * Caches only x's shape.
+ */
+export class SumGate<A extends Axis = undefined> extends Gate {
+  private readonly output = new Owned(this);
+  private readonly dx = new Owned(this);
+  private source: Tensor | null = null;
+
+  constructor(
+    readonly options: { axis?: A } = {},
+    private readonly mean = false,
+  ) {
+    super();
+    const axis = options.axis as unknown;
+    if (axis !== undefined && axis !== 0 && axis !== 1)
+      throw new ValueError(`${this.name}: axis must be 0, 1 or left out, got ${String(axis)}`);
+  }
+
+  forward(x: Tensor): Reduced<A> {
+    const op = `${this.name}.forward`;
+    const t = useTensor(op, 'x', x);
+    const axis = this.options.axis;
+    if (axis !== undefined && t.rank !== 2) throw new ShapeError(`${op}: axis ${axis} needs a 2-D tensor, got ${formatShape(t.shape)}`);
+    const [rows, cols] = rowsCols(t.shape);
+    const count = axis === undefined ? t.size : axis === 0 ? rows : cols;
+    const out = this.output.get(axis === undefined ? [] : [axis === 0 ? cols : rows], t.dtype);
+    kernels(t.dtype).sumForward(t.ptr, out.ptr, rows, cols, axis ?? AXIS_ALL, this.mean ? 1 / Math.max(count, 1) : 1);
+    this.source = t;
+    this.cache = {};
+    return (axis === undefined ? out.item() : out) as Reduced<A>;
+  }
+
+  backward(dout: Reduced<A>): [Tensor] {
+    const op = `${this.name}.backward`;
+    this.requireForward();
+    const x = this.source as Tensor;
+    const axis = this.options.axis;
+    const [rows, cols] = rowsCols(x.shape);
+    const count = axis === undefined ? x.size : axis === 0 ? rows : cols;
+    const scale = this.mean ? 1 / Math.max(count, 1) : 1;
+    const dx = this.dx.zeroed(x.shape, x.dtype);
+    const k = kernels(x.dtype);
+    if (axis === undefined) {
+      if (typeof dout !== 'number' || !Number.isFinite(dout)) throw new ValueError(`${op}: dout must be a finite number`);
+      dx.data.fill(dout * scale);
+      return [dx];
+    }
+    const g = useTensor(op, 'dout', dout);
+    const expected = axis === 0 ? cols : rows;
+    if (g.size !== expected || g.dtype !== x.dtype)
+      throw new ShapeError(`${op}: dout is ${formatShape(g.shape)}, the output was [${expected}]`);
+    k.sumBackward(g.ptr, dx.ptr, rows, cols, axis, scale);
+    return [dx];
+  }
+}
+
+/** The mean over everything or along an axis: a sum whose every gradient is scaled by 1/count. */
+export class MeanGate<A extends Axis = undefined> extends SumGate<A> {
+  constructor(options: { axis?: A } = {}) {
+    super(options, true);
+  }
+}
+
+/** Σ x², the squared L2 norm: dx = 2x·dout. Caches x. */
+export class L2Gate extends Gate {
+  private readonly output = new Owned(this);
+  private readonly seed = new Owned(this);
+  private readonly dx = new Owned(this);
+
+  forward(x: Tensor): number {
+    const t = useTensor('L2Gate.forward', 'x', x);
+    const out = this.output.get([], t.dtype);
+    kernels(t.dtype).l2Forward(t.ptr, out.ptr, t.size);
+    this.cache = { x: t };
+    return out.item();
+  }
+
+  backward(dout: number): [Tensor] {
+    const op = 'L2Gate.backward';
+    const x = useTensor(op, 'x (cached by forward)', this.requireForward().x);
+    if (typeof dout !== 'number' || !Number.isFinite(dout)) throw new ValueError(`${op}: dout must be a finite number`);
+    const g = this.seed.get([], x.dtype);
+    g.data[0] = dout;
+    const dx = this.dx.zeroed(x.shape, x.dtype);
+    kernels(x.dtype).l2Backward(x.ptr, g.ptr, dx.ptr, x.size);
+    return [dx];
+  }
+}

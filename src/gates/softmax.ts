@@ -1,0 +1,73 @@
+import { ShapeError, ValueError } from '../errors';
+import { formatShape, rowsCols, sameShape, type Tensor } from '../tensor';
+import { kernels } from '../wasm/kernels';
+import { Owned, OwnedInts, requireFinite, useTensor, writeLabels } from './buffers';
+import { Gate } from './gate';
+
+/** softmax along the last axis: y = e^x / Σ e^x; dx = y ⊙ (dy − Σ dy ⊙ y). Caches y. */
+export class SoftmaxGate extends Gate {
+  private readonly output = new Owned(this);
+  private readonly dx = new Owned(this);
+
+  forward(x: Tensor): Tensor {
+    const t = useTensor('SoftmaxGate.forward', 'x', x);
+    const [rows, cols] = rowsCols(t.shape);
+    const y = this.output.get(t.shape, t.dtype);
+    kernels(t.dtype).softmaxForward(t.ptr, y.ptr, rows, cols);
+    this.cache = { out: y };
+    return y;
+  }
+
+  backward(dy: Tensor): [Tensor] {
+    const op = 'SoftmaxGate.backward';
+    const y = this.requireForward().out as Tensor;
+    const g = useTensor(op, 'dy', dy);
+    if (!sameShape(g.shape, y.shape) || g.dtype !== y.dtype)
+      throw new ShapeError(`${op}: dy is ${formatShape(g.shape)}, y was ${formatShape(y.shape)}`);
+    const [rows, cols] = rowsCols(y.shape);
+    const dx = this.dx.zeroed(y.shape, y.dtype);
+    kernels(y.dtype).softmaxBackward(y.ptr, g.ptr, dx.ptr, rows, cols);
+    return [dx];
+  }
+}
+
+/**
+ * The mean over rows of −log softmax(z)[label], fused and numerically stable: forward
+ * keeps the softmax, and backward is (softmax − onehot(label))/rows · dloss — no
+ * Jacobian, no log of 0. Labels are class indices (an Int32Array), one per row.
+ */
+export class SoftmaxCrossEntropyGate extends Gate {
+  private readonly probs = new Owned(this);
+  private readonly dz = new Owned(this);
+  private readonly labels = new OwnedInts(this);
+  private rows = 0;
+
+  forward(logits: Tensor, labels: Int32Array | readonly number[]): number {
+    const op = 'SoftmaxCrossEntropyGate.forward';
+    const z = useTensor(op, 'logits', logits);
+    if (z.rank !== 2) throw new ShapeError(`${op}: logits must be 2-D [rows, classes], got ${formatShape(z.shape)}`);
+    const [rows, cols] = z.shape as [number, number];
+    const labelPtr = writeLabels(op, labels, rows, cols, this.labels);
+    const probs = this.probs.get(z.shape, z.dtype);
+    const loss = kernels(z.dtype).softmaxCrossEntropyForward(z.ptr, labelPtr, probs.ptr, rows, cols);
+    if (!Number.isFinite(loss)) requireFinite(op, z, () => 'a logit');
+    this.rows = rows;
+    this.cache = { out: probs };
+    return loss;
+  }
+
+  /** The softmax of the last forward (owned by the gate). */
+  get probabilities(): Tensor {
+    return this.requireForward().out as Tensor;
+  }
+
+  backward(dloss = 1): [Tensor] {
+    const op = 'SoftmaxCrossEntropyGate.backward';
+    const probs = this.requireForward().out as Tensor;
+    if (typeof dloss !== 'number' || !Number.isFinite(dloss)) throw new ValueError(`${op}: dloss must be a finite number`);
+    const [rows, cols] = rowsCols(probs.shape);
+    const dz = this.dz.zeroed(probs.shape, probs.dtype);
+    kernels(probs.dtype).softmaxCrossEntropyBackward(probs.ptr, this.labels.reserve(this.rows), dz.ptr, rows, cols, dloss);
+    return [dz];
+  }
+}
