@@ -2,9 +2,10 @@
 //   ∂f/∂xᵢ ≈ (f(x + εeᵢ) − f(x − εeᵢ)) / 2ε
 
 import { ValueError } from './errors';
+import { Tensor } from './tensor';
 
-/** An input of the checked function: a number or a flat array of numbers. */
-export type GradInput = number | readonly number[] | Float64Array;
+/** An input of the checked function: a number, a flat array of numbers, or a Tensor. */
+export type GradInput = number | readonly number[] | Float64Array | Tensor;
 
 /** What the checked function returns: its value and its gradient for every input. */
 export interface ValueAndGrads {
@@ -36,9 +37,20 @@ export interface GradcheckResult {
   worst: GradcheckWorst | null;
 }
 
+/** One input as gradcheck perturbs it: Tensors in place, numbers and arrays as copies. */
+interface Slot {
+  length: number;
+  get(i: number): number;
+  set(i: number, value: number): void;
+  /** What fn receives. */
+  given(): GradInput;
+}
+
 /**
  * Compares the gradients `fn` reports with numerical ones, element by element.
  * Relative error is |a − n| / max(|a|, |n|); pairs closer than `atol` count as equal.
+ * Tensor inputs are perturbed in place (use float64 tensors: float32 cannot resolve ε)
+ * and restored afterwards.
  */
 export function gradcheck(
   fn: (inputs: GradInput[]) => ValueAndGrads,
@@ -48,29 +60,29 @@ export function gradcheck(
   if (!(eps > 0) || !(tol > 0) || !(atol >= 0)) {
     throw new ValueError(`gradcheck: eps and tol must be positive and atol non-negative, got eps=${eps}, tol=${tol}, atol=${atol}`);
   }
-  const point = inputs.map((x, i) => toArray(x, `input ${i}`));
-  const asGiven = (arrays: Float64Array[]): GradInput[] =>
-    arrays.map((array, i) => (typeof inputs[i] === 'number' ? (array[0] as number) : array.slice()));
-  const { grads } = fn(asGiven(point));
-  if (grads.length !== point.length) {
-    throw new ValueError(`gradcheck: fn returned ${grads.length} gradients for ${point.length} inputs`);
+  const slots = inputs.map((x, i) => slot(x, `input ${i}`));
+  const call = () => fn(slots.map((s) => s.given()));
+  const { grads } = call();
+  if (grads.length !== slots.length) {
+    throw new ValueError(`gradcheck: fn returned ${grads.length} gradients for ${slots.length} inputs`);
   }
-  const analytic = grads.map((g, i) => toArray(g, `gradient ${i}`));
+  // Copied now: a gate's gradient tensor is overwritten by the next call.
+  const analytic = grads.map((g, i) => copy(g, `gradient ${i}`));
   let maxRelError = 0;
   let worst: GradcheckWorst | null = null;
   let ok = true;
-  point.forEach((x, input) => {
+  slots.forEach((x, input) => {
     const a = analytic[input] as Float64Array;
     if (a.length !== x.length) {
       throw new ValueError(`gradcheck: gradient ${input} has ${a.length} elements, its input ${x.length}`);
     }
     for (let index = 0; index < x.length; index++) {
-      const original = x[index] as number;
-      x[index] = original + eps;
-      const plus = fn(asGiven(point)).value;
-      x[index] = original - eps;
-      const minus = fn(asGiven(point)).value;
-      x[index] = original;
+      const original = x.get(index);
+      x.set(index, original + eps);
+      const plus = call().value;
+      x.set(index, original - eps);
+      const minus = call().value;
+      x.set(index, original);
       const numeric = (plus - minus) / (2 * eps);
       const analyticValue = a[index] as number;
       const difference = Math.abs(analyticValue - numeric);
@@ -86,8 +98,23 @@ export function gradcheck(
   return { ok, maxRelError, worst };
 }
 
-function toArray(x: GradInput, what: string): Float64Array {
+function slot(x: GradInput, what: string): Slot {
+  if (x instanceof Tensor) {
+    return { length: x.size, get: (i) => x.data[i] as number, set: (i, v) => void (x.data[i] = v), given: () => x };
+  }
+  const values = copy(x, what);
+  const asNumber = typeof x === 'number';
+  return {
+    length: values.length,
+    get: (i) => values[i] as number,
+    set: (i, v) => void (values[i] = v),
+    given: () => (asNumber ? (values[0] as number) : values.slice()),
+  };
+}
+
+function copy(x: GradInput, what: string): Float64Array {
   if (typeof x === 'number') return Float64Array.of(x);
+  if (x instanceof Tensor) return Float64Array.from(x.data);
   if (x instanceof Float64Array || Array.isArray(x)) return Float64Array.from(x as ArrayLike<number>);
-  throw new ValueError(`gradcheck: ${what} must be a number or an array of numbers`);
+  throw new ValueError(`gradcheck: ${what} must be a number, an array of numbers or a Tensor`);
 }

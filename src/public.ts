@@ -11,6 +11,7 @@ export {
   type ValueAndGrads,
 } from './gradcheck';
 export { Graph, Node, type Operand } from './graph';
+export { type Differentiable, jacobian } from './jacobian';
 export { type DType, type FloatArray, type NestedNumbers, type Shape, Tensor, type TensorOptions } from './tensor';
 export type { SimdChoice } from './wasm/binaries';
 export { type BackendInfo, backend, type MemoryStats, memoryStats } from './wasm/instance';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { gradcheck, ValueError } from '../src/index';
+import { type GradInput, gradcheck, ValueError } from '../src/index';
 
 describe('gradcheck', () => {
-  const f = (xs: (number | Float64Array | readonly number[])[]) => {
+  const f = (xs: GradInput[]) => {
     const [a, v] = xs as [number, Float64Array];
     const value = a * a * (v[0] as number) + Math.sin(v[1] as number);
     return { value, grads: [2 * a * (v[0] as number), [a * a, Math.cos(v[1] as number)]] };
@@ -15,7 +15,7 @@ describe('gradcheck', () => {
   });
 
   it('fails a wrong gradient and names the worst element', () => {
-    const wrong = (xs: (number | Float64Array | readonly number[])[]) => {
+    const wrong = (xs: GradInput[]) => {
       const right = f(xs);
       return { value: right.value, grads: [right.grads[0] as number, [(right.grads[1] as number[])[0] as number, 0.5]] };
     };

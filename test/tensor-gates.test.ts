@@ -1,0 +1,250 @@
+// The gates on Tensors: every one gradchecked in float64 over random shapes, the lecture's
+// vectorized example, and the shape errors.
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  AddGate,
+  DivGate,
+  type GradInput,
+  gradcheck,
+  init,
+  jacobian,
+  L2Gate,
+  MatMulGate,
+  MaxoutGate,
+  MeanGate,
+  MultiplyGate,
+  ReluGate,
+  ShapeError,
+  SigmoidGate,
+  SoftmaxCrossEntropyGate,
+  SoftmaxGate,
+  SubGate,
+  SumGate,
+  SvmLossGate,
+  Tensor,
+  ValueError,
+} from '../src/index';
+import { GATES, rng } from './helpers';
+
+beforeAll(() => init());
+
+const f64 = (shape: number[], values: (i: number) => number) =>
+  Tensor.from(
+    Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => values(i)),
+    shape,
+    { dtype: 'float64' },
+  );
+
+/** L = Σ w ⊙ y for fixed random w, so every output element carries its own weight. */
+function weightedLoss(y: Tensor, w: Tensor): number {
+  let total = 0;
+  for (let i = 0; i < y.size; i++) total += (y.data[i] as number) * (w.data[i] as number);
+  return total;
+}
+
+describe.each(GATES)('$name on float64 tensors', ({ make, sample }) => {
+  it('passes gradcheck on random shapes', () => {
+    const random = rng(21);
+    for (const shape of [[1], [7], [3, 5], [4, 1, 3]]) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const points = Array.from({ length: size }, () => sample(random));
+      const inputs = (points[0] as number[]).map((_, k) => f64(shape, (i) => (points[i] as number[])[k] as number));
+      const w = f64(shape, () => random() * 2 - 1);
+      const gate = make();
+      const result = gradcheck((xs) => {
+        const y = (gate.forward as (...t: Tensor[]) => Tensor)(...(xs as Tensor[]));
+        return { value: weightedLoss(y, w), grads: (gate.backward as (d: Tensor) => Tensor[])(w) };
+      }, inputs);
+      expect(result.ok, `${shape}: ${JSON.stringify(result.worst)}`).toBe(true);
+    }
+  });
+});
+
+describe('a row-broadcast bias', () => {
+  it.each([
+    ['add', () => new AddGate()],
+    ['sub', () => new SubGate()],
+    ['mul', () => new MultiplyGate()],
+    ['div', () => new DivGate()],
+  ] as const)('%s: y of shape [cols] broadcasts down the rows; its gradient sums them', (_, make) => {
+    const random = rng(3);
+    const x = f64([4, 3], () => random() * 4 - 2);
+    const b = f64([3], () => (random() < 0.5 ? -1 : 1) * (0.5 + random()));
+    const w = f64([4, 3], () => random() * 2 - 1);
+    const gate = make();
+    const result = gradcheck(
+      (xs: GradInput[]) => {
+        const y = gate.forward(xs[0] as Tensor, xs[1] as Tensor);
+        return { value: weightedLoss(y, w), grads: gate.backward(w) };
+      },
+      [x, b],
+    );
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+    expect(gate.backward(w)[1]?.shape).toEqual([3]);
+  });
+
+  it('a [1, cols] row works too; any other shape is a ShapeError naming both', () => {
+    const x = Tensor.zeros([2, 3]);
+    expect(new AddGate().forward(x, Tensor.ones([1, 3])).toArray()).toEqual([
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
+    expect(() => new AddGate().forward(x, Tensor.ones([2]))).toThrow(ShapeError);
+    expect(() => new AddGate().forward(x, Tensor.ones([2]))).toThrow(
+      "AddGate.forward: [2,3] and [2]: y must have x's shape or be a row of 3 values",
+    );
+    expect(() => new AddGate().forward(x, Tensor.ones([3], { dtype: 'float64' }))).toThrow(
+      'AddGate.forward: dtypes differ: x is float32, y is float64',
+    );
+    expect(() => new AddGate().forward(x, 1 as never)).toThrow('AddGate.forward: y must be a Tensor, got 1');
+  });
+});
+
+describe('f(x, W) = ‖W·x‖², the lecture’s vectorized example', () => {
+  it('q = [0.22, 0.26], f = 0.116, ∇W = [[0.088, 0.176], [0.104, 0.208]], ∇x = [−0.112, 0.636]', () => {
+    const W = Tensor.from([
+      [0.1, 0.5],
+      [-0.3, 0.8],
+    ]);
+    const x = Tensor.from([[0.2], [0.4]]);
+    const matmul = new MatMulGate();
+    const l2 = new L2Gate();
+    const q = matmul.forward(W, x);
+    const f = l2.forward(q);
+    expect(q.toArray().flat()).toEqual([0.22, 0.26].map((v) => expect.closeTo(v, 6)));
+    expect(f).toBeCloseTo(0.116, 6);
+    const [dq] = l2.backward(1);
+    expect(dq.toArray().flat()).toEqual([0.44, 0.52].map((v) => expect.closeTo(v, 6))); // 2q
+    const [dW, dx] = matmul.backward(dq);
+    expect(dW.toArray()).toEqual([
+      [expect.closeTo(0.088, 6), expect.closeTo(0.176, 6)],
+      [expect.closeTo(0.104, 6), expect.closeTo(0.208, 6)],
+    ]);
+    expect(dx.toArray().flat()).toEqual([expect.closeTo(-0.112, 6), expect.closeTo(0.636, 6)]);
+  });
+});
+
+describe('matrix and reduction gates pass gradcheck (float64)', () => {
+  const random = rng(77);
+  const randn = (shape: number[]) => f64(shape, () => random() * 2 - 1);
+
+  it('MatMulGate, ragged shapes', () => {
+    for (const [m, k, n] of [
+      [1, 1, 1],
+      [3, 5, 2],
+      [7, 4, 9],
+    ] as const) {
+      const a = randn([m, k]);
+      const b = randn([k, n]);
+      const w = randn([m, n]);
+      const gate = new MatMulGate();
+      const result = gradcheck(
+        (xs) => ({ value: weightedLoss(gate.forward(xs[0] as Tensor, xs[1] as Tensor), w), grads: gate.backward(w) }),
+        [a, b],
+      );
+      expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+    }
+  });
+
+  it('SumGate and MeanGate over everything and along each axis; L2Gate', () => {
+    const x = randn([4, 3]);
+    for (const gate of [new SumGate(), new MeanGate()]) {
+      const result = gradcheck((xs) => ({ value: 0.7 * gate.forward(xs[0] as Tensor), grads: gate.backward(0.7) }), [x]);
+      expect(result.ok).toBe(true);
+    }
+    for (const axis of [0, 1] as const) {
+      for (const gate of [new SumGate({ axis }), new MeanGate({ axis })]) {
+        const w = randn([axis === 0 ? 3 : 4]);
+        const result = gradcheck((xs) => ({ value: weightedLoss(gate.forward(xs[0] as Tensor), w), grads: gate.backward(w) }), [x]);
+        expect(result.ok, `axis ${axis}`).toBe(true);
+      }
+    }
+    const l2 = new L2Gate();
+    expect(gradcheck((xs) => ({ value: l2.forward(xs[0] as Tensor), grads: l2.backward(1) }), [x]).ok).toBe(true);
+  });
+
+  it('SoftmaxGate, SoftmaxCrossEntropyGate and SvmLossGate', () => {
+    const z = randn([5, 4]);
+    const labels = Int32Array.from([0, 3, 1, 1, 2]);
+    const softmax = new SoftmaxGate();
+    const w = randn([5, 4]);
+    expect(gradcheck((xs) => ({ value: weightedLoss(softmax.forward(xs[0] as Tensor), w), grads: softmax.backward(w) }), [z]).ok).toBe(
+      true,
+    );
+    const ce = new SoftmaxCrossEntropyGate();
+    expect(gradcheck((xs) => ({ value: ce.forward(xs[0] as Tensor, labels), grads: ce.backward(1) }), [z]).ok).toBe(true);
+    const svm = new SvmLossGate();
+    // Scores spread so that no margin sits at its kink.
+    const s = f64([5, 4], (i) => ((i * 7919) % 23) * 0.37 - 4);
+    expect(gradcheck((xs) => ({ value: svm.forward(xs[0] as Tensor, labels), grads: svm.backward(1) }), [s]).ok).toBe(true);
+  });
+
+  it('MaxoutGate routes to the winner it cached', () => {
+    const z = f64([3, 6], (i) => ((i * 37) % 11) - 5 + i * 0.01);
+    const gate = new MaxoutGate(3);
+    const w = randn([3, 2]);
+    const result = gradcheck((xs) => ({ value: weightedLoss(gate.forward(xs[0] as Tensor), w), grads: gate.backward(w) }), [z]);
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+    gate.forward(z);
+    const winners = Array.from(gate.winnerIndices);
+    const zs = z.toArray() as number[][];
+    winners.forEach((j, i) => {
+      const row = zs[Math.floor(i / 2)] as number[];
+      const group = row.slice((i % 2) * 3, (i % 2) * 3 + 3);
+      expect(j).toBe(group.indexOf(Math.max(...group)));
+    });
+  });
+});
+
+describe('softmax cross-entropy', () => {
+  it('is stable for huge logits and matches −log softmax', () => {
+    const gate = new SoftmaxCrossEntropyGate();
+    const loss = gate.forward(Tensor.from([[1000, 0, -1000]], undefined, { dtype: 'float64' }), [1]);
+    expect(loss).toBeCloseTo(1000, 9);
+    const z = [0.5, -1, 2];
+    const expected = -(z[0] as number) + Math.log(z.reduce((s, v) => s + Math.exp(v), 0));
+    expect(gate.forward(Tensor.from([z], undefined, { dtype: 'float64' }), [0])).toBeCloseTo(expected, 12);
+  });
+
+  it('labels must be class indices, one per row', () => {
+    const gate = new SoftmaxCrossEntropyGate();
+    const z = Tensor.zeros([2, 3]);
+    expect(() => gate.forward(z, [0])).toThrow('SoftmaxCrossEntropyGate.forward: 1 labels for 2 rows');
+    expect(() => gate.forward(z, [0, 3])).toThrow('SoftmaxCrossEntropyGate.forward: label 1 is 3, not a class index in [0, 3)');
+    expect(() => gate.forward(z, 'ab' as never)).toThrow(ValueError);
+    expect(() => gate.backward()).toThrow(/called before forward/);
+  });
+});
+
+describe('jacobian', () => {
+  it('of an elementwise gate is diagonal: yᵢ depends on xᵢ alone', () => {
+    const x = f64([5], (i) => i - 2);
+    const J = jacobian(new SigmoidGate(), x).toArray() as number[][];
+    for (let i = 0; i < 5; i++) {
+      for (let j = 0; j < 5; j++) {
+        if (i !== j) expect(J[i]?.[j]).toBe(0);
+      }
+      const s = 1 / (1 + Math.exp(-(i - 2)));
+      expect(J[i]?.[i]).toBeCloseTo(s * (1 - s), 12);
+    }
+    const relu = jacobian(
+      new ReluGate(),
+      f64([3], (i) => i - 1),
+    ).toArray();
+    expect(relu).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 1],
+    ]);
+  });
+
+  it('of softmax is full: J = diag(y) − y·yᵀ', () => {
+    const x = f64([1, 3], (i) => i * 0.5);
+    const J = jacobian(new SoftmaxGate(), x).toArray() as number[][];
+    const e = [0, 0.5, 1].map(Math.exp);
+    const y = e.map((v) => v / e.reduce((s, t) => s + t, 0));
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) expect(J[i]?.[j]).toBeCloseTo((i === j ? (y[i] as number) : 0) - (y[i] as number) * (y[j] as number), 12);
+    }
+  });
+});
