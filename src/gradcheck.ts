@@ -100,14 +100,23 @@ export function gradcheck(
 
 function slot(x: GradInput, what: string): Slot {
   if (x instanceof Tensor) {
-    return { length: x.size, get: (i) => x.data[i] as number, set: (i, v) => void (x.data[i] = v), given: () => x };
+    return {
+      length: x.size,
+      get: (i) => x.data[i] as number,
+      set: (i, v) => {
+        x.data[i] = v;
+      },
+      given: () => x,
+    };
   }
   const values = copy(x, what);
   const asNumber = typeof x === 'number';
   return {
     length: values.length,
     get: (i) => values[i] as number,
-    set: (i, v) => void (values[i] = v),
+    set: (i, v) => {
+      values[i] = v;
+    },
     given: () => (asNumber ? (values[0] as number) : values.slice()),
   };
 }

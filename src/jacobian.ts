@@ -33,6 +33,6 @@ export function jacobian(fn: Differentiable, x: Tensor): Tensor {
   }
   const out = Tensor.zeros([rows, cols], { dtype: 'float64' });
   const data = out.data;
-  rowsOut.forEach((row, i) => data.set(row, i * cols));
+  for (const [i, row] of rowsOut.entries()) data.set(row, i * cols);
   return out;
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AddGate, init, memoryStats, ShapeError, StateError, Tensor, ValueError } from '../src/index';
+import { AddGate, init, memoryStats, ShapeError, StateError, Tensor } from '../src/index';
 
 beforeAll(() => init());
 
