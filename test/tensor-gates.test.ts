@@ -114,7 +114,7 @@ describe('f(x, W) = ‖W·x‖², the lecture’s vectorized example', () => {
     expect(Array.from(q.data)).toEqual([0.22, 0.26].map((v) => expect.closeTo(v, 6)));
     expect(f).toBeCloseTo(0.116, 6);
     const [dq] = l2.backward(1);
-    expect(dArray.from(q.data)).toEqual([0.44, 0.52].map((v) => expect.closeTo(v, 6))); // 2q
+    expect(Array.from(dq.data)).toEqual([0.44, 0.52].map((v) => expect.closeTo(v, 6))); // 2q
     const [dW, dx] = matmul.backward(dq);
     expect(dW.toArray()).toEqual([
       [expect.closeTo(0.088, 6), expect.closeTo(0.176, 6)],
