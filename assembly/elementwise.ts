@@ -3,7 +3,8 @@
 // out[r, c] = f(a[r, c], b[…]) where b is, by `bMode`:
 //   SAME  a tensor of a's shape,
 //   ROW   a row of `cols` values broadcast down the rows (a bias),
-//   CONST the fixed constant (unary and const ops).
+//   CONST the fixed constant (unary and const ops),
+//   SCALAR one value broadcast to every element (its gradient sums them all).
 // Backward adds into da and db; a broadcast row's gradient is the sum down the rows.
 import {
   ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MUL, NEG, OFFSET, POW, POWC, RECIP, RELU, SCALE,
@@ -13,6 +14,7 @@ import {
 export const SAME: i32 = 0;
 export const ROW: i32 = 1;
 export const CONST: i32 = 2;
+export const SCALAR: i32 = 3;
 
 // Where the gradient of a constant goes: nowhere anyone reads.
 const SINK: usize = memory.data(16, 16);
@@ -89,6 +91,11 @@ function forwardLoop<T extends number>(
         store<T>(out + at, forward<T>(op, load<T>(a + at), load<T>(b + c * size)));
       }
     }
+  } else if (bMode == SCALAR) {
+    const value = load<T>(b);
+    for (let i: usize = 0; i < n; i++) {
+      store<T>(out + i * size, forward<T>(op, load<T>(a + i * size), value));
+    }
   } else {
     for (let i: usize = 0; i < n; i++) {
       store<T>(out + i * size, forward<T>(op, load<T>(a + i * size), constant));
@@ -116,6 +123,12 @@ function backwardLoop<T extends number>(
         const bt = c * size;
         backward<T>(op, load<T>(a + at), load<T>(b + bt), load<T>(out + at), load<T>(dout + at), da + at, db + bt);
       }
+    }
+  } else if (bMode == SCALAR) {
+    const value = load<T>(b);
+    for (let i: usize = 0; i < n; i++) {
+      const at = i * size;
+      backward<T>(op, load<T>(a + at), value, load<T>(out + at), load<T>(dout + at), da + at, db);
     }
   } else {
     for (let i: usize = 0; i < n; i++) {

@@ -3,8 +3,13 @@
 import { maxoutBackward, maxoutForward, softmaxBackward, softmaxForward } from './activations';
 import { elementwiseBackward, elementwiseForward } from './elementwise';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward, svmBackward, svmForward } from './loss';
+import { tensorBackward, tensorForward } from './tensor-tape';
 import { firstNonFinite, l2Backward, l2Forward, sumBackward, sumForward } from './reduce';
 import { backward, forward } from './rules';
+export {
+  MATMUL as OP_MATMUL, SUM as OP_SUM, L2 as OP_L2, SOFTMAX as OP_SOFTMAX, SOFTMAX_CE as OP_SOFTMAX_CE,
+  SVM as OP_SVM, MAXOUT as OP_MAXOUT,
+} from './tensor-tape';
 
 export { alloc, free, allocatedBytes as allocated_bytes, allocatedBlocks as allocated_blocks } from './memory';
 export {
@@ -133,4 +138,18 @@ export function svm_backward_f32(s: usize, labels: usize, ds: usize, rows: i32, 
 }
 export function svm_backward_f64(s: usize, labels: usize, ds: usize, rows: i32, cols: i32, margin: f64, dloss: f64): void {
   svmBackward<f64>(s, labels, ds, rows, cols, margin, dloss);
+}
+export { gemmF32 as gemm_f32, gemmF64 as gemm_f64 } from './gemm';
+
+export function tensor_forward_f32(tape: usize, count: i32): i32 {
+  return tensorForward<f32>(tape, count);
+}
+export function tensor_forward_f64(tape: usize, count: i32): i32 {
+  return tensorForward<f64>(tape, count);
+}
+export function tensor_backward_f32(tape: usize, count: i32, grads: usize, gradBytes: usize, seed: usize, seedCount: i32): i32 {
+  return tensorBackward<f32>(tape, count, grads, gradBytes, seed, seedCount);
+}
+export function tensor_backward_f64(tape: usize, count: i32, grads: usize, gradBytes: usize, seed: usize, seedCount: i32): i32 {
+  return tensorBackward<f64>(tape, count, grads, gradBytes, seed, seedCount);
 }

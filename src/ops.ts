@@ -44,3 +44,21 @@ export const LEAF_CODE = 0;
 export function wasmConstantName(op: OpName): string {
   return `OP_${op.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
+
+/** Tensor ops beyond the elementwise ones (assembly/tensor-tape.ts). */
+export const TENSOR_OPS = {
+  matmul: 40,
+  sum: 41,
+  l2: 42,
+  softmax: 43,
+  softmaxCrossEntropy: 44,
+  svmLoss: 45,
+  maxout: 46,
+} as const;
+
+export type TensorOpName = keyof typeof TENSOR_OPS;
+
+/** Whether the op's second operand gets a gradient: binary elementwise ops and matmul. */
+export function differentiatesB(code: number): boolean {
+  return (code >= OPS.add.code && code <= OPS.pow.code) || code === TENSOR_OPS.matmul;
+}

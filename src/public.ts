@@ -10,7 +10,7 @@ export {
   gradcheck,
   type ValueAndGrads,
 } from './gradcheck';
-export { Graph, Node, type Operand } from './graph';
+export { Graph, type GraphOptions, type InputValue, Node, type NodeValue, type Operand } from './graph/graph';
 export { type Differentiable, jacobian } from './jacobian';
 export { type DType, type FloatArray, type NestedNumbers, type Shape, Tensor, type TensorOptions } from './tensor';
 export type { SimdChoice } from './wasm/binaries';

@@ -32,15 +32,19 @@ export class Tensor {
   #ptr: number;
   /** The gate or graph whose buffer this is, or null for a tensor the user made. */
   readonly #owner: string | null;
+  /** A view into a larger block (a graph's slab), which the tensor must never free. */
+  readonly #borrowed: boolean;
 
   /** @internal Use Tensor.from / zeros / … ; gates make owned tensors with `Tensor.owned`. */
-  constructor(ptr: number, shape: Shape, dtype: DType, owner: string | null) {
+  constructor(ptr: number, shape: Shape, dtype: DType, owner: string | null, borrowed = false) {
     this.#ptr = ptr;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.size = sizeOf(shape);
     this.#owner = owner;
-    if (owner === null) collector.register(this, ptr, this);
+    this.#borrowed = borrowed;
+    // A tensor nobody disposes is freed when it is collected, whoever owned it.
+    if (!borrowed) collector.register(this, ptr, this);
   }
 
   // ---- making tensors -------------------------------------------------------------------
@@ -115,6 +119,11 @@ export class Tensor {
   static owned(shape: Shape, dtype: DType, owner: string): Tensor {
     const ptr = allocate(sizeOf(shape) * BYTES[dtype], `${owner}: a [${shape.join(', ')}] ${dtype} buffer`);
     return new Tensor(ptr, shape, dtype, owner);
+  }
+
+  /** @internal A view of `size(shape)` elements at `ptr` inside a block that `owner` frees. */
+  static view(ptr: number, shape: Shape, dtype: DType, owner: string): Tensor {
+    return new Tensor(ptr, shape, dtype, owner, true);
   }
 
   private static empty(shape: Shape, dtype: DType, op: string): Tensor {
@@ -197,7 +206,10 @@ export class Tensor {
 
   /** @internal Called by the owning gate or graph when it frees or replaces the buffer. */
   releaseOwned(): void {
-    if (this.#ptr !== 0) release(this.#ptr);
+    if (this.#ptr !== 0 && !this.#borrowed) {
+      collector.unregister(this);
+      release(this.#ptr);
+    }
     this.#ptr = 0;
   }
 

@@ -129,10 +129,11 @@ describe('every Graph op passes gradcheck inside a composite graph', () => {
     const w = g.param('w', 0.7);
     // The op sits between other ops so the chain rule is exercised on both sides.
     const op = graph(g, inputs);
-    g.add(g.mul(op, w), g.mul(inputs[0] as Node, 0.3));
+    const f = g.add(g.mul(op, w), g.mul(inputs[0] as Node<number>, 0.3));
     for (let trial = 0; trial < 20; trial++) {
       const result = gradcheck((xs) => {
-        const value = g.forward(Object.fromEntries(xs.map((v, i) => [`x${i}`, v as number])));
+        g.forward(Object.fromEntries(xs.map((v, i) => [`x${i}`, v as number])));
+        const value = g.value(f);
         g.backward();
         return { value, grads: inputs.map((n) => g.grad(n)) };
       }, sample(random));
@@ -147,13 +148,14 @@ describe('every Graph op passes gradcheck inside a composite graph', () => {
     const y = g.input('y');
     const h = g.add(g.pow(x, 3), g.pow(y, -0.5));
     const acts = [g.sigmoid(h), g.tanh(h), g.relu(h), g.leakyRelu(h), g.elu(h, 0.5), g.exp(g.scale(h, 0.1))];
-    let total = acts[0] as Node;
+    let total = acts[0] as Node<number>;
     for (const a of acts.slice(1)) total = g.add(total, a);
-    g.output(g.div(total, g.offset(g.log(g.add(g.mul(x, x), 1)), 1)));
+    const f = g.output(g.div(total, g.offset(g.log(g.add(g.mul(x, x), 1)), 1)));
     for (let trial = 0; trial < 30; trial++) {
       const point = [0.5 + random(), 0.5 + random()];
       const result = gradcheck((xs) => {
-        const value = g.forward({ x: xs[0] as number, y: xs[1] as number });
+        g.forward({ x: xs[0] as number, y: xs[1] as number });
+        const value = g.value(f);
         g.backward();
         return { value, grads: [g.grad(x), g.grad(y)] };
       }, point);

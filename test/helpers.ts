@@ -50,24 +50,34 @@ const positive: Sampler = (random) => [0.2 + random() * 3];
  * (away from kinks and outside nothing of the op's domain).
  */
 export const GATES = [
-  { name: 'AddGate', make: () => new AddGate(), graph: (g: Graph, [x, y]: Node[]) => g.add(x as Node, y as Node), sample: anywhere(2) },
-  { name: 'SubGate', make: () => new SubGate(), graph: (g: Graph, [x, y]: Node[]) => g.sub(x as Node, y as Node), sample: anywhere(2) },
+  {
+    name: 'AddGate',
+    make: () => new AddGate(),
+    graph: (g: Graph, [x, y]: Node<number>[]) => g.add(x as Node<number>, y as Node<number>),
+    sample: anywhere(2),
+  },
+  {
+    name: 'SubGate',
+    make: () => new SubGate(),
+    graph: (g: Graph, [x, y]: Node<number>[]) => g.sub(x as Node<number>, y as Node<number>),
+    sample: anywhere(2),
+  },
   {
     name: 'MultiplyGate',
     make: () => new MultiplyGate(),
-    graph: (g: Graph, [x, y]: Node[]) => g.mul(x as Node, y as Node),
+    graph: (g: Graph, [x, y]: Node<number>[]) => g.mul(x as Node<number>, y as Node<number>),
     sample: anywhere(2),
   },
   {
     name: 'DivGate',
     make: () => new DivGate(),
-    graph: (g: Graph, [x, y]: Node[]) => g.div(x as Node, y as Node),
+    graph: (g: Graph, [x, y]: Node<number>[]) => g.div(x as Node<number>, y as Node<number>),
     sample: (random: () => number) => [random() * 6 - 3, (offKink(random)[0] as number) + Math.sign(random() - 0.5) * 0.4],
   },
   {
     name: 'MaxGate',
     make: () => new MaxGate(),
-    graph: (g: Graph, [x, y]: Node[]) => g.max(x as Node, y as Node),
+    graph: (g: Graph, [x, y]: Node<number>[]) => g.max(x as Node<number>, y as Node<number>),
     sample: (random: () => number) => {
       const x = random() * 6 - 3;
       return [x, x + (offKink(random)[0] as number)];
@@ -76,23 +86,48 @@ export const GATES = [
   {
     name: 'PowGate',
     make: () => new PowGate(),
-    graph: (g: Graph, [x, y]: Node[]) => g.pow(x as Node, y as Node),
+    graph: (g: Graph, [x, y]: Node<number>[]) => g.pow(x as Node<number>, y as Node<number>),
     sample: (random: () => number) => [0.2 + random() * 2, random() * 4 - 2],
   },
-  { name: 'ExpGate', make: () => new ExpGate(), graph: (g: Graph, [x]: Node[]) => g.exp(x as Node), sample: anywhere(1) },
-  { name: 'LogGate', make: () => new LogGate(), graph: (g: Graph, [x]: Node[]) => g.log(x as Node), sample: positive },
-  { name: 'ReciprocalGate', make: () => new ReciprocalGate(), graph: (g: Graph, [x]: Node[]) => g.recip(x as Node), sample: offKink },
-  { name: 'NegGate', make: () => new NegGate(), graph: (g: Graph, [x]: Node[]) => g.neg(x as Node), sample: anywhere(1) },
-  { name: 'ScaleGate', make: () => new ScaleGate(-2.5), graph: (g: Graph, [x]: Node[]) => g.scale(x as Node, -2.5), sample: anywhere(1) },
-  { name: 'OffsetGate', make: () => new OffsetGate(1.5), graph: (g: Graph, [x]: Node[]) => g.offset(x as Node, 1.5), sample: anywhere(1) },
-  { name: 'SigmoidGate', make: () => new SigmoidGate(), graph: (g: Graph, [x]: Node[]) => g.sigmoid(x as Node), sample: anywhere(1) },
-  { name: 'TanhGate', make: () => new TanhGate(), graph: (g: Graph, [x]: Node[]) => g.tanh(x as Node), sample: anywhere(1) },
-  { name: 'ReluGate', make: () => new ReluGate(), graph: (g: Graph, [x]: Node[]) => g.relu(x as Node), sample: offKink },
+  { name: 'ExpGate', make: () => new ExpGate(), graph: (g: Graph, [x]: Node<number>[]) => g.exp(x as Node<number>), sample: anywhere(1) },
+  { name: 'LogGate', make: () => new LogGate(), graph: (g: Graph, [x]: Node<number>[]) => g.log(x as Node<number>), sample: positive },
+  {
+    name: 'ReciprocalGate',
+    make: () => new ReciprocalGate(),
+    graph: (g: Graph, [x]: Node<number>[]) => g.recip(x as Node<number>),
+    sample: offKink,
+  },
+  { name: 'NegGate', make: () => new NegGate(), graph: (g: Graph, [x]: Node<number>[]) => g.neg(x as Node<number>), sample: anywhere(1) },
+  {
+    name: 'ScaleGate',
+    make: () => new ScaleGate(-2.5),
+    graph: (g: Graph, [x]: Node<number>[]) => g.scale(x as Node<number>, -2.5),
+    sample: anywhere(1),
+  },
+  {
+    name: 'OffsetGate',
+    make: () => new OffsetGate(1.5),
+    graph: (g: Graph, [x]: Node<number>[]) => g.offset(x as Node<number>, 1.5),
+    sample: anywhere(1),
+  },
+  {
+    name: 'SigmoidGate',
+    make: () => new SigmoidGate(),
+    graph: (g: Graph, [x]: Node<number>[]) => g.sigmoid(x as Node<number>),
+    sample: anywhere(1),
+  },
+  {
+    name: 'TanhGate',
+    make: () => new TanhGate(),
+    graph: (g: Graph, [x]: Node<number>[]) => g.tanh(x as Node<number>),
+    sample: anywhere(1),
+  },
+  { name: 'ReluGate', make: () => new ReluGate(), graph: (g: Graph, [x]: Node<number>[]) => g.relu(x as Node<number>), sample: offKink },
   {
     name: 'LeakyReluGate',
     make: () => new LeakyReluGate(),
-    graph: (g: Graph, [x]: Node[]) => g.leakyRelu(x as Node),
+    graph: (g: Graph, [x]: Node<number>[]) => g.leakyRelu(x as Node<number>),
     sample: offKink,
   },
-  { name: 'EluGate', make: () => new EluGate(), graph: (g: Graph, [x]: Node[]) => g.elu(x as Node), sample: offKink },
+  { name: 'EluGate', make: () => new EluGate(), graph: (g: Graph, [x]: Node<number>[]) => g.elu(x as Node<number>), sample: offKink },
 ] as const;

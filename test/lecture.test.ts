@@ -101,9 +101,9 @@ describe('the sigmoid neuron f(w, x) = 1/(1 + e^−(w0·x0 + w1·x1 + w2)) at w 
       const ws = w.map((value, i) => g.param(`w${i}`, value));
       const xs = x.map((_, i) => g.input(`x${i}`));
       const dot = g.add(g.add(g.mul(ws[0] as never, xs[0] as never), g.mul(ws[1] as never, xs[1] as never)), ws[2] as never);
-      if (useSigmoidGate) g.sigmoid(dot);
-      else g.recip(g.offset(g.exp(g.scale(dot, -1)), 1));
-      const f = g.forward({ x0: x[0] as number, x1: x[1] as number });
+      const out = useSigmoidGate ? g.sigmoid(dot) : g.recip(g.offset(g.exp(g.scale(dot, -1)), 1));
+      g.forward({ x0: x[0] as number, x1: x[1] as number });
+      const f = g.value(out);
       g.backward();
       return { f, dw: ws.map((n) => g.grad(n)), dx: xs.map((n) => g.grad(n)) };
     };

@@ -36,6 +36,8 @@ export interface Kernels {
   ): void;
   /** Index of the first NaN or ±Infinity among n values, or -1. */
   firstNonFinite(x: number, n: number): number;
+  tensorForward(tape: number, count: number): number;
+  tensorBackward(tape: number, count: number, grads: number, gradBytes: number, seed: number, seedCount: number): number;
   sumForward(x: number, out: number, rows: number, cols: number, axis: number, scale: number): void;
   sumBackward(dout: number, dx: number, rows: number, cols: number, axis: number, scale: number): void;
   l2Forward(x: number, out: number, n: number): void;
@@ -54,6 +56,7 @@ export interface Kernels {
 export const B_SAME = 0;
 export const B_ROW = 1;
 export const B_CONST = 2;
+export const B_SCALAR = 3;
 
 /** reduction axes (assembly/reduce.ts) */
 export const AXIS_ALL = -1;
@@ -73,6 +76,8 @@ export function kernels(dtype: DType): Kernels {
         elementwiseBackward: fn('elementwise_backward'),
         gemm: fn('gemm'),
         firstNonFinite: fn('first_non_finite'),
+        tensorForward: fn('tensor_forward'),
+        tensorBackward: fn('tensor_backward'),
         sumForward: fn('sum_forward'),
         sumBackward: fn('sum_backward'),
         l2Forward: fn('l2_forward'),

@@ -1,0 +1,421 @@
+// Matrix multiply: C[m×n] = op(A)·op(B) (+ C), op ∈ {identity, transpose}, row-major,
+// leading dimensions in elements, pointers as byte offsets into linear memory.
+//
+// f32 is built the way the fastest wasm GEMMs are (see shared NOTES-toolchain.md):
+// - B is packed into NR-wide, k-major panels (NR·4 bytes per k step);
+// - A is packed with every value pre-broadcast to 16 bytes, so that the micro-kernel
+//   reads it with a plain v128.load;
+// - the micro-kernel keeps an MR×NR tile of C in f32x4 registers, its k loop is not
+//   unrolled and ends on a pointer compare;
+// - cache blocks: KC×NC of B and MC×KC of A.
+// The transposes are absorbed by the packing routines: all four cases run the same
+// kernel. Edge tiles are packed with zero padding and only their valid part is written.
+//
+// The tile. TurboFan (V8 11.3, Node 20) schedules every load of a loop body ahead of the
+// arithmetic that uses it (pure ops sink to the end of the block), so the registers a
+// k step needs are the accumulators plus ALL its loads: MR·NR/4 + MR + NR/4 (+1 for the
+// product with mul+add) must fit V8's 15 allocatable xmm registers, or accumulators are
+// spilled and every k step waits on a store-to-load round trip through the stack.
+// - plain SIMD128 (mul+add): 4×8, 8 accumulators + 6 loads + 1 product = 15;
+// - relaxed SIMD (FMA): 3×12, 9 accumulators + 6 loads = 15.
+// The 5×8 and 6×8 tiles (17 and 20 registers) spill 2–4 accumulators here and ran at
+// 22 GFLOP/s against 30 and 37 for these (bench/README.md, "GEMM").
+//
+// The packing buffers are allocated once and grow only when a larger block is needed,
+// so a training loop allocates nothing after its first step.
+import { alloc, free } from './memory';
+
+// @ts-ignore: compile-time constant
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 4;
+// @ts-ignore: compile-time constant
+const NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 8;
+const KC: i32 = 256;
+const MC: i32 = 60; // a multiple of MR
+const NC: i32 = NR * 64; // a multiple of NR: 512 or 768 columns
+
+let packA: usize = 0;
+let packACapacity: usize = 0;
+let packB: usize = 0;
+let packBCapacity: usize = 0;
+
+/** An MR×NR tile of C for edge tiles: stored here, then its valid part copied out. */
+const edge: usize = memory.data(MR * NR * 4, 16);
+
+function ensurePackA(bytes: usize): void {
+  if (bytes <= packACapacity) return;
+  free(packA);
+  packA = 0;
+  packACapacity = 0;
+  packA = alloc(bytes);
+  packACapacity = bytes;
+}
+
+function ensurePackB(bytes: usize): void {
+  if (bytes <= packBCapacity) return;
+  free(packB);
+  packB = 0;
+  packBCapacity = 0;
+  packB = alloc(bytes);
+  packBCapacity = bytes;
+}
+
+/** C = op(A)·op(B) (+ C when accumulate ≠ 0), float32. */
+export function gemmF32(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32,
+): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (accumulate == 0) zeroF32(m, n, c, ldc);
+    return;
+  }
+  const mcMax = min(m, MC);
+  const kcMax = min(k, KC);
+  const ncMax = min(n, NC);
+  ensurePackA(<usize>((mcMax + MR - 1) / MR) * <usize>kcMax * <usize>(MR * 16));
+  ensurePackB(<usize>((ncMax + NR - 1) / NR) * <usize>kcMax * <usize>(NR * 4));
+  const ap = packA;
+  const bp = packB;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const beta = pc > 0 ? 1 : accumulate;
+      if (transB) packBT(b, ldb, pc, jc, kc, nc, bp);
+      else packBN(b, ldb, pc, jc, kc, nc, bp);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        if (transA) packAT(a, lda, ic, pc, mc, kc, ap);
+        else packAN(a, lda, ic, pc, mc, kc, ap);
+        macroKernel(ap, bp, mc, nc, kc, c + ((<usize>ic * <usize>ldc + <usize>jc) << 2), ldc, beta);
+      }
+    }
+  }
+}
+
+function zeroF32(m: i32, n: i32, c: usize, ldc: i32): void {
+  for (let i = 0; i < m; i++) memory.fill(c + ((<usize>i * <usize>ldc) << 2), 0, <usize>n << 2);
+}
+
+/** The tiles of one mc×nc block of C, from packed A (mc×kc) and packed B (kc×nc). */
+function macroKernel(ap: usize, bp: usize, mc: i32, nc: i32, kc: i32, c: usize, ldc: i32, beta: i32): void {
+  const aPanel = <usize>kc * <usize>(MR * 16);
+  const bPanel = <usize>kc * <usize>(NR * 4);
+  const rowBytes = <usize>ldc << 2;
+  let bj = bp;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    let ai = ap;
+    let ci = c + (<usize>jr << 2);
+    for (let ir = 0; ir < mc; ir += MR) {
+      const mr = min(MR, mc - ir);
+      if (ASC_FEATURE_RELAXED_SIMD) kernel3x12(ai, bj, bj + bPanel, ci, ldc, mr, nr, beta);
+      else kernel4x8(ai, bj, bj + bPanel, ci, ldc, mr, nr, beta);
+      ai += aPanel;
+      ci += rowBytes * MR;
+    }
+    bj += bPanel;
+  }
+}
+
+// ---- micro-kernels ----------------------------------------------------------------------
+
+/** A 4×8 tile with mul+add: a from pre-broadcast A (64 bytes per k), b from B (32 bytes per k). */
+function kernel4x8(a: usize, b: usize, bEnd: usize, c: usize, ldc: i32, mr: i32, nr: i32, beta: i32): void {
+  let c00 = f32x4.splat(0); let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0); let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0); let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0); let c31 = f32x4.splat(0);
+  do {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x: v128;
+    x = v128.load(a);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load(a, 16);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load(a, 32);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load(a, 48);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a += 64;
+    b += 32;
+  } while (b != bEnd);
+  const row = <usize>ldc << 2;
+  if (mr == 4 && nr == 8) {
+    let p = c;
+    if (beta) {
+      c00 = f32x4.add(c00, v128.load(p)); c01 = f32x4.add(c01, v128.load(p, 16)); p += row;
+      c10 = f32x4.add(c10, v128.load(p)); c11 = f32x4.add(c11, v128.load(p, 16)); p += row;
+      c20 = f32x4.add(c20, v128.load(p)); c21 = f32x4.add(c21, v128.load(p, 16)); p += row;
+      c30 = f32x4.add(c30, v128.load(p)); c31 = f32x4.add(c31, v128.load(p, 16));
+      p = c;
+    }
+    v128.store(p, c00); v128.store(p, c01, 16); p += row;
+    v128.store(p, c10); v128.store(p, c11, 16); p += row;
+    v128.store(p, c20); v128.store(p, c21, 16); p += row;
+    v128.store(p, c30); v128.store(p, c31, 16);
+    return;
+  }
+  const e = edge;
+  v128.store(e, c00, 0); v128.store(e, c01, 16);
+  v128.store(e, c10, 32); v128.store(e, c11, 48);
+  v128.store(e, c20, 64); v128.store(e, c21, 80);
+  v128.store(e, c30, 96); v128.store(e, c31, 112);
+  writeEdge(c, row, mr, nr, beta);
+}
+
+/** A 3×12 tile with fused multiply-add: a from pre-broadcast A (48 bytes per k), b from B (48 bytes per k). */
+function kernel3x12(a: usize, b: usize, bEnd: usize, c: usize, ldc: i32, mr: i32, nr: i32, beta: i32): void {
+  let c00 = f32x4.splat(0); let c01 = f32x4.splat(0); let c02 = f32x4.splat(0);
+  let c10 = f32x4.splat(0); let c11 = f32x4.splat(0); let c12 = f32x4.splat(0);
+  let c20 = f32x4.splat(0); let c21 = f32x4.splat(0); let c22 = f32x4.splat(0);
+  do {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const b2 = v128.load(b, 32);
+    let x: v128;
+    x = v128.load(a);
+    c00 = f32x4.relaxed_madd(x, b0, c00);
+    c01 = f32x4.relaxed_madd(x, b1, c01);
+    c02 = f32x4.relaxed_madd(x, b2, c02);
+    x = v128.load(a, 16);
+    c10 = f32x4.relaxed_madd(x, b0, c10);
+    c11 = f32x4.relaxed_madd(x, b1, c11);
+    c12 = f32x4.relaxed_madd(x, b2, c12);
+    x = v128.load(a, 32);
+    c20 = f32x4.relaxed_madd(x, b0, c20);
+    c21 = f32x4.relaxed_madd(x, b1, c21);
+    c22 = f32x4.relaxed_madd(x, b2, c22);
+    a += 48;
+    b += 48;
+  } while (b != bEnd);
+  const row = <usize>ldc << 2;
+  if (mr == 3 && nr == 12) {
+    let p = c;
+    if (beta) {
+      c00 = f32x4.add(c00, v128.load(p)); c01 = f32x4.add(c01, v128.load(p, 16)); c02 = f32x4.add(c02, v128.load(p, 32)); p += row;
+      c10 = f32x4.add(c10, v128.load(p)); c11 = f32x4.add(c11, v128.load(p, 16)); c12 = f32x4.add(c12, v128.load(p, 32)); p += row;
+      c20 = f32x4.add(c20, v128.load(p)); c21 = f32x4.add(c21, v128.load(p, 16)); c22 = f32x4.add(c22, v128.load(p, 32));
+      p = c;
+    }
+    v128.store(p, c00); v128.store(p, c01, 16); v128.store(p, c02, 32); p += row;
+    v128.store(p, c10); v128.store(p, c11, 16); v128.store(p, c12, 32); p += row;
+    v128.store(p, c20); v128.store(p, c21, 16); v128.store(p, c22, 32);
+    return;
+  }
+  const e = edge;
+  v128.store(e, c00, 0); v128.store(e, c01, 16); v128.store(e, c02, 32);
+  v128.store(e, c10, 48); v128.store(e, c11, 64); v128.store(e, c12, 80);
+  v128.store(e, c20, 96); v128.store(e, c21, 112); v128.store(e, c22, 128);
+  writeEdge(c, row, mr, nr, beta);
+}
+
+/** The valid mr×nr part of the tile in `edge` to C. */
+function writeEdge(c: usize, row: usize, mr: i32, nr: i32, beta: i32): void {
+  for (let r = 0; r < mr; r++) {
+    const src = edge + <usize>(r * NR * 4);
+    const dst = c + <usize>r * row;
+    if (beta) {
+      for (let j = 0; j < nr; j++) {
+        const o = <usize>j << 2;
+        store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+      }
+    } else {
+      memory.copy(dst, src, <usize>nr << 2);
+    }
+  }
+}
+
+// ---- packing ------------------------------------------------------------------------------
+
+/** B not transposed, B(p, j) = b[p·ldb + j]: kc rows × nc columns from (pc, jc) into NR-wide panels. */
+function packBN(b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
+  const stride = <usize>ldb << 2;
+  const first = b + ((<usize>pc * <usize>ldb + <usize>jc) << 2);
+  const full = nc - nc % NR;
+  let d = dst;
+  for (let j = 0; j < full; j += NR) {
+    let s = first + (<usize>j << 2);
+    const end = d + <usize>kc * <usize>(NR * 4);
+    do {
+      v128.store(d, v128.load(s));
+      v128.store(d, v128.load(s, 16), 16);
+      if (NR == 12) v128.store(d, v128.load(s, 32), 32);
+      s += stride;
+      d += NR * 4;
+    } while (d != end);
+  }
+  const rest = nc - full;
+  if (rest > 0) {
+    let s = first + (<usize>full << 2);
+    const end = d + <usize>kc * <usize>(NR * 4);
+    do {
+      v128.store(d, f32x4.splat(0));
+      v128.store(d, f32x4.splat(0), 16);
+      if (NR == 12) v128.store(d, f32x4.splat(0), 32);
+      for (let j = 0; j < rest; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+      s += stride;
+      d += NR * 4;
+    } while (d != end);
+  }
+}
+
+/** B transposed, B(p, j) = b[j·ldb + p]: NR rows of the stored B at a time, transposed 4×4 in registers. */
+function packBT(b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
+  const stride = <usize>ldb << 2;
+  const full = nc - nc % NR;
+  const kc4 = kc & ~3;
+  let d = dst;
+  for (let j = 0; j < full; j += NR) {
+    const s0 = b + ((<usize>(jc + j) * <usize>ldb + <usize>pc) << 2);
+    const s4 = s0 + stride * 4;
+    const s8 = s4 + stride * 4;
+    for (let p = 0; p < kc4; p += 4) {
+      const o = <usize>p << 2;
+      transpose4(d, s0 + o, stride);
+      transpose4(d + 16, s4 + o, stride);
+      if (NR == 12) transpose4(d + 32, s8 + o, stride);
+      d += NR * 16;
+    }
+    for (let p = kc4; p < kc; p++) {
+      const o = <usize>p << 2;
+      for (let t = 0; t < NR; t++) store<f32>(d + (<usize>t << 2), load<f32>(s0 + <usize>t * stride + o));
+      d += NR * 4;
+    }
+  }
+  const rest = nc - full;
+  if (rest > 0) {
+    const s0 = b + ((<usize>(jc + full) * <usize>ldb + <usize>pc) << 2);
+    for (let p = 0; p < kc; p++) {
+      const o = <usize>p << 2;
+      v128.store(d, f32x4.splat(0));
+      v128.store(d, f32x4.splat(0), 16);
+      if (NR == 12) v128.store(d, f32x4.splat(0), 32);
+      for (let t = 0; t < rest; t++) store<f32>(d + (<usize>t << 2), load<f32>(s0 + <usize>t * stride + o));
+      d += NR * 4;
+    }
+  }
+}
+
+/** 4 rows of 4 at s, s + stride, … as 4 columns, stored NR·4 bytes apart from d. */
+// @ts-ignore: decorator
+@inline function transpose4(d: usize, s: usize, stride: usize): void {
+  const x0 = v128.load(s);
+  const x1 = v128.load(s + stride);
+  const x2 = v128.load(s + stride * 2);
+  const x3 = v128.load(s + stride * 3);
+  const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+  v128.store(d, i64x2.shuffle(t0, t1, 0, 2));
+  v128.store(d, i64x2.shuffle(t0, t1, 1, 3), NR * 4);
+  v128.store(d, i64x2.shuffle(t2, t3, 0, 2), NR * 8);
+  v128.store(d, i64x2.shuffle(t2, t3, 1, 3), NR * 12);
+}
+
+/** A not transposed, A(i, p) = a[i·lda + p]: mc × kc from (ic, pc), MR rows a panel, each value broadcast. */
+function packAN(a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, dst: usize): void {
+  const step = <usize>(MR * 16);
+  let d = dst;
+  for (let i = 0; i < mc; i += MR) {
+    const rows = min(MR, mc - i);
+    for (let r = 0; r < rows; r++) {
+      let s = a + ((<usize>(ic + i + r) * <usize>lda + <usize>pc) << 2);
+      let o = d + (<usize>r << 4);
+      const end = o + <usize>kc * step;
+      do {
+        v128.store(o, v128.load32_splat(s));
+        s += 4;
+        o += step;
+      } while (o != end);
+    }
+    for (let r = rows; r < MR; r++) {
+      let o = d + (<usize>r << 4);
+      const end = o + <usize>kc * step;
+      do {
+        v128.store(o, f32x4.splat(0));
+        o += step;
+      } while (o != end);
+    }
+    d += <usize>kc * step;
+  }
+}
+
+/** A transposed, A(i, p) = a[p·lda + i]: MR consecutive values of a row of the stored A per k step. */
+function packAT(a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, dst: usize): void {
+  const stride = <usize>lda << 2;
+  let d = dst;
+  for (let i = 0; i < mc; i += MR) {
+    const rows = min(MR, mc - i);
+    let s = a + ((<usize>pc * <usize>lda + <usize>(ic + i)) << 2);
+    const end = d + <usize>kc * <usize>(MR * 16);
+    if (rows == MR) {
+      do {
+        v128.store(d, v128.load32_splat(s));
+        v128.store(d, v128.load32_splat(s, 4), 16);
+        v128.store(d, v128.load32_splat(s, 8), 32);
+        if (MR == 4) v128.store(d, v128.load32_splat(s, 12), 48);
+        s += stride;
+        d += MR * 16;
+      } while (d != end);
+    } else {
+      do {
+        for (let r = 0; r < MR; r++) {
+          v128.store(d + (<usize>r << 4), r < rows ? v128.load32_splat(s + (<usize>r << 2)) : f32x4.splat(0));
+        }
+        s += stride;
+        d += MR * 16;
+      } while (d != end);
+    }
+  }
+}
+
+// ---- float64 ------------------------------------------------------------------------------
+
+/** C = op(A)·op(B) (+ C when accumulate ≠ 0), float64: plain loops, for gradcheck. */
+export function gemmF64(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32,
+): void {
+  // Element strides (in bytes) of op(A) along i and p, and of op(B) along p and j.
+  const ai: usize = transA ? 8 : <usize>lda << 3;
+  const ap: usize = transA ? <usize>lda << 3 : 8;
+  const bp: usize = transB ? 8 : <usize>ldb << 3;
+  const bj: usize = transB ? <usize>ldb << 3 : 8;
+  for (let i = 0; i < m; i++) {
+    const ci = c + ((<usize>i * <usize>ldc) << 3);
+    const arow = a + <usize>i * ai;
+    if (transB) {
+      // Each C(i, j) is a dot product of two contiguous-in-p (for op(B)) runs.
+      for (let j = 0; j < n; j++) {
+        let sum: f64 = 0;
+        let x = arow;
+        let y = b + <usize>j * bj;
+        for (let p = 0; p < k; p++) {
+          sum += load<f64>(x) * load<f64>(y);
+          x += ap;
+          y += bp;
+        }
+        const o = ci + (<usize>j << 3);
+        store<f64>(o, accumulate ? load<f64>(o) + sum : sum);
+      }
+    } else {
+      // Row i of C is a sum of rows of B scaled by A(i, p).
+      if (!accumulate) memory.fill(ci, 0, <usize>n << 3);
+      for (let p = 0; p < k; p++) {
+        const x = load<f64>(arow + <usize>p * ap);
+        const y = b + <usize>p * bp;
+        for (let j = 0; j < n; j++) {
+          const o = ci + (<usize>j << 3);
+          store<f64>(o, load<f64>(o) + x * load<f64>(y + (<usize>j << 3)));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+// The nodes of a Graph, one row per node in typed arrays (a million nodes are a few
+// allocations, not a million objects), plus what tensors need: shapes and leaf data.
+import type { Shape } from '../tensor';
+
+export enum Kind {
+  Op = 0,
+  Input = 1,
+  Param = 2,
+  Const = 3,
+  /** The fixed parameter of scale, offset, leaky ReLU, ELU and pow(x, number). */
+  OpConstant = 4,
+  /** Class indices for a loss, given on every forward like an input. */
+  Labels = 5,
+}
+
+export const NO_NODE = -1;
+export const SCALAR: Shape = Object.freeze([]);
+
+export class NodeTable {
+  count = 0;
+  kinds = new Uint8Array(64);
+  codes = new Int32Array(64);
+  argA = new Int32Array(64);
+  argB = new Int32Array(64);
+  /** A scalar leaf's value; an op's constant (a mean's 1/n, the SVM margin). */
+  initial = new Float64Array(64);
+  /** An op's integer parameter: the reduction axis (−1: all), maxout's k. */
+  extra = new Int32Array(64);
+  readonly shapes: Shape[] = [];
+  /** The data of tensor params and consts, as given (the program holds the live copy). */
+  readonly leafData = new Map<number, Float64Array>();
+  readonly names = new Map<number, string>();
+
+  push(kind: Kind, code: number, a: number, b: number, initial: number, shape: Shape = SCALAR, extra = 0): number {
+    if (this.count === this.codes.length) this.grow();
+    const id = this.count++;
+    this.kinds[id] = kind;
+    this.codes[id] = code;
+    this.argA[id] = a;
+    this.argB[id] = b;
+    this.initial[id] = initial;
+    this.extra[id] = extra;
+    this.shapes.push(shape);
+    return id;
+  }
+
+  /** Whether any node is a tensor (or a loss over labels): then the tensor program runs it. */
+  hasTensors(): boolean {
+    for (let id = 0; id < this.count; id++) {
+      if ((this.shapes[id] as Shape).length > 0 || this.kinds[id] === Kind.Labels) return true;
+    }
+    return false;
+  }
+
+  private grow(): void {
+    const grown = <T extends Int32Array | Uint8Array | Float64Array>(old: T): T => {
+      const next = new (old.constructor as new (n: number) => T)(old.length * 2);
+      next.set(old);
+      return next;
+    };
+    this.kinds = grown(this.kinds);
+    this.codes = grown(this.codes);
+    this.argA = grown(this.argA);
+    this.argB = grown(this.argB);
+    this.initial = grown(this.initial);
+    this.extra = grown(this.extra);
+  }
+}

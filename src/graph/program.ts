@@ -1,0 +1,20 @@
+import type { Tensor } from '../tensor';
+
+/** A Graph compiled to linear memory: values, gradients and tapes, run by one wasm call a pass. */
+export interface Program {
+  /** How many nodes it was compiled for. */
+  readonly size: number;
+  /** Writes an input's value (already checked by the Graph). */
+  setInput(id: number, value: number | Tensor | ArrayLike<number>): void;
+  /** Runs every op; returns -1, or the id of the first op whose output is not finite. */
+  forward(): number;
+  /** Backpropagates from `target`; -1, or the id of the first op that made a gradient not finite. */
+  backward(target: number): number;
+  /** A value: a number for a scalar node, else a Tensor view the program owns. */
+  value(id: number): number | Tensor;
+  grad(id: number): number | Tensor;
+  /** A leaf's live values, copied (to carry params over to the next program). */
+  leafValues(id: number): Float64Array;
+  setLeaf(id: number, values: ArrayLike<number>): void;
+  free(): void;
+}

@@ -1,0 +1,147 @@
+// A graph of scalars, compiled to a tape of 16-byte instructions [op, out, a, b] whose
+// operands are byte offsets of f64 values; a value's gradient sits `size·8` bytes later.
+// The forward tape is every op in creation order (an op can only read nodes made
+// before it, so that is a topological order). The backward tape of a target is the
+// ops it depends on, found by one reverse sweep — no recursion, so a million-node
+// chain is fine — in reverse order, cached per target.
+import { differentiatesB } from '../ops';
+import { allocate, f64, i32, release, wasm } from '../wasm/instance';
+import { Kind, type NodeTable } from './nodes';
+import type { Program } from './program';
+
+const INSTRUCTION_BYTES = 16;
+
+interface Tape {
+  ptr: number;
+  count: number;
+  /** Node id of each instruction, to name the op that went wrong. */
+  nodes: Int32Array;
+}
+
+/** Linear memory a program holds; freed by free() or when the program is collected. */
+interface Buffers {
+  slab: number;
+  tapes: number[];
+}
+
+const collector = new FinalizationRegistry<Buffers>(freeBuffers);
+
+function freeBuffers(buffers: Buffers): void {
+  release(buffers.slab);
+  for (const ptr of buffers.tapes) release(ptr);
+  buffers.slab = 0;
+  buffers.tapes.length = 0;
+}
+
+export class ScalarProgram implements Program {
+  readonly size: number;
+  private readonly buffers: Buffers;
+  private readonly forwardTape: Tape;
+  private readonly backwardTapes = new Map<number, Tape>();
+
+  constructor(private readonly nodes: NodeTable) {
+    const n = nodes.count;
+    this.size = n;
+    let ops = 0;
+    for (let id = 0; id < n; id++) if (nodes.kinds[id] === Kind.Op) ops++;
+    const slab = allocate(n * 16, `forward: the values of ${n} nodes`);
+    let tape = 0;
+    try {
+      tape = allocate(ops * INSTRUCTION_BYTES, `forward: a tape of ${ops} ops`);
+    } catch (error) {
+      release(slab);
+      throw error;
+    }
+    this.buffers = { slab, tapes: [tape] };
+    collector.register(this, this.buffers, this);
+    const values = f64();
+    for (let id = 0; id < n; id++) {
+      if (nodes.kinds[id] !== Kind.Op && nodes.kinds[id] !== Kind.Input) values[(slab >>> 3) + id] = nodes.initial[id] as number;
+    }
+    this.forwardTape = this.writeTape(tape, ops, (emit) => {
+      for (let id = 0; id < n; id++) if (nodes.kinds[id] === Kind.Op) emit(id);
+    });
+  }
+
+  setInput(id: number, value: number): void {
+    f64()[(this.buffers.slab >>> 3) + id] = value;
+  }
+
+  forward(): number {
+    const tape = this.forwardTape;
+    const bad = wasm().tape_forward(tape.ptr, tape.count);
+    return bad < 0 ? -1 : (tape.nodes[bad] as number);
+  }
+
+  backward(target: number): number {
+    const tape = this.backwardTape(target);
+    const grads = f64();
+    const gradBase = (this.buffers.slab >>> 3) + this.size;
+    grads.fill(0, gradBase, gradBase + this.size);
+    grads[gradBase + target] = 1;
+    const bad = wasm().tape_backward(tape.ptr, tape.count, this.size * 8);
+    return bad < 0 ? -1 : (tape.nodes[bad] as number);
+  }
+
+  value(id: number): number {
+    return f64()[(this.buffers.slab >>> 3) + id] as number;
+  }
+
+  grad(id: number): number {
+    return f64()[(this.buffers.slab >>> 3) + this.size + id] as number;
+  }
+
+  leafValues(id: number): Float64Array {
+    return Float64Array.of(this.value(id));
+  }
+
+  setLeaf(id: number, values: ArrayLike<number>): void {
+    this.setInput(id, values[0] as number);
+  }
+
+  free(): void {
+    freeBuffers(this.buffers);
+    collector.unregister(this);
+  }
+
+  /** The ops that `target` depends on, in reverse topological order; cached. */
+  private backwardTape(target: number): Tape {
+    const cached = this.backwardTapes.get(target);
+    if (cached) return cached;
+    const { kinds, argA, argB, codes } = this.nodes;
+    const needed = new Uint8Array(target + 1);
+    needed[target] = 1;
+    let ops = 0;
+    for (let id = target; id >= 0; id--) {
+      if (needed[id] === 0 || kinds[id] !== Kind.Op) continue;
+      ops++;
+      needed[argA[id] as number] = 1;
+      if (differentiatesB(codes[id] as number)) needed[argB[id] as number] = 1;
+    }
+    const ptr = allocate(ops * INSTRUCTION_BYTES, `backward: a tape of ${ops} ops`);
+    this.buffers.tapes.push(ptr);
+    const tape = this.writeTape(ptr, ops, (emit) => {
+      for (let id = target; id >= 0; id--) if (needed[id] === 1 && kinds[id] === Kind.Op) emit(id);
+    });
+    this.backwardTapes.set(target, tape);
+    return tape;
+  }
+
+  private writeTape(ptr: number, count: number, each: (emit: (id: number) => void) => void): Tape {
+    const words = i32();
+    const slab = this.buffers.slab;
+    const { codes, argA, argB } = this.nodes;
+    const nodes = new Int32Array(count);
+    let at = ptr >>> 2;
+    let k = 0;
+    each((id) => {
+      words[at] = codes[id] as number;
+      words[at + 1] = slab + id * 8;
+      words[at + 2] = slab + (argA[id] as number) * 8;
+      words[at + 3] = slab + (argB[id] as number) * 8;
+      at += 4;
+      nodes[k++] = id;
+    });
+    return { ptr, count, nodes };
+  }
+}

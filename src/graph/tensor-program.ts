@@ -1,0 +1,264 @@
+// A graph with tensors, compiled to one block of linear memory — every node's value,
+// then every gradient at the same offsets, then the ops' caches — and a tape of
+// 80-byte instructions (assembly/tensor-tape.ts) that names each op's buffers. A
+// forward or backward pass is one wasm call; nothing is allocated after compilation,
+// so a training loop's memory stays flat.
+import { differentiatesB, OPS, TENSOR_OPS } from '../ops';
+import { type DType, rowsCols, type Shape, sizeOf, Tensor } from '../tensor';
+import { allocate, f64, i32, release } from '../wasm/instance';
+import { B_CONST, kernels } from '../wasm/kernels';
+import { Kind, type NodeTable } from './nodes';
+import type { Program } from './program';
+
+const INSTRUCTION_WORDS = 20;
+const BYTES: Record<DType, number> = { float32: 4, float64: 8 };
+const align16 = (bytes: number) => (bytes + 15) & ~15;
+
+interface Tape {
+  ptr: number;
+  count: number;
+  nodes: Int32Array;
+}
+
+interface Buffers {
+  block: number;
+  tapes: number[];
+}
+
+const collector = new FinalizationRegistry<Buffers>(freeBuffers);
+
+function freeBuffers(buffers: Buffers): void {
+  release(buffers.block);
+  for (const ptr of buffers.tapes) release(ptr);
+  buffers.block = 0;
+  buffers.tapes.length = 0;
+}
+
+export class TensorProgram implements Program {
+  readonly size: number;
+  private readonly buffers: Buffers;
+  /** Byte offset of each node's value; its gradient is at offset + gradDelta. */
+  private readonly offsets: Int32Array;
+  private readonly gradDelta: number;
+  private readonly gradBytes: number;
+  /** The cache buffer of a softmax cross-entropy (probabilities) or maxout (winners). */
+  private readonly aux: Int32Array;
+  private readonly forwardTape: Tape;
+  private readonly backwardTapes = new Map<number, Tape>();
+  private readonly views = new Map<number, Tensor>();
+  private readonly itemBytes: number;
+
+  constructor(
+    private readonly nodes: NodeTable,
+    readonly dtype: DType,
+  ) {
+    const n = nodes.count;
+    this.size = n;
+    this.itemBytes = BYTES[dtype];
+    const shapes = nodes.shapes;
+    this.offsets = new Int32Array(n);
+    this.aux = new Int32Array(n);
+    let valueBytes = 0;
+    for (let id = 0; id < n; id++) {
+      this.offsets[id] = valueBytes;
+      const bytesPer = nodes.kinds[id] === Kind.Labels ? 4 : this.itemBytes;
+      valueBytes += align16(sizeOf(shapes[id] as Shape) * bytesPer);
+    }
+    let auxBytes = 0;
+    const auxOffsets = new Int32Array(n).fill(-1);
+    let ops = 0;
+    for (let id = 0; id < n; id++) {
+      if (nodes.kinds[id] !== Kind.Op) continue;
+      ops++;
+      const code = nodes.codes[id];
+      if (code === TENSOR_OPS.softmaxCrossEntropy || code === TENSOR_OPS.maxout) {
+        auxOffsets[id] = auxBytes;
+        const input = shapes[nodes.argA[id] as number] as Shape;
+        const elements = code === TENSOR_OPS.maxout ? sizeOf(shapes[id] as Shape) : sizeOf(input);
+        auxBytes += align16(elements * (code === TENSOR_OPS.maxout ? 4 : this.itemBytes));
+      }
+    }
+    const block = allocate(2 * valueBytes + auxBytes, `forward: the values and gradients of ${n} tensor nodes`);
+    let tape = 0;
+    try {
+      tape = allocate(ops * INSTRUCTION_WORDS * 4, `forward: a tape of ${ops} ops`);
+    } catch (error) {
+      release(block);
+      throw error;
+    }
+    this.buffers = { block, tapes: [tape] };
+    collector.register(this, this.buffers, this);
+    for (let id = 0; id < n; id++) this.offsets[id] = block + (this.offsets[id] as number);
+    for (let id = 0; id < n; id++) if ((auxOffsets[id] as number) >= 0) this.aux[id] = block + 2 * valueBytes + (auxOffsets[id] as number);
+    this.gradDelta = valueBytes;
+    this.gradBytes = valueBytes;
+    for (let id = 0; id < n; id++) {
+      const kind = nodes.kinds[id];
+      if (kind === Kind.Param || kind === Kind.Const || kind === Kind.OpConstant) {
+        this.setLeaf(id, nodes.leafData.get(id) ?? [nodes.initial[id] as number]);
+      }
+    }
+    this.forwardTape = this.writeTape(tape, ops, (emit) => {
+      for (let id = 0; id < n; id++) if (nodes.kinds[id] === Kind.Op) emit(id);
+    });
+  }
+
+  setInput(id: number, value: number | Tensor | ArrayLike<number>): void {
+    if (this.nodes.kinds[id] === Kind.Labels) {
+      const ptr = this.offsets[id] as number;
+      const labels = value as ArrayLike<number>;
+      i32().set(labels, ptr >>> 2);
+      return;
+    }
+    const view = this.view(id);
+    if (typeof value === 'number') view.data[0] = value;
+    else view.data.set(value instanceof Tensor ? value.data : value);
+  }
+
+  forward(): number {
+    const tape = this.forwardTape;
+    const bad = kernels(this.dtype).tensorForward(tape.ptr, tape.count);
+    return bad < 0 ? -1 : (tape.nodes[bad] as number);
+  }
+
+  backward(target: number): number {
+    const tape = this.backwardTape(target);
+    const seed = (this.offsets[target] as number) + this.gradDelta;
+    const count = sizeOf(this.nodes.shapes[target] as Shape);
+    const bad = kernels(this.dtype).tensorBackward(tape.ptr, tape.count, this.buffers.block + this.gradDelta, this.gradBytes, seed, count);
+    return bad < 0 ? -1 : (tape.nodes[bad] as number);
+  }
+
+  value(id: number): number | Tensor {
+    const view = this.view(id);
+    return view.rank === 0 ? (view.data[0] as number) : view;
+  }
+
+  grad(id: number): number | Tensor {
+    const view = this.view(id, true);
+    return view.rank === 0 ? (view.data[0] as number) : view;
+  }
+
+  leafValues(id: number): Float64Array {
+    return Float64Array.from(this.view(id).data);
+  }
+
+  setLeaf(id: number, values: ArrayLike<number>): void {
+    this.view(id).data.set(values);
+  }
+
+  free(): void {
+    for (const view of this.views.values()) view.releaseOwned();
+    this.views.clear();
+    freeBuffers(this.buffers);
+    collector.unregister(this);
+  }
+
+  /** A Tensor over a node's value (or gradient) in the block, made once and reused. */
+  private view(id: number, gradient = false): Tensor {
+    const key = gradient ? -1 - id : id;
+    let view = this.views.get(key);
+    if (!view) {
+      const ptr = (this.offsets[id] as number) + (gradient ? this.gradDelta : 0);
+      view = Tensor.view(ptr, this.nodes.shapes[id] as Shape, this.dtype, 'Graph');
+      this.views.set(key, view);
+    }
+    return view;
+  }
+
+  /** The ops `target` depends on, in reverse topological order; cached. */
+  private backwardTape(target: number): Tape {
+    const cached = this.backwardTapes.get(target);
+    if (cached) return cached;
+    const { kinds, argA, argB, codes } = this.nodes;
+    const needed = new Uint8Array(target + 1);
+    needed[target] = 1;
+    let ops = 0;
+    for (let id = target; id >= 0; id--) {
+      if (needed[id] === 0 || kinds[id] !== Kind.Op) continue;
+      ops++;
+      needed[argA[id] as number] = 1;
+      if (differentiatesB(codes[id] as number)) needed[argB[id] as number] = 1;
+    }
+    const ptr = allocate(ops * INSTRUCTION_WORDS * 4, `backward: a tape of ${ops} ops`);
+    this.buffers.tapes.push(ptr);
+    const tape = this.writeTape(ptr, ops, (emit) => {
+      for (let id = target; id >= 0; id--) if (needed[id] === 1 && kinds[id] === Kind.Op) emit(id);
+    });
+    this.backwardTapes.set(target, tape);
+    return tape;
+  }
+
+  private writeTape(ptr: number, count: number, each: (emit: (id: number) => void) => void): Tape {
+    const ids = new Int32Array(count);
+    let k = 0;
+    each((id) => {
+      this.writeInstruction(ptr + k * INSTRUCTION_WORDS * 4, id);
+      ids[k++] = id;
+    });
+    return { ptr, count, nodes: ids };
+  }
+
+  private writeInstruction(at: number, id: number): void {
+    const { codes, argA, argB, extra, initial, shapes } = this.nodes;
+    const code = codes[id] as number;
+    const a = argA[id] as number;
+    const b = argB[id] as number;
+    const value = (node: number) => this.offsets[node] as number;
+    const grad = (node: number) => (this.offsets[node] as number) + this.gradDelta;
+    const outShape = shapes[id] as Shape;
+    const aShape = shapes[a] as Shape;
+    let [rows, cols] = rowsCols(aShape);
+    let k = 0;
+    let mode = 0;
+    let constant = initial[id] as number;
+    let bValue = 0;
+    let bGrad = 0;
+    let bSize = 0;
+    if (code <= OPS.elu.code) {
+      [rows, cols] = rowsCols(outShape);
+      const info = Object.values(OPS).find((op) => op.code === code);
+      if (info?.arity === 2) {
+        mode = extra[id] as number;
+        bValue = value(b);
+        bGrad = grad(b);
+        bSize = sizeOf(shapes[b] as Shape);
+      } else {
+        mode = B_CONST;
+        constant = info?.arity === 'const' ? (initial[b] as number) : 0;
+      }
+    } else if (code === TENSOR_OPS.matmul) {
+      rows = aShape[0] as number;
+      k = aShape[1] as number;
+      cols = (shapes[b] as Shape)[1] as number;
+      bValue = value(b);
+      bGrad = grad(b);
+      bSize = sizeOf(shapes[b] as Shape);
+    } else if (code === TENSOR_OPS.sum) {
+      mode = extra[id] as number;
+    } else if (code === TENSOR_OPS.softmaxCrossEntropy || code === TENSOR_OPS.svmLoss) {
+      bValue = value(b);
+    } else if (code === TENSOR_OPS.maxout) {
+      k = extra[id] as number;
+      cols = (outShape[1] as number) ?? 1;
+    }
+    const words = i32();
+    const w = at >>> 2;
+    words[w] = code;
+    words[w + 1] = value(id);
+    words[w + 2] = grad(id);
+    words[w + 3] = value(a);
+    words[w + 4] = grad(a);
+    words[w + 5] = bValue;
+    words[w + 6] = bGrad;
+    words[w + 7] = rows;
+    words[w + 8] = cols;
+    words[w + 9] = k;
+    words[w + 10] = mode;
+    words[w + 11] = this.aux[id] as number;
+    words[w + 12] = sizeOf(outShape);
+    words[w + 13] = sizeOf(aShape);
+    words[w + 14] = bSize;
+    f64()[(at + 64) >>> 3] = constant;
+  }
+}

@@ -1,0 +1,223 @@
+// GEMM against a float64 reference: all four transpose cases, ragged sizes that cross the
+// tile (4×8 plain, 3×12 relaxed) and cache-block (KC 256, MC 60, NC 512/768) edges,
+// leading dimensions wider than the matrix, accumulate on and off; on both builds (the
+// node-relaxed project runs the FMA kernel).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { backend, init, memoryStats } from '../src/index';
+import { allocate, f32, f64, release, wasm } from '../src/wasm/instance';
+import { rng } from './helpers';
+
+beforeAll(() => init());
+
+type Dtype = 'f32' | 'f64';
+
+interface Case {
+  transA: boolean;
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+  /** Extra elements per row beyond the stored width of A, B and C. */
+  padA?: number;
+  padB?: number;
+  padC?: number;
+  accumulate: boolean;
+}
+
+/** Runs one GEMM in wasm memory; returns the largest error over its bound (≤ 1 passes). */
+function check(dtype: Dtype, spec: Case, seed: number): number {
+  const { transA, transB, m, n, k, accumulate } = spec;
+  const random = rng(seed);
+  // Stored shapes: A is m×k (k×m when transposed), B is k×n (n×k when transposed).
+  const [aRows, aCols] = transA ? [k, m] : [m, k];
+  const [bRows, bCols] = transB ? [n, k] : [k, n];
+  const lda = aCols + (spec.padA ?? 0);
+  const ldb = bCols + (spec.padB ?? 0);
+  const ldc = n + (spec.padC ?? 0);
+  const size = dtype === 'f32' ? 4 : 8;
+  const view = () => (dtype === 'f32' ? f32() : f64());
+  const round = dtype === 'f32' ? Math.fround : (x: number) => x;
+  const fill = (count: number) => Array.from({ length: count }, () => round(random() * 2 - 1));
+  const aData = fill(aRows * lda);
+  const bData = fill(bRows * ldb);
+  const cData = fill(m * ldc);
+  const a = allocate(aData.length * size, 'A');
+  const b = allocate(bData.length * size, 'B');
+  const c = allocate(cData.length * size, 'C');
+  try {
+    view().set(aData, a / size);
+    view().set(bData, b / size);
+    view().set(cData, c / size);
+    const gemm = dtype === 'f32' ? wasm().gemm_f32 : wasm().gemm_f64;
+    gemm(+transA, +transB, m, n, k, a, lda, b, ldb, c, ldc, +accumulate);
+    const out = view().subarray(c / size, c / size + cData.length);
+    const A = (i: number, p: number) => (transA ? aData[p * lda + i] : aData[i * lda + p]) as number;
+    const B = (p: number, j: number) => (transB ? bData[j * ldb + p] : bData[p * ldb + j]) as number;
+    const tol = dtype === 'f32' ? 2e-6 * Math.sqrt(k) : 1e-13 * Math.sqrt(k);
+    let worst = 0;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < ldc; j++) {
+        const before = cData[i * ldc + j] as number;
+        const got = out[i * ldc + j] as number;
+        if (j >= n) {
+          // The padding of C's rows is never written.
+          if (got !== before) return Number.POSITIVE_INFINITY;
+          continue;
+        }
+        let sum = accumulate ? before : 0;
+        let scale = accumulate ? Math.abs(before) : 0;
+        for (let p = 0; p < k; p++) {
+          const term = A(i, p) * B(p, j);
+          sum += term;
+          scale += Math.abs(term);
+        }
+        const error = Math.abs(got - sum) / (tol * scale + 1e-30);
+        if (!(error <= worst)) worst = Number.isNaN(error) ? Number.POSITIVE_INFINITY : error;
+      }
+    }
+    return worst;
+  } finally {
+    release(c);
+    release(b);
+    release(a);
+  }
+}
+
+const TRANSPOSES: [boolean, boolean][] = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];
+const name = (transA: boolean, transB: boolean) => `${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'}`;
+
+// [m, n, k]: ones, exact and ragged sizes around the tiles (4×8 plain, 3×12 relaxed), and
+// sizes that cross KC = 256, MC = 60 and NC = 512 (plain) or 768 (relaxed).
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 7, 13],
+  [7, 1, 13],
+  [13, 7, 1],
+  [5, 8, 4],
+  [6, 8, 9],
+  [4, 8, 3],
+  [3, 12, 5],
+  [8, 24, 2],
+  [9, 36, 17],
+  [25, 37, 11],
+  [7, 13, 67],
+  [13, 67, 7],
+  [67, 129, 13],
+  [129, 67, 129],
+  [64, 10, 128],
+  [61, 9, 257],
+  [130, 17, 600],
+  [67, 530, 31],
+  [7, 800, 9],
+  [300, 270, 520],
+];
+
+describe.each(['f32', 'f64'] as Dtype[])('gemm_%s', (dtype) => {
+  it('runs on the build this project expects', () => {
+    const expected = process.env.WASMGRAD_EXPECT_SIMD;
+    if (expected) expect(backend().simd).toBe(expected);
+  });
+
+  for (const [transA, transB] of TRANSPOSES) {
+    describe(name(transA, transB), () => {
+      for (const accumulate of [false, true]) {
+        it(`matches a float64 reference, ${accumulate ? 'C += op(A)·op(B)' : 'C = op(A)·op(B)'}`, () => {
+          SHAPES.forEach(([m, n, k], index) => {
+            const spec = { transA, transB, m, n, k, accumulate };
+            expect(check(dtype, spec, 1000 + index), JSON.stringify(spec)).toBeLessThanOrEqual(1);
+          });
+        });
+      }
+
+      it('honours leading dimensions wider than the matrix', () => {
+        const shapes: [number, number, number][] = [
+          [1, 1, 1],
+          [7, 13, 67],
+          [67, 129, 13],
+          [61, 20, 300],
+        ];
+        shapes.forEach(([m, n, k], index) => {
+          for (const accumulate of [false, true]) {
+            const spec = { transA, transB, m, n, k, padA: 3, padB: 5, padC: 7, accumulate };
+            expect(check(dtype, spec, 2000 + index), JSON.stringify(spec)).toBeLessThanOrEqual(1);
+          }
+        });
+      });
+    });
+  }
+
+  it('matches on random shapes, transposes, leading dimensions and accumulate', () => {
+    const random = rng(dtype === 'f32' ? 7 : 8);
+    const pick = (max: number) => 1 + Math.floor(random() ** 2 * max);
+    for (let trial = 0; trial < 60; trial++) {
+      const spec: Case = {
+        transA: random() < 0.5,
+        transB: random() < 0.5,
+        m: pick(140),
+        n: pick(140),
+        k: pick(300),
+        padA: random() < 0.5 ? 0 : pick(9),
+        padB: random() < 0.5 ? 0 : pick(9),
+        padC: random() < 0.5 ? 0 : pick(9),
+        accumulate: random() < 0.5,
+      };
+      expect(check(dtype, spec, 3000 + trial), JSON.stringify(spec)).toBeLessThanOrEqual(1);
+    }
+  });
+});
+
+describe('gemm_f32 memory', () => {
+  it('repeated calls of the same sizes do not grow memory', () => {
+    const m = 64;
+    const k = 784;
+    const n = 128;
+    const x = allocate(m * k * 4, 'x');
+    const w = allocate(k * n * 4, 'w');
+    const y = allocate(m * n * 4, 'y');
+    const dx = allocate(m * k * 4, 'dx');
+    const dw = allocate(k * n * 4, 'dw');
+    const random = rng(5);
+    f32().set(
+      Array.from({ length: m * k }, () => random()),
+      x / 4,
+    );
+    f32().set(
+      Array.from({ length: k * n }, () => random()),
+      w / 4,
+    );
+    const step = () => {
+      const g = wasm();
+      g.gemm_f32(0, 0, m, n, k, x, k, w, n, y, n, 0); // forward: y = x·w
+      g.gemm_f32(1, 0, k, n, m, x, k, y, n, dw, n, 0); // dw = xᵀ·dy
+      g.gemm_f32(0, 1, m, k, n, y, n, w, n, dx, k, 0); // dx = dy·wᵀ
+      g.gemm_f32(1, 1, 7, 5, 3, x, 7, w, 3, y, 5, 1);
+    };
+    try {
+      step();
+      const first = memoryStats();
+      for (let i = 0; i < 20; i++) step();
+      expect(memoryStats()).toEqual(first);
+    } finally {
+      for (const ptr of [dw, dx, y, w, x]) release(ptr);
+    }
+  });
+
+  it('smaller problems after larger ones reuse the packing buffers', () => {
+    const a = allocate(300 * 300 * 4, 'a');
+    const c = allocate(300 * 300 * 4, 'c');
+    try {
+      wasm().gemm_f32(0, 0, 300, 300, 300, a, 300, a, 300, c, 300, 0);
+      const first = memoryStats();
+      for (const size of [1, 7, 64, 129, 300]) wasm().gemm_f32(1, 1, size, size, size, a, size, a, size, c, size, 0);
+      expect(memoryStats()).toEqual(first);
+    } finally {
+      release(c);
+      release(a);
+    }
+  });
+});

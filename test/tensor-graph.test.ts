@@ -1,0 +1,208 @@
+// Graphs with tensors: compiled to the tensor tape, gradchecked in float64, the lecture's
+// ‖W·x‖², broadcasting, losses over labels, bad input, and memory that stays flat.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Graph, GraphError, gradcheck, init, memoryStats, type Node, ShapeError, StateError, Tensor, ValueError } from '../src/index';
+import { rng } from './helpers';
+
+beforeAll(() => init());
+
+const values = (t: number | Tensor) => (typeof t === 'number' ? [t] : Array.from(t.data));
+
+describe('f(x, W) = ‖W·x‖² as a Graph', () => {
+  it('q = [0.22, 0.26], f = 0.116, ∇W = [[0.088, 0.176], [0.104, 0.208]], ∇x = [−0.112, 0.636]', () => {
+    const g = new Graph();
+    const W = g.param(
+      'W',
+      Tensor.from([
+        [0.1, 0.5],
+        [-0.3, 0.8],
+      ]),
+    );
+    const x = g.input('x', [2, 1]);
+    const q = g.matmul(W, x);
+    const f = g.l2(q);
+    expect(g.forward({ x: [[0.2], [0.4]] })).toBeCloseTo(0.116, 6);
+    expect(values(g.value(q))).toEqual([expect.closeTo(0.22, 6), expect.closeTo(0.26, 6)]);
+    g.backward(f);
+    expect(values(g.grad(W))).toEqual([0.088, 0.176, 0.104, 0.208].map((v) => expect.closeTo(v, 6)));
+    expect(values(g.grad(x))).toEqual([expect.closeTo(-0.112, 6), expect.closeTo(0.636, 6)]);
+    expect(g.grad(q).shape).toEqual([2, 1]);
+  });
+});
+
+describe('every tensor op passes gradcheck through a float64 Graph', () => {
+  const random = rng(101);
+  const randn = (shape: number[], offset = 0) =>
+    Tensor.from(
+      Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1 + offset),
+      shape,
+      { dtype: 'float64' },
+    );
+
+  /** Builds f(inputs) → scalar with `build`, then gradchecks it at the given points. */
+  function check(build: (g: Graph, xs: Node<Tensor>[]) => Node<number>, points: Tensor[]) {
+    const g = new Graph({ dtype: 'float64' });
+    const xs = points.map((p, i) => g.input(`x${i}`, p.shape));
+    const f = build(g, xs);
+    const result = gradcheck((given) => {
+      g.forward(Object.fromEntries(given.map((t, i) => [`x${i}`, t as Tensor])));
+      g.backward(f);
+      return { value: g.value(f), grads: xs.map((x) => g.grad(x)) };
+    }, points);
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  }
+
+  /** A weighted sum of a tensor, so every element carries its own gradient. */
+  const weighted = (g: Graph, t: Node<Tensor>) => g.sum(g.mul(t, g.const(randn(t.shape as number[]).to('float64'))));
+
+  it('elementwise ops with a same-shape, a row and a scalar second operand', () => {
+    check(
+      (g, [a, b, row]) => weighted(g, g.add(g.mul(a as Node<Tensor>, b as Node<Tensor>), row as Node<Tensor>)),
+      [randn([3, 4]), randn([3, 4]), randn([4])],
+    );
+    check(
+      (g, [a, s]) => weighted(g, g.div(g.sub(a as Node<Tensor>, s as Node<Tensor>), g.offset(g.exp(s as Node<Tensor>), 0.5))),
+      [randn([2, 3]), randn([1])],
+    );
+  });
+
+  it('activations and unary ops', () => {
+    check(
+      (g, [a]) => {
+        const x = a as Node<Tensor>;
+        const parts = [
+          g.sigmoid(x),
+          g.tanh(x),
+          g.relu(x),
+          g.leakyRelu(x),
+          g.elu(x),
+          g.scale(x, -2),
+          g.neg(x),
+          g.pow(g.offset(g.mul(x, x), 1), 1.5),
+        ];
+        return parts.reduce((total: Node<number>, p) => g.add(total, weighted(g, p)), g.const(0) as Node<number>);
+      },
+      [randn([3, 5]).to('float64')],
+    );
+    check((g, [a]) => weighted(g, g.log(g.recip(a as Node<Tensor>))), [randn([4], 2)]);
+  });
+
+  it('matmul, reductions, softmax, the losses, maxout', () => {
+    check((g, [a, b]) => g.l2(g.matmul(a as Node<Tensor>, b as Node<Tensor>)), [randn([3, 4]), randn([4, 2])]);
+    check(
+      (g, [a]) =>
+        g.add(weighted(g, g.sum(a as Node<Tensor>, 0)), g.mul(weighted(g, g.mean(a as Node<Tensor>, 1)), g.mean(a as Node<Tensor>))),
+      [randn([3, 4])],
+    );
+    check((g, [a]) => weighted(g, g.softmax(a as Node<Tensor>)), [randn([2, 5])]);
+    check(
+      (g, [a]) => weighted(g, g.maxout(a as Node<Tensor>, 3)),
+      [
+        Tensor.from(
+          Float64Array.from({ length: 12 }, (_, i) => ((i * 7) % 12) * 0.3),
+          [2, 6],
+          { dtype: 'float64' },
+        ),
+      ],
+    );
+    const g = new Graph({ dtype: 'float64' });
+    const z = g.input('z', [4, 3]);
+    const y = g.labels('y', 4);
+    const ce = g.softmaxCrossEntropy(z, y);
+    const svm = g.svmLoss(z, y);
+    const loss = g.add(ce, g.scale(svm, 0.5));
+    const labels = Int32Array.from([2, 0, 1, 2]);
+    const scores = Tensor.from(
+      Float64Array.from({ length: 12 }, (_, i) => ((i * 5) % 12) * 0.41 - 2),
+      [4, 3],
+      { dtype: 'float64' },
+    );
+    const result = gradcheck(
+      (given) => {
+        g.forward({ z: given[0] as Tensor, y: labels });
+        g.backward(loss);
+        return { value: g.value(loss), grads: [g.grad(z)] };
+      },
+      [scores],
+    );
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+});
+
+describe('a tensor Graph', () => {
+  it('returns scalars as numbers and tensors as graph-owned views; params keep their values', () => {
+    const g = new Graph();
+    const W = g.param('W', Tensor.ones([2, 3]));
+    const x = g.input('x', [3, 1]);
+    const y = g.output(g.matmul(W, x));
+    const out = g.forward({ x: [1, 2, 3] }) as Tensor;
+    expect(out.toArray()).toEqual([[6], [6]]);
+    expect(() => out.dispose()).toThrow(/belongs to Graph/);
+    g.backward(y);
+    expect(values(g.grad(W))).toEqual([1, 2, 3, 1, 2, 3]);
+    g.set(W, Tensor.full([2, 3], 2));
+    expect(values(g.forward({ x: [1, 1, 1] }))).toEqual([6, 6]);
+    expect(values(g.value(W))).toEqual([2, 2, 2, 2, 2, 2]);
+  });
+
+  it('a training loop of 10,000 steps grows linear memory by 0 bytes after the first', () => {
+    const g = new Graph();
+    const W = g.param('W', Tensor.randn([4, 8], { seed: 1, std: 0.1 }));
+    const b = g.param('b', Tensor.zeros([8]));
+    const x = g.input('x', [16, 4]);
+    const y = g.labels('y', 16);
+    const loss = g.softmaxCrossEntropy(g.add(g.matmul(x, W), b), y);
+    const batch = Tensor.randn([16, 4], { seed: 2 });
+    const labels = Int32Array.from({ length: 16 }, (_, i) => i % 8);
+    const step = () => {
+      g.forward({ x: batch, y: labels });
+      g.backward(loss);
+      const w = g.value(W).data;
+      const dw = g.grad(W).data;
+      for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) - 0.1 * (dw[i] as number);
+    };
+    step();
+    const first = g.value(loss);
+    const before = memoryStats();
+    for (let i = 0; i < 10_000; i++) step();
+    expect(memoryStats()).toEqual(before);
+    expect(g.value(loss)).toBeLessThan(first);
+  });
+
+  it('bad input: shapes at build time, inputs and labels at forward time, each naming what is wrong', () => {
+    const g = new Graph();
+    const a = g.input('a', [2, 3]);
+    const b = g.input('b', [4, 5]);
+    expect(() => g.matmul(a, b)).toThrow(ShapeError);
+    expect(() => g.matmul(a, b)).toThrow('matmul: [2,3] · [4,5]: inner dims 3 ≠ 4');
+    expect(() => g.add(a, b)).toThrow('add: [2,3] and [4,5]: the second must match the first, be a row of 3, or be a scalar');
+    expect(() => g.input('c', [2, 0])).toThrow('input: a shape is an array of positive integers, got [2,0]');
+    const y = g.labels('y', 2);
+    expect(() => g.add(a, y)).toThrow(GraphError);
+    const loss = g.softmaxCrossEntropy(a, y);
+    expect(() => g.svmLoss(b, y)).toThrow('svmLoss: 2 labels for 4 rows');
+    expect(() => g.forward({ a: [1, 2, 3], b: Tensor.zeros([4, 5]), y: [0, 1] })).toThrow(
+      'forward: input "a" has shape [3], declared [2,3]',
+    );
+    expect(() => g.forward({ a: Tensor.zeros([3, 2]), b: Tensor.zeros([4, 5]), y: [0, 1] })).toThrow(
+      'forward: input "a" has shape [3,2], declared [2,3]',
+    );
+    expect(() => g.forward({ a: Tensor.zeros([2, 3]), b: Tensor.zeros([4, 5]), y: [0, 3] })).toThrow(
+      'forward: labels "y" entry 1 is 3, not a class index in [0, 3)',
+    );
+    expect(() => g.forward({ a: [Number.NaN, 0, 0, 0, 0, 0], b: Tensor.zeros([4, 5]), y: [0, 1] })).toThrow(ValueError);
+    const disposed = Tensor.zeros([2, 3]);
+    disposed.dispose();
+    expect(() => g.forward({ a: disposed, b: Tensor.zeros([4, 5]), y: [0, 1] })).toThrow(StateError);
+    expect(g.forward({ a: Tensor.zeros([2, 3]), b: Tensor.zeros([4, 5]), y: [0, 1] })).toBeCloseTo(Math.log(3), 6);
+    g.backward(loss);
+  });
+
+  it('a forward that leaves an op’s domain names the op', () => {
+    const g = new Graph();
+    const a = g.input('a', [2]);
+    g.sum(g.log(a));
+    expect(() => g.forward({ a: [1, -1] })).toThrow(/forward: log#1 \(log of a = \[2\] \[1, -1\]\) is \[2\] \[0, NaN\]/);
+    expect(g.forward({ a: [1, 1] })).toBe(0);
+  });
+});
