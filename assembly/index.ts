@@ -4,7 +4,9 @@ import { maxoutBackward, maxoutForward, softmaxBackward, softmaxForward } from '
 import { elementwiseBackward, elementwiseForward } from './elementwise';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward, svmBackward, svmForward } from './loss';
 import { tensorBackward, tensorForward } from './tensor-tape';
-import { firstNonFinite, l2Backward, l2Forward, sumBackward, sumForward } from './reduce';
+import { gatherRows } from './data';
+import { adamUpdate, sgdUpdate } from './optim';
+import { firstNonFinite, l2Backward, l2Forward, sumBackward, sumForward, sumRowsInto } from './reduce';
 import { backward, forward } from './rules';
 export {
   MATMUL as OP_MATMUL, SUM as OP_SUM, L2 as OP_L2, SOFTMAX as OP_SOFTMAX, SOFTMAX_CE as OP_SOFTMAX_CE,
@@ -152,4 +154,33 @@ export function tensor_backward_f32(tape: usize, count: i32, grads: usize, gradB
 }
 export function tensor_backward_f64(tape: usize, count: i32, grads: usize, gradBytes: usize, seed: usize, seedCount: i32): i32 {
   return tensorBackward<f64>(tape, count, grads, gradBytes, seed, seedCount);
+}
+
+export function sum_rows_into_f32(x: usize, out: usize, rows: i32, cols: i32): void {
+  sumRowsInto<f32>(x, out, rows, cols);
+}
+export function sum_rows_into_f64(x: usize, out: usize, rows: i32, cols: i32): void {
+  sumRowsInto<f64>(x, out, rows, cols);
+}
+export function gather_rows_f32(src: usize, indices: usize, dst: usize, count: i32, cols: i32): void {
+  gatherRows<f32>(src, indices, dst, count, cols);
+}
+export function gather_rows_f64(src: usize, indices: usize, dst: usize, count: i32, cols: i32): void {
+  gatherRows<f64>(src, indices, dst, count, cols);
+}
+export function sgd_update_f32(w: usize, g: usize, velocity: usize, n: i32, lr: f64, momentum: f64, nesterov: i32, weightDecay: f64): void {
+  sgdUpdate<f32>(w, g, velocity, n, lr, momentum, nesterov, weightDecay);
+}
+export function sgd_update_f64(w: usize, g: usize, velocity: usize, n: i32, lr: f64, momentum: f64, nesterov: i32, weightDecay: f64): void {
+  sgdUpdate<f64>(w, g, velocity, n, lr, momentum, nesterov, weightDecay);
+}
+export function adam_update_f32(
+  w: usize, g: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64, beta2: f64, eps: f64, weightDecay: f64, t: i32,
+): void {
+  adamUpdate<f32>(w, g, m, v, n, lr, beta1, beta2, eps, weightDecay, t);
+}
+export function adam_update_f64(
+  w: usize, g: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64, beta2: f64, eps: f64, weightDecay: f64, t: i32,
+): void {
+  adamUpdate<f64>(w, g, m, v, n, lr, beta1, beta2, eps, weightDecay, t);
 }

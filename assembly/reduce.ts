@@ -73,3 +73,15 @@ export function firstNonFinite<T extends number>(x: usize, n: i32): i32 {
   }
   return -1;
 }
+
+/** out[c] += Σ_r x[r, c]: a bias's gradient, added to what is there. */
+export function sumRowsInto<T extends number>(x: usize, out: usize, rows: i32, cols: i32): void {
+  const size = sizeof<T>();
+  for (let r: usize = 0; r < <usize>rows; r++) {
+    const row = x + r * <usize>cols * size;
+    for (let c: usize = 0; c < <usize>cols; c++) {
+      const at = out + c * size;
+      store<T>(at, load<T>(at) + load<T>(row + c * size));
+    }
+  }
+}

@@ -16,3 +16,6 @@ export { type DType, type FloatArray, type NestedNumbers, type Shape, Tensor, ty
 export type { SimdChoice } from './wasm/binaries';
 export { type BackendInfo, backend, type MemoryStats, memoryStats } from './wasm/instance';
 export type { WasmSource } from './wasm/load';
+export * as nn from './nn/index';
+export * as datasets from './data/index';
+export { Random } from './random';

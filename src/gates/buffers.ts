@@ -9,13 +9,14 @@ import { kernels } from '../wasm/kernels';
 export class Owned {
   private tensor: Tensor | null = null;
 
-  constructor(private readonly owner: object) {}
+  /** `owner` names whose buffer it is in messages: a gate or layer, or a name. */
+  constructor(private readonly owner: object | string) {}
 
   get(shape: Shape, dtype: DType): Tensor {
     const current = this.tensor;
     if (current && !current.disposed && current.dtype === dtype && sameShape(current.shape, shape)) return current;
     current?.releaseOwned();
-    this.tensor = Tensor.owned(shape, dtype, this.owner.constructor.name);
+    this.tensor = Tensor.owned(shape, dtype, typeof this.owner === 'string' ? this.owner : this.owner.constructor.name);
     return this.tensor;
   }
 
@@ -46,14 +47,14 @@ export class OwnedInts {
   private ptr = 0;
   private capacity = 0;
 
-  constructor(private readonly owner: object) {}
+  constructor(private readonly owner: object | string) {}
 
   /** The buffer's pointer, with room for at least `count` values. */
   reserve(count: number): number {
     if (count > this.capacity || this.ptr === 0) {
       release(this.ptr);
       this.ptr = 0;
-      this.ptr = allocate(Math.max(count, 1) * 4, `${this.owner.constructor.name}: ${count} i32 values`);
+      this.ptr = allocate(Math.max(count, 1) * 4, `${typeof this.owner === 'string' ? this.owner : this.owner.constructor.name}: ${count} i32 values`);
       this.capacity = count;
       intsCollector.register(this, this.ptr, this);
     }

@@ -40,6 +40,23 @@ export interface Kernels {
   tensorBackward(tape: number, count: number, grads: number, gradBytes: number, seed: number, seedCount: number): number;
   sumForward(x: number, out: number, rows: number, cols: number, axis: number, scale: number): void;
   sumBackward(dout: number, dx: number, rows: number, cols: number, axis: number, scale: number): void;
+  /** out[c] += Σ_r x[r, c] */
+  sumRowsInto(x: number, out: number, rows: number, cols: number): void;
+  gatherRows(src: number, indices: number, dst: number, count: number, cols: number): void;
+  sgdUpdate(w: number, g: number, velocity: number, n: number, lr: number, momentum: number, nesterov: number, weightDecay: number): void;
+  adamUpdate(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    t: number,
+  ): void;
   l2Forward(x: number, out: number, n: number): void;
   l2Backward(x: number, dout: number, dx: number, n: number): void;
   softmaxForward(x: number, out: number, rows: number, cols: number): void;
@@ -80,6 +97,10 @@ export function kernels(dtype: DType): Kernels {
         tensorBackward: fn('tensor_backward'),
         sumForward: fn('sum_forward'),
         sumBackward: fn('sum_backward'),
+        sumRowsInto: fn('sum_rows_into'),
+        gatherRows: fn('gather_rows'),
+        sgdUpdate: fn('sgd_update'),
+        adamUpdate: fn('adam_update'),
         l2Forward: fn('l2_forward'),
         l2Backward: fn('l2_backward'),
         softmaxForward: fn('softmax_forward'),

@@ -1,0 +1,53 @@
+// Activation layers: the gates of the lecture, as modules without parameters.
+import { EluGate, LeakyReluGate, ReluGate, SigmoidGate, TanhGate } from '../gates/activations';
+import type { UnaryGate } from '../gates/gate';
+import type { Tensor } from '../tensor';
+import type { Module, Parameter } from './module';
+
+abstract class Activation implements Module {
+  protected abstract readonly gate: UnaryGate;
+
+  forward(x: Tensor): Tensor {
+    return this.gate.forward(x);
+  }
+
+  backward(dout: Tensor): Tensor {
+    return this.gate.backward(dout)[0] as Tensor;
+  }
+
+  parameters(): Parameter[] {
+    return [];
+  }
+}
+
+/** max(0, x) */
+export class ReLU extends Activation {
+  protected readonly gate = new ReluGate();
+}
+
+/** σ(x) = 1/(1 + e⁻ˣ) */
+export class Sigmoid extends Activation {
+  protected readonly gate = new SigmoidGate();
+}
+
+export class Tanh extends Activation {
+  protected readonly gate = new TanhGate();
+}
+
+/** max(αx, x); α = 0.1 as in the lecture's max(0.1x, x). */
+export class LeakyReLU extends Activation {
+  protected readonly gate: LeakyReluGate;
+  constructor(readonly alpha = 0.1) {
+    super();
+    this.gate = new LeakyReluGate(alpha);
+  }
+}
+
+/** x for x ≥ 0, α(eˣ − 1) below. */
+export class ELU extends Activation {
+  protected readonly gate: EluGate;
+  constructor(readonly alpha = 1) {
+    super();
+    this.gate = new EluGate(alpha);
+  }
+}

@@ -1,0 +1,10 @@
+// The neural-network layer: modules, losses, optimizers and the training loop.
+export { ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activations';
+export type { Init } from './init';
+export { Linear, type LinearOptions } from './linear';
+export { type LossFunction, type LossName, type LossResult, mse, softmaxCrossEntropy, svmLoss } from './losses';
+export { Maxout } from './maxout';
+export type { Module, Parameter } from './module';
+export { Adam, type AdamOptions, Optimizer, SGD, type SGDOptions } from './optim';
+export { Sequential } from './sequential';
+export { argmax, type Dataset, type EpochRecord, type Evaluation, evaluate, type FitOptions, fit, type Progress } from './train';

@@ -1,0 +1,97 @@
+import { ShapeError, StateError, ValueError } from '../errors';
+import { Owned, useTensor } from '../gates/buffers';
+import { type DType, formatShape, Tensor } from '../tensor';
+import { B_ROW, kernels } from '../wasm/kernels';
+import { type Init, initialize } from './init';
+import type { Module, Parameter } from './module';
+
+export interface LinearOptions {
+  /** 'he' (default, for the ReLU family) or 'xavier' (for sigmoid and tanh); a Sequential picks by the next layer. */
+  init?: Init;
+  /** Seed of the initializer: the same seed gives the same weights. */
+  seed?: number;
+  bias?: boolean;
+  dtype?: DType;
+}
+
+let nextSeed = 1;
+
+/**
+ * y = x·Wᵀ + b for a batch of rows x [batch, in]; W is [out, in] as in PyTorch.
+ * Backward: dW += doutᵀ·x, db += Σ_rows dout, dx = dout·W. Caches x.
+ */
+export class Linear implements Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  /** Whether the initializer was chosen by the caller (a Sequential leaves those alone). */
+  readonly initChosen: boolean;
+  readonly seed: number;
+  private readonly output = new Owned(this);
+  private readonly dx = new Owned(this);
+  private input: Tensor | null = null;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: LinearOptions = {},
+  ) {
+    for (const [name, n] of [
+      ['in', inFeatures],
+      ['out', outFeatures],
+    ] as const) {
+      if (!Number.isInteger(n) || n < 1) throw new ValueError(`Linear: ${name} must be a positive integer, got ${String(n)}`);
+    }
+    const dtype = options.dtype ?? 'float32';
+    this.seed = options.seed ?? nextSeed++;
+    this.initChosen = options.init !== undefined;
+    const owner = 'Linear';
+    this.weight = { name: 'weight', value: Tensor.owned([outFeatures, inFeatures], dtype, owner), grad: Tensor.owned([outFeatures, inFeatures], dtype, owner) };
+    this.bias = options.bias === false ? null : { name: 'bias', value: Tensor.owned([outFeatures], dtype, owner), grad: Tensor.owned([outFeatures], dtype, owner) };
+    this.reset(options.init ?? 'he');
+  }
+
+  /** Re-initializes the weights (biases start at 0). */
+  reset(init: Init): void {
+    initialize(this.weight.value, init, this.inFeatures, this.outFeatures, this.seed);
+    this.bias?.value.data.fill(0);
+  }
+
+  forward(x: Tensor): Tensor {
+    const op = 'Linear.forward';
+    const t = useTensor(op, 'x', x);
+    const w = this.weight.value;
+    if (t.rank !== 2 || t.shape[1] !== this.inFeatures) {
+      throw new ShapeError(`${op}: x must be [batch, ${this.inFeatures}], got ${formatShape(t.shape)}`);
+    }
+    if (t.dtype !== w.dtype) throw new ValueError(`${op}: x is ${t.dtype}, the weights ${w.dtype}`);
+    const batch = t.shape[0] as number;
+    const y = this.output.get([batch, this.outFeatures], w.dtype);
+    const k = kernels(w.dtype);
+    k.gemm(0, 1, batch, this.outFeatures, this.inFeatures, t.ptr, this.inFeatures, w.ptr, this.inFeatures, y.ptr, this.outFeatures, 0);
+    if (this.bias) k.elementwiseForward(1, y.ptr, this.bias.value.ptr, y.ptr, batch, this.outFeatures, B_ROW, 0);
+    this.input = t;
+    return y;
+  }
+
+  backward(dout: Tensor): Tensor {
+    const op = 'Linear.backward';
+    if (this.input === null) throw new StateError(`${op}: called before forward`);
+    const x = useTensor(op, 'x (cached by forward)', this.input);
+    const g = useTensor(op, 'dout', dout);
+    const batch = x.shape[0] as number;
+    if (g.rank !== 2 || g.shape[0] !== batch || g.shape[1] !== this.outFeatures || g.dtype !== x.dtype) {
+      throw new ShapeError(`${op}: dout is ${formatShape(g.shape)}, the output was [${batch},${this.outFeatures}]`);
+    }
+    const [n, m] = [this.inFeatures, this.outFeatures];
+    const k = kernels(x.dtype);
+    k.gemm(1, 0, m, n, batch, g.ptr, m, x.ptr, n, this.weight.grad.ptr, n, 1); // dW += doutᵀ·x
+    if (this.bias) k.sumRowsInto(g.ptr, this.bias.grad.ptr, batch, m); // db += Σ rows
+    const dx = this.dx.get([batch, n], x.dtype);
+    k.gemm(0, 0, batch, n, m, g.ptr, m, this.weight.value.ptr, n, dx.ptr, n, 0); // dx = dout·W
+    return dx;
+  }
+
+  parameters(): Parameter[] {
+    return this.bias ? [this.weight, this.bias] : [this.weight];
+  }
+}

@@ -1,0 +1,36 @@
+import { MaxoutGate } from '../gates/maxout';
+import type { Tensor } from '../tensor';
+import { Linear, type LinearOptions } from './linear';
+import type { Module, Parameter } from './module';
+
+/**
+ * max(w₁ᵀx + b₁, …, w_kᵀx + b_k) for each of `out` units: a Linear layer to out·k pieces
+ * (each unit's k pieces side by side), then the max over each group, which routes the
+ * gradient to the winning piece.
+ */
+export class Maxout implements Module {
+  readonly linear: Linear;
+  private readonly gate: MaxoutGate;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    readonly k: number,
+    options: LinearOptions = {},
+  ) {
+    this.gate = new MaxoutGate(k);
+    this.linear = new Linear(inFeatures, outFeatures * k, options);
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.gate.forward(this.linear.forward(x));
+  }
+
+  backward(dout: Tensor): Tensor {
+    return this.linear.backward(this.gate.backward(dout)[0]);
+  }
+
+  parameters(): Parameter[] {
+    return this.linear.parameters();
+  }
+}

@@ -1,0 +1,42 @@
+import { ValueError } from '../errors';
+import type { Tensor } from '../tensor';
+import { Sigmoid, Tanh } from './activations';
+import { Linear } from './linear';
+import type { Module, Parameter } from './module';
+
+/** Layers run in order; backward runs them in reverse, each applying the chain rule locally. */
+export class Sequential implements Module {
+  readonly layers: readonly Module[];
+
+  constructor(layers: readonly Module[]) {
+    if (!Array.isArray(layers) || layers.length === 0) throw new ValueError('Sequential: give it a non-empty array of layers');
+    layers.forEach((layer, i) => {
+      if (typeof layer?.forward !== 'function' || typeof layer.backward !== 'function') {
+        throw new ValueError(`Sequential: layer ${i} has no forward/backward`);
+      }
+    });
+    this.layers = [...layers];
+    // A Linear followed by sigmoid or tanh starts from Xavier/Glorot unless told otherwise.
+    this.layers.forEach((layer, i) => {
+      const next = this.layers[i + 1];
+      if (layer instanceof Linear && !layer.initChosen && (next instanceof Sigmoid || next instanceof Tanh)) layer.reset('xavier');
+    });
+  }
+
+  forward(x: Tensor): Tensor {
+    let out = x;
+    for (const layer of this.layers) out = layer.forward(out);
+    return out;
+  }
+
+  backward(dout: Tensor): Tensor {
+    let grad = dout;
+    for (let i = this.layers.length - 1; i >= 0; i--) grad = (this.layers[i] as Module).backward(grad);
+    return grad;
+  }
+
+  /** Every layer's parameters, named by index as PyTorch names them: "0.weight", "2.bias". */
+  parameters(): Parameter[] {
+    return this.layers.flatMap((layer, i) => layer.parameters().map((p) => ({ ...p, name: `${i}.${p.name}` })));
+  }
+}

@@ -1,0 +1,175 @@
+// Layers and losses gradchecked in float64; the lecture's networks; training for real.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { datasets, type GradInput, gradcheck, init, memoryStats, nn, StateError, Tensor, ValueError } from '../src/index';
+import { rng } from './helpers';
+
+beforeAll(() => init());
+
+const random = rng(2024);
+const randn = (shape: number[], scale = 1) =>
+  Tensor.from(
+    Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (random() * 2 - 1) * scale),
+    shape,
+    { dtype: 'float64' },
+  );
+const weightedSum = (y: Tensor, w: Tensor) => y.data.reduce((s, v, i) => s + v * (w.data[i] as number), 0);
+
+/** Gradchecks a module w.r.t. its input and every parameter, with L = Σ w ⊙ module(x). */
+function checkModule(module: nn.Module, x: Tensor): void {
+  const params = module.parameters();
+  const probe = module.forward(x);
+  const w = randn(probe.shape as number[]);
+  const result = gradcheck(
+    (inputs: GradInput[]) => {
+      for (const p of params) p.grad.data.fill(0);
+      const y = module.forward(inputs[0] as Tensor);
+      const value = weightedSum(y, w);
+      const dx = module.backward(w);
+      return { value, grads: [Float64Array.from(dx.data), ...params.map((p) => Float64Array.from(p.grad.data))] };
+    },
+    [x, ...params.map((p) => p.value)],
+  );
+  expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+}
+
+describe('every layer passes gradcheck, input and parameters (float64)', () => {
+  it('Linear, with and without bias', () => {
+    checkModule(new nn.Linear(5, 3, { dtype: 'float64', seed: 1 }), randn([4, 5]));
+    checkModule(new nn.Linear(3, 2, { dtype: 'float64', seed: 2, bias: false }), randn([1, 3]));
+  });
+
+  it('the activations', () => {
+    const x = Tensor.from(Float64Array.from({ length: 12 }, (_, i) => (i - 5.5) * 0.37), [3, 4], { dtype: 'float64' });
+    for (const layer of [new nn.ReLU(), new nn.Sigmoid(), new nn.Tanh(), new nn.LeakyReLU(), new nn.ELU(0.7)]) checkModule(layer, x);
+  });
+
+  it('Maxout', () => {
+    checkModule(new nn.Maxout(4, 3, 2, { dtype: 'float64', seed: 3 }), randn([5, 4]));
+  });
+
+  it('a 2-layer net end to end: f = W2·max(0, W1·x), through softmax cross-entropy', () => {
+    const model = new nn.Sequential([new nn.Linear(4, 6, { dtype: 'float64', seed: 4 }), new nn.ReLU(), new nn.Linear(6, 3, { dtype: 'float64', seed: 5 })]);
+    const x = randn([5, 4]);
+    const labels = Int32Array.from([0, 2, 1, 1, 0]);
+    const params = model.parameters();
+    const result = gradcheck(
+      () => {
+        for (const p of params) p.grad.data.fill(0);
+        const { loss, dlogits } = nn.softmaxCrossEntropy(model.forward(x), labels);
+        model.backward(dlogits);
+        return { value: loss, grads: params.map((p) => Float64Array.from(p.grad.data)) };
+      },
+      params.map((p) => p.value),
+    );
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+});
+
+describe('losses pass gradcheck', () => {
+  it('softmax cross-entropy, SVM and MSE', () => {
+    const scores = Tensor.from(Float64Array.from({ length: 12 }, (_, i) => ((i * 5) % 12) * 0.33 - 2), [4, 3], { dtype: 'float64' });
+    const labels = Int32Array.from([1, 0, 2, 2]);
+    for (const loss of [nn.softmaxCrossEntropy, nn.svmLoss]) {
+      const result = gradcheck((xs) => {
+        const { loss: value, grad } = loss(xs[0] as Tensor, labels);
+        return { value, grads: [Float64Array.from(grad.data)] };
+      }, [scores]);
+      expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+    }
+    const target = randn([4, 3]);
+    const result = gradcheck((xs) => {
+      const { loss: value, grad } = nn.mse(xs[0] as Tensor, target);
+      return { value, grads: [Float64Array.from(grad.data)] };
+    }, [randn([4, 3])]);
+    expect(result.ok).toBe(true);
+  });
+});
+
+describe('the lecture’s networks', () => {
+  it('neuron_tick: a sigmoid neuron is sigmoid(Σ inputs·weights + bias)', () => {
+    const inputs = [0.5, -1.2, 3];
+    const weights = [0.4, 0.1, -0.2];
+    const bias = 0.3;
+    const neuron = new nn.Sequential([new nn.Linear(3, 1, { init: 'zeros' }), new nn.Sigmoid()]);
+    const [w, b] = neuron.parameters();
+    w?.value.data.set(weights);
+    b?.value.data.set([bias]);
+    const cellBodySum = inputs.reduce((s, x, i) => s + x * (weights[i] as number), 0) + bias;
+    const firingRate = 1 / (1 + Math.exp(-cellBodySum));
+    expect(neuron.forward(Tensor.from([inputs])).item()).toBeCloseTo(firingRate, 6);
+  });
+
+  it('the forward pass of a 3-layer sigmoid network, 3 → 4 → 4 → 1', () => {
+    const f = (x: number) => 1 / (1 + Math.exp(-x));
+    const model = new nn.Sequential([new nn.Linear(3, 4, { seed: 7 }), new nn.Sigmoid(), new nn.Linear(4, 4, { seed: 8 }), new nn.Sigmoid(), new nn.Linear(4, 1, { seed: 9 })]);
+    const [W1, b1, W2, b2, W3, b3] = model.parameters().map((p) => Array.from(p.value.data));
+    const x = [0.3, -0.7, 1.1];
+    const layer = (W: number[], b: number[], input: number[], out: number) =>
+      Array.from({ length: out }, (_, i) => input.reduce((s, v, j) => s + (W[i * input.length + j] as number) * v, 0) + (b[i] as number));
+    const h1 = layer(W1 as number[], b1 as number[], x, 4).map(f);
+    const h2 = layer(W2 as number[], b2 as number[], h1, 4).map(f);
+    const out = layer(W3 as number[], b3 as number[], h2, 1);
+    expect(model.forward(Tensor.from([x])).item()).toBeCloseTo(out[0] as number, 5);
+  });
+
+  it('2- and 3-layer ReLU nets train on the spiral: ≥ 95% training accuracy', () => {
+    const data = datasets.spiral({ seed: 1 });
+    const twoLayer = new nn.Sequential([new nn.Linear(2, 100, { seed: 1 }), new nn.ReLU(), new nn.Linear(100, 3, { seed: 2 })]);
+    const threeLayer = new nn.Sequential([
+      new nn.Linear(2, 64, { seed: 3 }),
+      new nn.ReLU(),
+      new nn.Linear(64, 64, { seed: 4 }),
+      new nn.ReLU(),
+      new nn.Linear(64, 3, { seed: 5 }),
+    ]);
+    for (const model of [twoLayer, threeLayer]) {
+      const optimizer = new nn.Adam(model.parameters(), { lr: 0.01 });
+      nn.fit(model, data, { epochs: 300, batchSize: 100, optimizer, seed: 1 });
+      expect(nn.evaluate(model, data).accuracy).toBeGreaterThanOrEqual(0.95);
+    }
+    const linear = new nn.Sequential([new nn.Linear(2, 3, { seed: 6 })]);
+    nn.fit(linear, data, { epochs: 300, batchSize: 100, optimizer: new nn.SGD(linear.parameters(), { lr: 0.5 }), seed: 1 });
+    expect(nn.evaluate(linear, data).accuracy).toBeLessThan(0.6);
+  });
+});
+
+describe('training', () => {
+  it('is deterministic: the same seeds give bit-identical weights', () => {
+    const run = () => {
+      const data = datasets.spiral({ seed: 2 });
+      const model = new nn.Sequential([new nn.Linear(2, 16, { seed: 11 }), new nn.Tanh(), new nn.Linear(16, 3, { seed: 12 })]);
+      nn.fit(model, data, { epochs: 5, batchSize: 32, optimizer: new nn.SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true }), seed: 3 });
+      return model.parameters().flatMap((p) => Array.from(p.value.data));
+    };
+    expect(run()).toEqual(run());
+  });
+
+  it('1,000 training steps grow linear memory by 0 bytes after the first', () => {
+    const model = new nn.Sequential([new nn.Linear(20, 32, { seed: 1 }), new nn.ReLU(), new nn.Linear(32, 5, { seed: 2 })]);
+    const optimizer = new nn.Adam(model.parameters());
+    const x = Tensor.randn([16, 20], { seed: 5 });
+    const labels = Int32Array.from({ length: 16 }, (_, i) => i % 5);
+    const step = () => {
+      optimizer.zeroGrad();
+      const { dlogits } = nn.softmaxCrossEntropy(model.forward(x), labels);
+      model.backward(dlogits);
+      optimizer.step();
+    };
+    step();
+    const before = memoryStats();
+    for (let i = 0; i < 1000; i++) step();
+    expect(memoryStats()).toEqual(before);
+  });
+
+  it('bad input is a clear error', () => {
+    const model = new nn.Sequential([new nn.Linear(2, 3)]);
+    expect(() => model.forward(Tensor.zeros([4, 5]))).toThrow('Linear.forward: x must be [batch, 2], got [4,5]');
+    expect(() => new nn.Linear(2, 3).backward(Tensor.zeros([1, 3]))).toThrow(StateError);
+    expect(() => new nn.Linear(0, 3)).toThrow('Linear: in must be a positive integer, got 0');
+    expect(() => new nn.SGD(model.parameters(), { lr: -1 })).toThrow('SGD: lr must be a finite number ≥ 0, got -1');
+    expect(() => new nn.Adam(model.parameters(), { beta1: 1 })).toThrow(ValueError);
+    const data = { x: Tensor.zeros([4, 2]), y: Int32Array.from([0, 1, 2]) };
+    expect(() => nn.fit(model, data)).toThrow('fit: 4 samples in x but 3 in y');
+    expect(() => nn.fit(model, { x: Tensor.zeros([4, 2]), y: Int32Array.from([0, 1, 2, 0]) }, { epochs: 0 })).toThrow(ValueError);
+  });
+});
