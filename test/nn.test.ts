@@ -12,7 +12,11 @@ const randn = (shape: number[], scale = 1) =>
     shape,
     { dtype: 'float64' },
   );
-const weightedSum = (y: Tensor, w: Tensor) => y.data.reduce((s, v, i) => s + v * (w.data[i] as number), 0);
+const weightedSum = (y: Tensor, w: Tensor) => {
+  let total = 0;
+  for (let i = 0; i < y.size; i++) total += (y.data[i] as number) * (w.data[i] as number);
+  return total;
+};
 
 /** Gradchecks a module w.r.t. its input and every parameter, with L = Σ w ⊙ module(x). */
 function checkModule(module: nn.Module, x: Tensor): void {
@@ -39,7 +43,11 @@ describe('every layer passes gradcheck, input and parameters (float64)', () => {
   });
 
   it('the activations', () => {
-    const x = Tensor.from(Float64Array.from({ length: 12 }, (_, i) => (i - 5.5) * 0.37), [3, 4], { dtype: 'float64' });
+    const x = Tensor.from(
+      Float64Array.from({ length: 12 }, (_, i) => (i - 5.5) * 0.37),
+      [3, 4],
+      { dtype: 'float64' },
+    );
     for (const layer of [new nn.ReLU(), new nn.Sigmoid(), new nn.Tanh(), new nn.LeakyReLU(), new nn.ELU(0.7)]) checkModule(layer, x);
   });
 
@@ -48,7 +56,11 @@ describe('every layer passes gradcheck, input and parameters (float64)', () => {
   });
 
   it('a 2-layer net end to end: f = W2·max(0, W1·x), through softmax cross-entropy', () => {
-    const model = new nn.Sequential([new nn.Linear(4, 6, { dtype: 'float64', seed: 4 }), new nn.ReLU(), new nn.Linear(6, 3, { dtype: 'float64', seed: 5 })]);
+    const model = new nn.Sequential([
+      new nn.Linear(4, 6, { dtype: 'float64', seed: 4 }),
+      new nn.ReLU(),
+      new nn.Linear(6, 3, { dtype: 'float64', seed: 5 }),
+    ]);
     const x = randn([5, 4]);
     const labels = Int32Array.from([0, 2, 1, 1, 0]);
     const params = model.parameters();
@@ -67,20 +79,30 @@ describe('every layer passes gradcheck, input and parameters (float64)', () => {
 
 describe('losses pass gradcheck', () => {
   it('softmax cross-entropy, SVM and MSE', () => {
-    const scores = Tensor.from(Float64Array.from({ length: 12 }, (_, i) => ((i * 5) % 12) * 0.33 - 2), [4, 3], { dtype: 'float64' });
+    const scores = Tensor.from(
+      Float64Array.from({ length: 12 }, (_, i) => ((i * 5) % 12) * 0.33 - 2),
+      [4, 3],
+      { dtype: 'float64' },
+    );
     const labels = Int32Array.from([1, 0, 2, 2]);
     for (const loss of [nn.softmaxCrossEntropy, nn.svmLoss]) {
-      const result = gradcheck((xs) => {
-        const { loss: value, grad } = loss(xs[0] as Tensor, labels);
-        return { value, grads: [Float64Array.from(grad.data)] };
-      }, [scores]);
+      const result = gradcheck(
+        (xs) => {
+          const { loss: value, grad } = loss(xs[0] as Tensor, labels);
+          return { value, grads: [Float64Array.from(grad.data)] };
+        },
+        [scores],
+      );
       expect(result.ok, JSON.stringify(result.worst)).toBe(true);
     }
     const target = randn([4, 3]);
-    const result = gradcheck((xs) => {
-      const { loss: value, grad } = nn.mse(xs[0] as Tensor, target);
-      return { value, grads: [Float64Array.from(grad.data)] };
-    }, [randn([4, 3])]);
+    const result = gradcheck(
+      (xs) => {
+        const { loss: value, grad } = nn.mse(xs[0] as Tensor, target);
+        return { value, grads: [Float64Array.from(grad.data)] };
+      },
+      [randn([4, 3])],
+    );
     expect(result.ok).toBe(true);
   });
 });
@@ -101,7 +123,13 @@ describe('the lecture’s networks', () => {
 
   it('the forward pass of a 3-layer sigmoid network, 3 → 4 → 4 → 1', () => {
     const f = (x: number) => 1 / (1 + Math.exp(-x));
-    const model = new nn.Sequential([new nn.Linear(3, 4, { seed: 7 }), new nn.Sigmoid(), new nn.Linear(4, 4, { seed: 8 }), new nn.Sigmoid(), new nn.Linear(4, 1, { seed: 9 })]);
+    const model = new nn.Sequential([
+      new nn.Linear(3, 4, { seed: 7 }),
+      new nn.Sigmoid(),
+      new nn.Linear(4, 4, { seed: 8 }),
+      new nn.Sigmoid(),
+      new nn.Linear(4, 1, { seed: 9 }),
+    ]);
     const [W1, b1, W2, b2, W3, b3] = model.parameters().map((p) => Array.from(p.value.data));
     const x = [0.3, -0.7, 1.1];
     const layer = (W: number[], b: number[], input: number[], out: number) =>
@@ -138,7 +166,12 @@ describe('training', () => {
     const run = () => {
       const data = datasets.spiral({ seed: 2 });
       const model = new nn.Sequential([new nn.Linear(2, 16, { seed: 11 }), new nn.Tanh(), new nn.Linear(16, 3, { seed: 12 })]);
-      nn.fit(model, data, { epochs: 5, batchSize: 32, optimizer: new nn.SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true }), seed: 3 });
+      nn.fit(model, data, {
+        epochs: 5,
+        batchSize: 32,
+        optimizer: new nn.SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true }),
+        seed: 3,
+      });
       return model.parameters().flatMap((p) => Array.from(p.value.data));
     };
     expect(run()).toEqual(run());

@@ -2,7 +2,7 @@
 import { EluGate, LeakyReluGate, ReluGate, SigmoidGate, TanhGate } from '../gates/activations';
 import type { UnaryGate } from '../gates/gate';
 import type { Tensor } from '../tensor';
-import type { Module, Parameter } from './module';
+import type { BackwardOptions, Module, Parameter } from './module';
 
 abstract class Activation implements Module {
   protected abstract readonly gate: UnaryGate;
@@ -11,8 +11,11 @@ abstract class Activation implements Module {
     return this.gate.forward(x);
   }
 
-  backward(dout: Tensor): Tensor {
-    return this.gate.backward(dout)[0] as Tensor;
+  backward(dout: Tensor): Tensor;
+  backward(dout: Tensor, options: BackwardOptions): Tensor | null;
+  backward(dout: Tensor, { inputGrad = true }: BackwardOptions = {}): Tensor | null {
+    // With nothing to learn, a layer whose input gradient no one wants has nothing to do.
+    return inputGrad ? (this.gate.backward(dout)[0] as Tensor) : null;
   }
 
   parameters(): Parameter[] {

@@ -4,7 +4,7 @@ export type { Init } from './init';
 export { Linear, type LinearOptions } from './linear';
 export { type LossFunction, type LossName, type LossResult, mse, softmaxCrossEntropy, svmLoss } from './losses';
 export { Maxout } from './maxout';
-export type { Module, Parameter } from './module';
+export type { BackwardOptions, Module, Parameter } from './module';
 export { Adam, type AdamOptions, Optimizer, SGD, type SGDOptions } from './optim';
 export { Sequential } from './sequential';
 export { argmax, type Dataset, type EpochRecord, type Evaluation, evaluate, type FitOptions, fit, type Progress } from './train';

@@ -1,6 +1,7 @@
 // Weight initializers, from a seeded generator so the same seed gives the same weights.
-import type { Tensor } from '../tensor';
+
 import { Random } from '../random';
+import type { Tensor } from '../tensor';
 
 /** 'he': N(0, 2/fanIn), for the ReLU family. 'xavier': U(±√(6/(fanIn + fanOut))), for sigmoid and tanh. */
 export type Init = 'he' | 'xavier' | 'zeros';

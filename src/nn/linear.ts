@@ -3,7 +3,7 @@ import { Owned, useTensor } from '../gates/buffers';
 import { type DType, formatShape, Tensor } from '../tensor';
 import { B_ROW, kernels } from '../wasm/kernels';
 import { type Init, initialize } from './init';
-import type { Module, Parameter } from './module';
+import type { BackwardOptions, Module, Parameter } from './module';
 
 export interface LinearOptions {
   /** 'he' (default, for the ReLU family) or 'xavier' (for sigmoid and tanh); a Sequential picks by the next layer. */
@@ -45,8 +45,15 @@ export class Linear implements Module {
     this.seed = options.seed ?? nextSeed++;
     this.initChosen = options.init !== undefined;
     const owner = 'Linear';
-    this.weight = { name: 'weight', value: Tensor.owned([outFeatures, inFeatures], dtype, owner), grad: Tensor.owned([outFeatures, inFeatures], dtype, owner) };
-    this.bias = options.bias === false ? null : { name: 'bias', value: Tensor.owned([outFeatures], dtype, owner), grad: Tensor.owned([outFeatures], dtype, owner) };
+    this.weight = {
+      name: 'weight',
+      value: Tensor.owned([outFeatures, inFeatures], dtype, owner),
+      grad: Tensor.owned([outFeatures, inFeatures], dtype, owner),
+    };
+    this.bias =
+      options.bias === false
+        ? null
+        : { name: 'bias', value: Tensor.owned([outFeatures], dtype, owner), grad: Tensor.owned([outFeatures], dtype, owner) };
     this.reset(options.init ?? 'he');
   }
 
@@ -73,7 +80,9 @@ export class Linear implements Module {
     return y;
   }
 
-  backward(dout: Tensor): Tensor {
+  backward(dout: Tensor): Tensor;
+  backward(dout: Tensor, options: BackwardOptions): Tensor | null;
+  backward(dout: Tensor, { inputGrad = true }: BackwardOptions = {}): Tensor | null {
     const op = 'Linear.backward';
     if (this.input === null) throw new StateError(`${op}: called before forward`);
     const x = useTensor(op, 'x (cached by forward)', this.input);
@@ -86,6 +95,7 @@ export class Linear implements Module {
     const k = kernels(x.dtype);
     k.gemm(1, 0, m, n, batch, g.ptr, m, x.ptr, n, this.weight.grad.ptr, n, 1); // dW += doutᵀ·x
     if (this.bias) k.sumRowsInto(g.ptr, this.bias.grad.ptr, batch, m); // db += Σ rows
+    if (!inputGrad) return null;
     const dx = this.dx.get([batch, n], x.dtype);
     k.gemm(0, 0, batch, n, m, g.ptr, m, this.weight.value.ptr, n, dx.ptr, n, 0); // dx = dout·W
     return dx;

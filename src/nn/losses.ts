@@ -5,9 +5,9 @@ import { ShapeError, ValueError } from '../errors';
 import { Owned, useTensor } from '../gates/buffers';
 import { SvmLossGate } from '../gates/loss';
 import { SoftmaxCrossEntropyGate } from '../gates/softmax';
+import { OPS } from '../ops';
 import { formatShape, sameShape, type Tensor } from '../tensor';
 import { B_CONST, B_SAME, kernels } from '../wasm/kernels';
-import { OPS } from '../ops';
 
 export interface LossResult {
   loss: number;

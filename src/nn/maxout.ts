@@ -1,7 +1,7 @@
 import { MaxoutGate } from '../gates/maxout';
 import type { Tensor } from '../tensor';
 import { Linear, type LinearOptions } from './linear';
-import type { Module, Parameter } from './module';
+import type { BackwardOptions, Module, Parameter } from './module';
 
 /**
  * max(w₁ᵀx + b₁, …, w_kᵀx + b_k) for each of `out` units: a Linear layer to out·k pieces
@@ -26,8 +26,10 @@ export class Maxout implements Module {
     return this.gate.forward(this.linear.forward(x));
   }
 
-  backward(dout: Tensor): Tensor {
-    return this.linear.backward(this.gate.backward(dout)[0]);
+  backward(dout: Tensor): Tensor;
+  backward(dout: Tensor, options: BackwardOptions): Tensor | null;
+  backward(dout: Tensor, options: BackwardOptions = {}): Tensor | null {
+    return this.linear.backward(this.gate.backward(dout)[0], options);
   }
 
   parameters(): Parameter[] {

@@ -2,7 +2,7 @@ import { ValueError } from '../errors';
 import type { Tensor } from '../tensor';
 import { Sigmoid, Tanh } from './activations';
 import { Linear } from './linear';
-import type { Module, Parameter } from './module';
+import type { BackwardOptions, Module, Parameter } from './module';
 
 /** Layers run in order; backward runs them in reverse, each applying the chain rule locally. */
 export class Sequential implements Module {
@@ -29,10 +29,12 @@ export class Sequential implements Module {
     return out;
   }
 
-  backward(dout: Tensor): Tensor {
+  backward(dout: Tensor): Tensor;
+  backward(dout: Tensor, options: BackwardOptions): Tensor | null;
+  backward(dout: Tensor, options: BackwardOptions = {}): Tensor | null {
     let grad = dout;
-    for (let i = this.layers.length - 1; i >= 0; i--) grad = (this.layers[i] as Module).backward(grad);
-    return grad;
+    for (let i = this.layers.length - 1; i > 0; i--) grad = (this.layers[i] as Module).backward(grad);
+    return (this.layers[0] as Module).backward(grad, options);
   }
 
   /** Every layer's parameters, named by index as PyTorch names them: "0.weight", "2.bias". */

@@ -1,8 +1,7 @@
 // The training loop the lecture ends with, as a function: minibatches gathered in wasm,
 // forward, loss, backward, step — nothing allocated after the first step.
 import { ShapeError, ValueError } from '../errors';
-import { OwnedInts } from '../gates/buffers';
-import { Owned } from '../gates/buffers';
+import { Owned, OwnedInts } from '../gates/buffers';
 import { Random } from '../random';
 import { formatShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
@@ -61,7 +60,8 @@ export function fit(model: Module, data: Dataset, options: FitOptions = {}): Epo
   const { epochs = 1, batchSize = 32, loss = 'softmaxCrossEntropy', shuffle = true, seed = 0 } = options;
   const samples = checkDataset('fit', data, loss);
   if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`fit: epochs must be a positive integer, got ${String(epochs)}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`fit: batchSize must be a positive integer, got ${String(batchSize)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ValueError(`fit: batchSize must be a positive integer, got ${String(batchSize)}`);
   if (!(loss in LOSSES)) throw new ValueError(`fit: loss must be one of ${Object.keys(LOSSES).join(', ')}, got ${String(loss)}`);
   if (options.validation) checkDataset('fit (validation)', options.validation, loss);
   const optimizer = options.optimizer ?? new SGD(model.parameters(), { lr: 0.01 });
@@ -80,8 +80,9 @@ export function fit(model: Module, data: Dataset, options: FitOptions = {}): Epo
       optimizer.zeroGrad();
       const scores = model.forward(batch.x);
       const result = LOSSES[loss](scores, batch.y as never);
-      if (!Number.isFinite(result.loss)) throw new ValueError(`fit: the loss became ${result.loss} at epoch ${epoch}, step ${step + 1}: lower the learning rate`);
-      model.backward(result.grad);
+      if (!Number.isFinite(result.loss))
+        throw new ValueError(`fit: the loss became ${result.loss} at epoch ${epoch}, step ${step + 1}: lower the learning rate`);
+      model.backward(result.grad, { inputGrad: false });
       optimizer.step();
       total += result.loss * count;
       const seen = step * batchSize + count;
@@ -114,7 +115,11 @@ export function fit(model: Module, data: Dataset, options: FitOptions = {}): Epo
 }
 
 /** The mean loss and (for labels) the accuracy of `model` on `data`. */
-export function evaluate(model: Module, data: Dataset, { batchSize = 256, loss = 'softmaxCrossEntropy' }: { batchSize?: number; loss?: LossName } = {}): Evaluation {
+export function evaluate(
+  model: Module,
+  data: Dataset,
+  { batchSize = 256, loss = 'softmaxCrossEntropy' }: { batchSize?: number; loss?: LossName } = {},
+): Evaluation {
   const samples = checkDataset('evaluate', data, loss);
   const batches = new Batches(data, batchSize);
   const order = Int32Array.from({ length: samples }, (_, i) => i);
@@ -151,13 +156,16 @@ function countCorrect(scores: Tensor, labels: Int32Array): number {
 }
 
 function checkDataset(op: string, data: Dataset, loss: LossName): number {
-  if (typeof data !== 'object' || data === null || !data.x || !data.y) throw new ValueError(`${op}: data must be { x: Tensor, y: Int32Array | Tensor }`);
+  if (typeof data !== 'object' || data === null || !data.x || !data.y)
+    throw new ValueError(`${op}: data must be { x: Tensor, y: Int32Array | Tensor }`);
   if (data.x.rank !== 2) throw new ShapeError(`${op}: x must be [samples, features], got ${formatShape(data.x.shape)}`);
   const samples = data.x.shape[0] as number;
   const rows = data.y instanceof Int32Array ? data.y.length : (data.y.shape[0] as number);
   if (rows !== samples) throw new ShapeError(`${op}: ${samples} samples in x but ${rows} in y`);
   if ((loss === 'mse') === data.y instanceof Int32Array) {
-    throw new ValueError(`${op}: the ${loss} loss needs ${loss === 'mse' ? 'target rows (a Tensor)' : 'class labels (an Int32Array)'} as y`);
+    throw new ValueError(
+      `${op}: the ${loss} loss needs ${loss === 'mse' ? 'target rows (a Tensor)' : 'class labels (an Int32Array)'} as y`,
+    );
   }
   return samples;
 }
