@@ -21,6 +21,9 @@ export class StateError extends WasmgradError {}
 /** A graph used wrongly: a node of another graph, an unknown or missing input name. */
 export class GraphError extends WasmgradError {}
 
+/** A file that does not follow its format (a malformed safetensors file). */
+export class FormatError extends ValueError {}
+
 /** Linear memory cannot hold what was asked for; nothing was allocated. */
 export class OutOfMemoryError extends WasmgradError {}
 

@@ -1,6 +1,8 @@
 // Everything the package exports except init(), which each entry defines with its own
 // way of finding the wasm binary.
-export { GraphError, OutOfMemoryError, ShapeError, StateError, ValueError, WasmgradError } from './errors';
+
+export * as datasets from './data/index';
+export { FormatError, GraphError, OutOfMemoryError, ShapeError, StateError, ValueError, WasmgradError } from './errors';
 export * from './gates/index';
 export {
   type GradcheckOptions,
@@ -12,10 +14,10 @@ export {
 } from './gradcheck';
 export { Graph, type GraphOptions, type InputValue, Node, type NodeValue, type Operand } from './graph/graph';
 export { type Differentiable, jacobian } from './jacobian';
+export * as nn from './nn/index';
+export { type DecodedSafetensors, decodeSafetensors, encodeSafetensors, type SafetensorsInput } from './nn/safetensors';
+export { Random } from './random';
 export { type DType, type FloatArray, type NestedNumbers, type Shape, Tensor, type TensorOptions } from './tensor';
 export type { SimdChoice } from './wasm/binaries';
 export { type BackendInfo, backend, type MemoryStats, memoryStats } from './wasm/instance';
 export type { WasmSource } from './wasm/load';
-export * as nn from './nn/index';
-export * as datasets from './data/index';
-export { Random } from './random';

@@ -21,11 +21,8 @@
 // Endianness: the file is little-endian and so is wasm linear memory (the wasm spec fixes
 // it, whatever the host), so element bytes are copied as they are, on any host; the header
 // length is read and written through a DataView with an explicit little-endian flag.
-import { describe, OutOfMemoryError, StateError, ValueError } from '../errors';
+import { describe, FormatError, OutOfMemoryError, StateError, ValueError } from '../errors';
 import { type DType, Tensor } from '../tensor';
-
-/** A file that is not well-formed safetensors: truncated, a bad header, bad ranges. */
-export class FormatError extends ValueError {}
 
 /** Named tensors to write: an object, a Map, or [name, tensor] pairs. */
 export type SafetensorsInput = Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor> | ReadonlyArray<readonly [string, Tensor]>;
@@ -484,7 +481,8 @@ class HeaderParser {
       this.#skipWhitespace();
       if (this.#text[this.#pos] !== ':') this.#fail(`expected ":" after key ${quote(key)}`);
       this.#pos++;
-      map.set(key, this.#value(depth + 1, depth === 0 ? `tensor ${quote(key)}` : `${where} → ${quote(key)}`));
+      const inner = depth > 0 ? `${where} → ${quote(key)}` : key === METADATA_KEY ? `"${METADATA_KEY}"` : `tensor ${quote(key)}`;
+      map.set(key, this.#value(depth + 1, inner));
       this.#skipWhitespace();
       const next = this.#text[this.#pos];
       this.#pos++;
