@@ -206,3 +206,38 @@ describe('training', () => {
     expect(() => nn.fit(model, { x: Tensor.zeros([4, 2]), y: Int32Array.from([0, 1, 2, 0]) }, { epochs: 0 })).toThrow(ValueError);
   });
 });
+
+describe('save and load (safetensors)', () => {
+  const makeModel = () =>
+    new nn.Sequential([
+      new nn.Linear(4, 8, { seed: 21 }),
+      new nn.LeakyReLU(0.2),
+      new nn.Maxout(8, 3, 2, { seed: 22 }),
+      new nn.Linear(3, 2, { seed: 23 }),
+    ]);
+
+  it('round-trips exactly, through model.load and through nn.load', () => {
+    const model = makeModel();
+    const bytes = model.save();
+    const x = Tensor.randn([5, 4], { seed: 9 });
+    const expected = Array.from(model.forward(x).data);
+    const rebuilt = nn.load(bytes);
+    expect(rebuilt.layers.map((l) => l.constructor.name)).toEqual(['Linear', 'LeakyReLU', 'Maxout', 'Linear']);
+    expect(Array.from(rebuilt.forward(x).data)).toEqual(expected);
+    const other = new nn.Sequential([new nn.Linear(4, 8), new nn.LeakyReLU(0.2), new nn.Maxout(8, 3, 2), new nn.Linear(3, 2)]);
+    other.load(bytes);
+    expect(other.parameters().map((p) => Array.from(p.value.data))).toEqual(model.parameters().map((p) => Array.from(p.value.data)));
+  });
+
+  it('a file for a different architecture is a clear error and changes nothing', () => {
+    const bytes = makeModel().save();
+    const different = new nn.Sequential([new nn.Linear(4, 9), new nn.ReLU(), new nn.Linear(9, 2)]);
+    const before = different.parameters().map((p) => Array.from(p.value.data));
+    expect(() => different.load(bytes)).toThrow('load: "0.weight" is [8,4] in the file but [9,4] in the model');
+    expect(different.parameters().map((p) => Array.from(p.value.data))).toEqual(before);
+    expect(() => new nn.Sequential([new nn.Linear(4, 8)]).load(bytes)).toThrow(
+      'load: the file has tensors the model does not: 2.bias, 2.weight, 3.bias, 3.weight',
+    );
+    expect(() => nn.load(bytes.subarray(0, 40))).toThrow(ValueError);
+  });
+});

@@ -7,4 +7,5 @@ export { Maxout } from './maxout';
 export type { BackwardOptions, Module, Parameter } from './module';
 export { Adam, type AdamOptions, Optimizer, SGD, type SGDOptions } from './optim';
 export { Sequential } from './sequential';
+export { load, loadInto, save } from './serialize';
 export { argmax, type Dataset, type EpochRecord, type Evaluation, evaluate, type FitOptions, fit, type Progress } from './train';

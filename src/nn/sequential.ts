@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor';
 import { Sigmoid, Tanh } from './activations';
 import { Linear } from './linear';
 import type { BackwardOptions, Module, Parameter } from './module';
+import { loadInto, save } from './serialize';
 
 /** Layers run in order; backward runs them in reverse, each applying the chain rule locally. */
 export class Sequential implements Module {
@@ -35,6 +36,16 @@ export class Sequential implements Module {
     let grad = dout;
     for (let i = this.layers.length - 1; i > 0; i--) grad = (this.layers[i] as Module).backward(grad);
     return (this.layers[0] as Module).backward(grad, options);
+  }
+
+  /** The weights as a safetensors file (with the layer list, for nn.load). */
+  save(): Uint8Array {
+    return save(this);
+  }
+
+  /** Loads weights that `save` (or PyTorch, with the same names and shapes) wrote. */
+  load(bytes: Uint8Array | ArrayBuffer): void {
+    loadInto(this, bytes);
   }
 
   /** Every layer's parameters, named by index as PyTorch names them: "0.weight", "2.bias". */
