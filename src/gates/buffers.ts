@@ -52,9 +52,15 @@ export class OwnedInts {
   /** The buffer's pointer, with room for at least `count` values. */
   reserve(count: number): number {
     if (count > this.capacity || this.ptr === 0) {
-      release(this.ptr);
+      if (this.ptr !== 0) {
+        intsCollector.unregister(this);
+        release(this.ptr);
+      }
       this.ptr = 0;
-      this.ptr = allocate(Math.max(count, 1) * 4, `${typeof this.owner === 'string' ? this.owner : this.owner.constructor.name}: ${count} i32 values`);
+      this.ptr = allocate(
+        Math.max(count, 1) * 4,
+        `${typeof this.owner === 'string' ? this.owner : this.owner.constructor.name}: ${count} i32 values`,
+      );
       this.capacity = count;
       intsCollector.register(this, this.ptr, this);
     }
