@@ -84,8 +84,11 @@ const COMMUTATIVE = new Set<OpName>(['add', 'mul', 'max']);
 export class Graph {
   readonly dtype: DType;
   private readonly table = new NodeTable();
+  /** Every named leaf: inputs, labels and params. */
+  private readonly byName = new Map<string, number>();
+  /** The inputs and labels forward must be given, by name. */
   private readonly inputIds = new Map<string, number>();
-  private readonly paramIds = new Map<string, number>();
+  private readonly paramList: number[] = [];
   private readonly constantIds = new Map<number, number>();
   private outputId = NO_NODE;
   private program: Program | null = null;
@@ -113,7 +116,8 @@ export class Graph {
   input(name: string, shape: Shape = SCALAR): Node {
     this.checkName('input', name);
     const id = this.table.push(Kind.Input, LEAF_CODE, NO_NODE, NO_NODE, 0, checkShape('input', shape));
-    return this.named(id, name, this.inputIds);
+    this.inputIds.set(name, id);
+    return this.named(id, name);
   }
 
   /** Class indices for a loss, one per row, given on every forward (an Int32Array or array). */
@@ -121,7 +125,8 @@ export class Graph {
     this.checkName('labels', name);
     if (!Number.isInteger(count) || count < 1) throw new ValueError(`labels: count must be a positive integer, got ${describe(count)}`);
     const id = this.table.push(Kind.Labels, LEAF_CODE, NO_NODE, NO_NODE, 0, [count]);
-    return this.named(id, name, this.inputIds) as Node<never>;
+    this.inputIds.set(name, id);
+    return this.named(id, name) as Node<never>;
   }
 
   /** A trainable value, a number or a Tensor (copied): it keeps its value between runs until `set` changes it. */
@@ -130,7 +135,8 @@ export class Graph {
   param(name: string, value: number | Tensor): Node {
     this.checkName('param', name);
     const id = this.leaf(Kind.Param, 'param', value);
-    return this.named(id, name, this.paramIds);
+    this.paramList.push(id);
+    return this.named(id, name);
   }
 
   const(value: number): Node<number>;
@@ -142,7 +148,7 @@ export class Graph {
 
   /** The input or param of that name. */
   node(name: string): Node {
-    const id = this.inputIds.get(name) ?? this.paramIds.get(name);
+    const id = this.byName.get(name);
     if (id === undefined) throw new GraphError(`node: no input or param is named ${JSON.stringify(name)}`);
     return new Node(this, id);
   }
@@ -156,7 +162,7 @@ export class Graph {
 
   /** The params, by name, with their current value and (after backward) gradient. */
   params(): Array<{ name: string; node: Node }> {
-    return [...this.paramIds].map(([name, id]) => ({ name, node: new Node(this, id) }));
+    return this.paramList.map((id) => ({ name: this.label(id), node: new Node(this, id) }));
   }
 
   /** Sets a param's value (a number, or the same shape as the param); it holds from the next forward on. */
@@ -404,7 +410,7 @@ export class Graph {
   /** @internal A short name: inputs and params by name, constants by value, ops as op#id. */
   label(id: number): string {
     const kind = this.table.kinds[id];
-    if (kind === Kind.Input || kind === Kind.Param || kind === Kind.Labels) return this.table.names.get(id) as string;
+    if (kind === Kind.Input || kind === Kind.Param || kind === Kind.Labels) return this.table.names[id] as string;
     if (kind === Kind.Op) return `${this.opOf(id)}#${id}`;
     return this.table.leafData.has(id) ? `const#${id}` : String(this.table.initial[id]);
   }
@@ -436,9 +442,9 @@ export class Graph {
     return `${this.label(id)} (${this.gateLabel(id)} of ${shown.join(', ')})`;
   }
 
-  private named(id: number, name: string, into: Map<string, number>): Node {
-    this.table.names.set(id, name);
-    into.set(name, id);
+  private named(id: number, name: string): Node {
+    this.table.names[id] = name;
+    this.byName.set(name, id);
     return new Node(this, id);
   }
 
@@ -467,6 +473,7 @@ export class Graph {
     const ia = this.operand(op, a, 'first');
     const ib = this.operand(op, b, 'second');
     const [sa, sb] = [this.shapeOf(ia), this.shapeOf(ib)];
+    if (sa === SCALAR && sb === SCALAR) return this.op(OPS[op].code, ia, ib, SCALAR, 0, B_SAME);
     // The second operand broadcasts into the first; a commutative op may swap them for that.
     if (sizeOf(sa) < sizeOf(sb) && COMMUTATIVE.has(op) && broadcastMode(sb, sa) >= 0) {
       return this.op(OPS[op].code, ib, ia, sb, 0, broadcastMode(sb, sa));
@@ -553,7 +560,7 @@ export class Graph {
   private checkName(op: string, name: unknown): void {
     this.checkLive(op);
     if (typeof name !== 'string' || name === '') throw new ValueError(`${op}: the name must be a non-empty string, got ${describe(name)}`);
-    if (this.inputIds.has(name) || this.paramIds.has(name)) throw new GraphError(`${op}: the name ${JSON.stringify(name)} is taken`);
+    if (this.byName.has(name)) throw new GraphError(`${op}: the name ${JSON.stringify(name)} is taken`);
   }
 
   private checkLive(op: string): void {
@@ -653,7 +660,7 @@ export class Graph {
     const old = this.program;
     if (old) {
       // Params keep the values training gave them.
-      for (const id of this.paramIds.values()) {
+      for (const id of this.paramList) {
         const values = old.leafValues(id);
         if (this.table.leafData.has(id)) this.table.leafData.set(id, values);
         else this.table.initial[id] = values[0] as number;
@@ -673,7 +680,7 @@ function checkShape(op: string, shape: unknown): Shape {
       `${op}: a shape is an array of positive integers, got ${Array.isArray(shape) ? formatShape(shape) : describe(shape)}`,
     );
   }
-  return Object.freeze([...shape]);
+  return shape.length === 0 ? SCALAR : Object.freeze([...shape]);
 }
 
 /** How b reaches a's shape: the same shape, a row broadcast down a's rows, one value — or -1. */

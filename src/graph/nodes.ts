@@ -29,7 +29,8 @@ export class NodeTable {
   readonly shapes: Shape[] = [];
   /** The data of tensor params and consts, as given (the program holds the live copy). */
   readonly leafData = new Map<number, Float64Array>();
-  readonly names = new Map<number, string>();
+  /** Names of inputs, labels and params, by id. */
+  readonly names: string[] = [];
 
   push(kind: Kind, code: number, a: number, b: number, initial: number, shape: Shape = SCALAR, extra = 0): number {
     if (this.count === this.codes.length) this.grow();
