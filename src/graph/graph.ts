@@ -129,14 +129,21 @@ export class Graph {
     return this.named(id, name) as Node<never>;
   }
 
-  /** A trainable value, a number or a Tensor (copied): it keeps its value between runs until `set` changes it. */
+  /**
+   * A trainable value, a number or a Tensor (copied): it keeps its value between runs
+   * until `set` changes it. Unnamed params (`g.param(0.5)`) are labelled param#id.
+   */
   param(name: string, value: number): Node<number>;
   param(name: string, value: Tensor): Node<Tensor>;
-  param(name: string, value: number | Tensor): Node {
-    this.checkName('param', name);
-    const id = this.leaf(Kind.Param, 'param', value);
+  param(value: number): Node<number>;
+  param(value: Tensor): Node<Tensor>;
+  param(nameOrValue: string | number | Tensor, value?: number | Tensor): Node {
+    const named = typeof nameOrValue === 'string';
+    if (named) this.checkName('param', nameOrValue);
+    else this.checkLive('param');
+    const id = this.leaf(Kind.Param, 'param', named ? value : nameOrValue);
     this.paramList.push(id);
-    return this.named(id, name);
+    return named ? this.named(id, nameOrValue) : new Node(this, id);
   }
 
   const(value: number): Node<number>;
@@ -404,13 +411,13 @@ export class Graph {
 
   /** @internal */
   shapeOf(id: number): Shape {
-    return this.table.shapes[id] as Shape;
+    return this.table.shape(id);
   }
 
   /** @internal A short name: inputs and params by name, constants by value, ops as op#id. */
   label(id: number): string {
     const kind = this.table.kinds[id];
-    if (kind === Kind.Input || kind === Kind.Param || kind === Kind.Labels) return this.table.names[id] as string;
+    if (kind === Kind.Input || kind === Kind.Param || kind === Kind.Labels) return this.table.names[id] ?? `param#${id}`;
     if (kind === Kind.Op) return `${this.opOf(id)}#${id}`;
     return this.table.leafData.has(id) ? `const#${id}` : String(this.table.initial[id]);
   }

@@ -26,7 +26,8 @@ export class NodeTable {
   initial = new Float64Array(64);
   /** An op's integer parameter: the reduction axis (−1: all), maxout's k. */
   extra = new Int32Array(64);
-  readonly shapes: Shape[] = [];
+  /** Shapes of the tensor nodes; every other node is a scalar (kept out, so a million scalars cost the GC nothing). */
+  private readonly tensorShapes = new Map<number, Shape>();
   /** The data of tensor params and consts, as given (the program holds the live copy). */
   readonly leafData = new Map<number, Float64Array>();
   /** Names of inputs, labels and params, by id. */
@@ -41,16 +42,17 @@ export class NodeTable {
     this.argB[id] = b;
     this.initial[id] = initial;
     this.extra[id] = extra;
-    this.shapes.push(shape);
+    if (shape.length > 0) this.tensorShapes.set(id, shape);
     return id;
   }
 
-  /** Whether any node is a tensor (or a loss over labels): then the tensor program runs it. */
+  shape(id: number): Shape {
+    return this.tensorShapes.get(id) ?? SCALAR;
+  }
+
+  /** Whether any node is a tensor (labels are too): then the tensor program runs the graph. */
   hasTensors(): boolean {
-    for (let id = 0; id < this.count; id++) {
-      if ((this.shapes[id] as Shape).length > 0 || this.kinds[id] === Kind.Labels) return true;
-    }
-    return false;
+    return this.tensorShapes.size > 0;
   }
 
   private grow(): void {

@@ -58,9 +58,9 @@ export class ScalarProgram implements Program {
     for (let id = 0; id < n; id++) {
       if (nodes.kinds[id] !== Kind.Op && nodes.kinds[id] !== Kind.Input) values[(slab >>> 3) + id] = nodes.initial[id] as number;
     }
-    this.forwardTape = this.writeTape(tape, ops, (emit) => {
-      for (let id = 0; id < n; id++) if (nodes.kinds[id] === Kind.Op) emit(id);
-    });
+    const order = new Int32Array(ops);
+    for (let id = 0, k = 0; id < n; id++) if (nodes.kinds[id] === Kind.Op) order[k++] = id;
+    this.forwardTape = this.writeTape(tape, order);
   }
 
   setInput(id: number, value: number): void {
@@ -120,28 +120,25 @@ export class ScalarProgram implements Program {
     }
     const ptr = allocate(ops * INSTRUCTION_BYTES, `backward: a tape of ${ops} ops`);
     this.buffers.tapes.push(ptr);
-    const tape = this.writeTape(ptr, ops, (emit) => {
-      for (let id = target; id >= 0; id--) if (needed[id] === 1 && kinds[id] === Kind.Op) emit(id);
-    });
+    const order = new Int32Array(ops);
+    for (let id = target, k = 0; id >= 0; id--) if (needed[id] === 1 && kinds[id] === Kind.Op) order[k++] = id;
+    const tape = this.writeTape(ptr, order);
     this.backwardTapes.set(target, tape);
     return tape;
   }
 
-  private writeTape(ptr: number, count: number, each: (emit: (id: number) => void) => void): Tape {
+  /** Writes one instruction per op of `order`: [op, out, a, b] as byte offsets of f64 values. */
+  private writeTape(ptr: number, order: Int32Array): Tape {
     const words = i32();
     const slab = this.buffers.slab;
     const { codes, argA, argB } = this.nodes;
-    const nodes = new Int32Array(count);
-    let at = ptr >>> 2;
-    let k = 0;
-    each((id) => {
+    for (let k = 0, at = ptr >>> 2; k < order.length; k++, at += 4) {
+      const id = order[k] as number;
       words[at] = codes[id] as number;
       words[at + 1] = slab + id * 8;
       words[at + 2] = slab + (argA[id] as number) * 8;
       words[at + 3] = slab + (argB[id] as number) * 8;
-      at += 4;
-      nodes[k++] = id;
-    });
-    return { ptr, count, nodes };
+    }
+    return { ptr, count: order.length, nodes: order };
   }
 }

@@ -4,7 +4,7 @@
 // forward or backward pass is one wasm call; nothing is allocated after compilation,
 // so a training loop's memory stays flat.
 import { differentiatesB, OPS, TENSOR_OPS } from '../ops';
-import { type DType, rowsCols, type Shape, sizeOf, Tensor } from '../tensor';
+import { type DType, rowsCols, sizeOf, Tensor } from '../tensor';
 import { allocate, f64, i32, release } from '../wasm/instance';
 import { B_CONST, kernels } from '../wasm/kernels';
 import { Kind, type NodeTable } from './nodes';
@@ -55,14 +55,13 @@ export class TensorProgram implements Program {
     const n = nodes.count;
     this.size = n;
     this.itemBytes = BYTES[dtype];
-    const shapes = nodes.shapes;
     this.offsets = new Int32Array(n);
     this.aux = new Int32Array(n);
     let valueBytes = 0;
     for (let id = 0; id < n; id++) {
       this.offsets[id] = valueBytes;
       const bytesPer = nodes.kinds[id] === Kind.Labels ? 4 : this.itemBytes;
-      valueBytes += align16(sizeOf(shapes[id] as Shape) * bytesPer);
+      valueBytes += align16(sizeOf(nodes.shape(id)) * bytesPer);
     }
     let auxBytes = 0;
     const auxOffsets = new Int32Array(n).fill(-1);
@@ -73,8 +72,8 @@ export class TensorProgram implements Program {
       const code = nodes.codes[id];
       if (code === TENSOR_OPS.softmaxCrossEntropy || code === TENSOR_OPS.maxout) {
         auxOffsets[id] = auxBytes;
-        const input = shapes[nodes.argA[id] as number] as Shape;
-        const elements = code === TENSOR_OPS.maxout ? sizeOf(shapes[id] as Shape) : sizeOf(input);
+        const input = nodes.shape(nodes.argA[id] as number);
+        const elements = code === TENSOR_OPS.maxout ? sizeOf(nodes.shape(id)) : sizeOf(input);
         auxBytes += align16(elements * (code === TENSOR_OPS.maxout ? 4 : this.itemBytes));
       }
     }
@@ -124,7 +123,7 @@ export class TensorProgram implements Program {
   backward(target: number): number {
     const tape = this.backwardTape(target);
     const seed = (this.offsets[target] as number) + this.gradDelta;
-    const count = sizeOf(this.nodes.shapes[target] as Shape);
+    const count = sizeOf(this.nodes.shape(target));
     const bad = kernels(this.dtype).tensorBackward(tape.ptr, tape.count, this.buffers.block + this.gradDelta, this.gradBytes, seed, count);
     return bad < 0 ? -1 : (tape.nodes[bad] as number);
   }
@@ -160,7 +159,7 @@ export class TensorProgram implements Program {
     let view = this.views.get(key);
     if (!view) {
       const ptr = (this.offsets[id] as number) + (gradient ? this.gradDelta : 0);
-      view = Tensor.view(ptr, this.nodes.shapes[id] as Shape, this.dtype, 'Graph');
+      view = Tensor.view(ptr, this.nodes.shape(id), this.dtype, 'Graph');
       this.views.set(key, view);
     }
     return view;
@@ -200,14 +199,15 @@ export class TensorProgram implements Program {
   }
 
   private writeInstruction(at: number, id: number): void {
-    const { codes, argA, argB, extra, initial, shapes } = this.nodes;
+    const { codes, argA, argB, extra, initial } = this.nodes;
+    const nodes = this.nodes;
     const code = codes[id] as number;
     const a = argA[id] as number;
     const b = argB[id] as number;
     const value = (node: number) => this.offsets[node] as number;
     const grad = (node: number) => (this.offsets[node] as number) + this.gradDelta;
-    const outShape = shapes[id] as Shape;
-    const aShape = shapes[a] as Shape;
+    const outShape = nodes.shape(id);
+    const aShape = nodes.shape(a);
     let [rows, cols] = rowsCols(aShape);
     let k = 0;
     let mode = 0;
@@ -222,7 +222,7 @@ export class TensorProgram implements Program {
         mode = extra[id] as number;
         bValue = value(b);
         bGrad = grad(b);
-        bSize = sizeOf(shapes[b] as Shape);
+        bSize = sizeOf(nodes.shape(b));
       } else {
         mode = B_CONST;
         constant = info?.arity === 'const' ? (initial[b] as number) : 0;
@@ -230,10 +230,10 @@ export class TensorProgram implements Program {
     } else if (code === TENSOR_OPS.matmul) {
       rows = aShape[0] as number;
       k = aShape[1] as number;
-      cols = (shapes[b] as Shape)[1] as number;
+      cols = nodes.shape(b)[1] as number;
       bValue = value(b);
       bGrad = grad(b);
-      bSize = sizeOf(shapes[b] as Shape);
+      bSize = sizeOf(nodes.shape(b));
     } else if (code === TENSOR_OPS.sum) {
       mode = extra[id] as number;
     } else if (code === TENSOR_OPS.softmaxCrossEntropy || code === TENSOR_OPS.svmLoss) {
