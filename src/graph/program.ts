@@ -1,4 +1,5 @@
 import type { Tensor } from '../tensor';
+import { release } from '../wasm/instance';
 
 /** A Graph compiled to linear memory: values, gradients and tapes, run by one wasm call a pass. */
 export interface Program {
@@ -17,4 +18,39 @@ export interface Program {
   leafValues(id: number): Float64Array;
   setLeaf(id: number, values: ArrayLike<number>): void;
   free(): void;
+}
+
+/** A compiled run of instructions in linear memory. */
+export interface Tape {
+  ptr: number;
+  count: number;
+  /** Node id of each instruction, to name the op that went wrong. */
+  nodes: Int32Array;
+}
+
+const collector = new FinalizationRegistry<number[]>(releaseAll);
+
+function releaseAll(blocks: number[]): void {
+  for (const ptr of blocks) release(ptr);
+  blocks.length = 0;
+}
+
+/** The blocks of linear memory a program holds: freed by free(), or when the program is collected. */
+export class ProgramMemory {
+  private readonly blocks: number[] = [];
+
+  constructor(owner: object) {
+    collector.register(owner, this.blocks, this);
+  }
+
+  /** Takes `ptr` into the program's keeping; returns it. */
+  hold(ptr: number): number {
+    this.blocks.push(ptr);
+    return ptr;
+  }
+
+  free(): void {
+    releaseAll(this.blocks);
+    collector.unregister(this);
+  }
 }

@@ -5,37 +5,17 @@
 // ops it depends on, found by one reverse sweep — no recursion, so a million-node
 // chain is fine — in reverse order, cached per target.
 import { differentiatesB } from '../ops';
-import { allocate, f64, i32, release, wasm } from '../wasm/instance';
+import { allocate, f64, i32, wasm } from '../wasm/instance';
 import { Kind, type NodeTable } from './nodes';
-import type { Program } from './program';
+import { type Program, ProgramMemory, type Tape } from './program';
 
 const INSTRUCTION_BYTES = 16;
 
-interface Tape {
-  ptr: number;
-  count: number;
-  /** Node id of each instruction, to name the op that went wrong. */
-  nodes: Int32Array;
-}
-
-/** Linear memory a program holds; freed by free() or when the program is collected. */
-interface Buffers {
-  slab: number;
-  tapes: number[];
-}
-
-const collector = new FinalizationRegistry<Buffers>(freeBuffers);
-
-function freeBuffers(buffers: Buffers): void {
-  release(buffers.slab);
-  for (const ptr of buffers.tapes) release(ptr);
-  buffers.slab = 0;
-  buffers.tapes.length = 0;
-}
-
 export class ScalarProgram implements Program {
   readonly size: number;
-  private readonly buffers: Buffers;
+  private readonly memory = new ProgramMemory(this);
+  /** Values of all nodes (f64), then their gradients. */
+  private readonly slab: number;
   private readonly forwardTape: Tape;
   private readonly backwardTapes = new Map<number, Tape>();
 
@@ -44,16 +24,16 @@ export class ScalarProgram implements Program {
     this.size = n;
     let ops = 0;
     for (let id = 0; id < n; id++) if (nodes.kinds[id] === Kind.Op) ops++;
-    const slab = allocate(n * 16, `forward: the values of ${n} nodes`);
+    let slab = 0;
     let tape = 0;
     try {
-      tape = allocate(ops * INSTRUCTION_BYTES, `forward: a tape of ${ops} ops`);
+      slab = this.memory.hold(allocate(n * 16, `forward: the values of ${n} nodes`));
+      tape = this.memory.hold(allocate(ops * INSTRUCTION_BYTES, `forward: a tape of ${ops} ops`));
     } catch (error) {
-      release(slab);
+      this.memory.free();
       throw error;
     }
-    this.buffers = { slab, tapes: [tape] };
-    collector.register(this, this.buffers, this);
+    this.slab = slab;
     const values = f64();
     for (let id = 0; id < n; id++) {
       if (nodes.kinds[id] !== Kind.Op && nodes.kinds[id] !== Kind.Input) values[(slab >>> 3) + id] = nodes.initial[id] as number;
@@ -64,7 +44,7 @@ export class ScalarProgram implements Program {
   }
 
   setInput(id: number, value: number): void {
-    f64()[(this.buffers.slab >>> 3) + id] = value;
+    f64()[(this.slab >>> 3) + id] = value;
   }
 
   forward(): number {
@@ -76,7 +56,7 @@ export class ScalarProgram implements Program {
   backward(target: number): number {
     const tape = this.backwardTape(target);
     const grads = f64();
-    const gradBase = (this.buffers.slab >>> 3) + this.size;
+    const gradBase = (this.slab >>> 3) + this.size;
     grads.fill(0, gradBase, gradBase + this.size);
     grads[gradBase + target] = 1;
     const bad = wasm().tape_backward(tape.ptr, tape.count, this.size * 8);
@@ -84,11 +64,11 @@ export class ScalarProgram implements Program {
   }
 
   value(id: number): number {
-    return f64()[(this.buffers.slab >>> 3) + id] as number;
+    return f64()[(this.slab >>> 3) + id] as number;
   }
 
   grad(id: number): number {
-    return f64()[(this.buffers.slab >>> 3) + this.size + id] as number;
+    return f64()[(this.slab >>> 3) + this.size + id] as number;
   }
 
   leafValues(id: number): Float64Array {
@@ -100,8 +80,7 @@ export class ScalarProgram implements Program {
   }
 
   free(): void {
-    freeBuffers(this.buffers);
-    collector.unregister(this);
+    this.memory.free();
   }
 
   /** The ops that `target` depends on, in reverse topological order; cached. */
@@ -118,8 +97,7 @@ export class ScalarProgram implements Program {
       needed[argA[id] as number] = 1;
       if (differentiatesB(codes[id] as number)) needed[argB[id] as number] = 1;
     }
-    const ptr = allocate(ops * INSTRUCTION_BYTES, `backward: a tape of ${ops} ops`);
-    this.buffers.tapes.push(ptr);
+    const ptr = this.memory.hold(allocate(ops * INSTRUCTION_BYTES, `backward: a tape of ${ops} ops`));
     const order = new Int32Array(ops);
     for (let id = target, k = 0; id >= 0; id--) if (needed[id] === 1 && kinds[id] === Kind.Op) order[k++] = id;
     const tape = this.writeTape(ptr, order);
@@ -130,7 +108,7 @@ export class ScalarProgram implements Program {
   /** Writes one instruction per op of `order`: [op, out, a, b] as byte offsets of f64 values. */
   private writeTape(ptr: number, order: Int32Array): Tape {
     const words = i32();
-    const slab = this.buffers.slab;
+    const slab = this.slab;
     const { codes, argA, argB } = this.nodes;
     for (let k = 0, at = ptr >>> 2; k < order.length; k++, at += 4) {
       const id = order[k] as number;

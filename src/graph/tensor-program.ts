@@ -5,38 +5,19 @@
 // so a training loop's memory stays flat.
 import { differentiatesB, OPS, TENSOR_OPS } from '../ops';
 import { type DType, rowsCols, sizeOf, Tensor } from '../tensor';
-import { allocate, f64, i32, release } from '../wasm/instance';
+import { allocate, f64, i32 } from '../wasm/instance';
 import { B_CONST, kernels } from '../wasm/kernels';
 import { Kind, type NodeTable } from './nodes';
-import type { Program } from './program';
+import { type Program, ProgramMemory, type Tape } from './program';
 
 const INSTRUCTION_WORDS = 20;
 const BYTES: Record<DType, number> = { float32: 4, float64: 8 };
 const align16 = (bytes: number) => (bytes + 15) & ~15;
 
-interface Tape {
-  ptr: number;
-  count: number;
-  nodes: Int32Array;
-}
-
-interface Buffers {
-  block: number;
-  tapes: number[];
-}
-
-const collector = new FinalizationRegistry<Buffers>(freeBuffers);
-
-function freeBuffers(buffers: Buffers): void {
-  release(buffers.block);
-  for (const ptr of buffers.tapes) release(ptr);
-  buffers.block = 0;
-  buffers.tapes.length = 0;
-}
-
 export class TensorProgram implements Program {
   readonly size: number;
-  private readonly buffers: Buffers;
+  private readonly memory = new ProgramMemory(this);
+  private readonly block: number;
   /** Byte offset of each node's value; its gradient is at offset + gradDelta. */
   private readonly offsets: Int32Array;
   private readonly gradDelta: number;
@@ -77,16 +58,16 @@ export class TensorProgram implements Program {
         auxBytes += align16(elements * (code === TENSOR_OPS.maxout ? 4 : this.itemBytes));
       }
     }
-    const block = allocate(2 * valueBytes + auxBytes, `forward: the values and gradients of ${n} tensor nodes`);
+    let block = 0;
     let tape = 0;
     try {
-      tape = allocate(ops * INSTRUCTION_WORDS * 4, `forward: a tape of ${ops} ops`);
+      block = this.memory.hold(allocate(2 * valueBytes + auxBytes, `forward: the values and gradients of ${n} tensor nodes`));
+      tape = this.memory.hold(allocate(ops * INSTRUCTION_WORDS * 4, `forward: a tape of ${ops} ops`));
     } catch (error) {
-      release(block);
+      this.memory.free();
       throw error;
     }
-    this.buffers = { block, tapes: [tape] };
-    collector.register(this, this.buffers, this);
+    this.block = block;
     for (let id = 0; id < n; id++) this.offsets[id] = block + (this.offsets[id] as number);
     for (let id = 0; id < n; id++) if ((auxOffsets[id] as number) >= 0) this.aux[id] = block + 2 * valueBytes + (auxOffsets[id] as number);
     this.gradDelta = valueBytes;
@@ -124,7 +105,7 @@ export class TensorProgram implements Program {
     const tape = this.backwardTape(target);
     const seed = (this.offsets[target] as number) + this.gradDelta;
     const count = sizeOf(this.nodes.shape(target));
-    const bad = kernels(this.dtype).tensorBackward(tape.ptr, tape.count, this.buffers.block + this.gradDelta, this.gradBytes, seed, count);
+    const bad = kernels(this.dtype).tensorBackward(tape.ptr, tape.count, this.block + this.gradDelta, this.gradBytes, seed, count);
     return bad < 0 ? -1 : (tape.nodes[bad] as number);
   }
 
@@ -149,8 +130,7 @@ export class TensorProgram implements Program {
   free(): void {
     for (const view of this.views.values()) view.releaseOwned();
     this.views.clear();
-    freeBuffers(this.buffers);
-    collector.unregister(this);
+    this.memory.free();
   }
 
   /** A Tensor over a node's value (or gradient) in the block, made once and reused. */
@@ -179,8 +159,7 @@ export class TensorProgram implements Program {
       needed[argA[id] as number] = 1;
       if (differentiatesB(codes[id] as number)) needed[argB[id] as number] = 1;
     }
-    const ptr = allocate(ops * INSTRUCTION_WORDS * 4, `backward: a tape of ${ops} ops`);
-    this.buffers.tapes.push(ptr);
+    const ptr = this.memory.hold(allocate(ops * INSTRUCTION_WORDS * 4, `backward: a tape of ${ops} ops`));
     const tape = this.writeTape(ptr, ops, (emit) => {
       for (let id = target; id >= 0; id--) if (needed[id] === 1 && kinds[id] === Kind.Op) emit(id);
     });
