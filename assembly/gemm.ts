@@ -5,9 +5,12 @@
 // - B is packed into NR-wide, k-major panels (NR·4 bytes per k step);
 // - A is packed with every value pre-broadcast to 16 bytes, so that the micro-kernel
 //   reads it with a plain v128.load;
-// - the micro-kernel keeps an MR×NR tile of C in f32x4 registers, its k loop is not
-//   unrolled and ends on a pointer compare;
-// - cache blocks: KC×NC of B and MC×KC of A.
+// - the micro-kernel keeps an MR×NR tile of C in f32x4 registers; its k loop is not
+//   unrolled and ends on a pointer compare. It is inlined into the macro-kernel, where
+//   TurboFan unrolls the k loop by itself (×3, each copy its own block, so no loads are
+//   hoisted across copies) and keeps the stack check in 1 of 3 iterations: +10% plain;
+// - cache blocks of KC×NC of B and MC×KC of A, of even sizes (k = 784: 4 × 196);
+// - up to 4 rows or 12 columns of C are matrix–vector products with no packing.
 // The transposes are absorbed by the packing routines: all four cases run the same
 // kernel. Edge tiles are packed with zero padding and only their valid part is written.
 //
@@ -18,8 +21,11 @@
 // spilled and every k step waits on a store-to-load round trip through the stack.
 // - plain SIMD128 (mul+add): 4×8, 8 accumulators + 6 loads + 1 product = 15;
 // - relaxed SIMD (FMA): 3×12, 9 accumulators + 6 loads = 15.
-// The 5×8 and 6×8 tiles (17 and 20 registers) spill 2–4 accumulators here and ran at
-// 22 GFLOP/s against 30 and 37 for these (bench/README.md, "GEMM").
+// The 5×8 (mul+add) and 6×8 (FMA) tiles of the notes need 18 and 20 registers: in the
+// code TurboFan made of them here, 2 and 4 accumulators lived on the stack, and they ran
+// at 22–29 GFLOP/s where these run at 32 and 40 (a Sapphire Rapids-class Xeon; the notes
+// measured on Zen 4, whose renaming of stack accesses probably hid the spills). See
+// bench/README.md, "GEMM".
 //
 // The packing buffers are allocated once and grow only when a larger block is needed,
 // so a training loop allocates nothing after its first step.
@@ -32,6 +38,15 @@ const NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 8;
 const KC: i32 = 256;
 const MC: i32 = 60; // a multiple of MR
 const NC: i32 = NR * 64; // a multiple of NR: 512 or 768 columns
+
+/**
+ * Up to this many rows (columns) of C, each is computed as a matrix–vector product with
+ * no packing: packing B (A) would cost about as much as the product, whose packed values
+ * would each be used m (n) times. Measured: m = 2…4 ran 2× faster this way, m = 8 the
+ * same; n ≤ 12 faster (n = 10, the classes of a classifier: 14 → 9 µs at 64×10×128).
+ */
+const GEMV_ROWS: i32 = 4;
+const GEMV_COLUMNS: i32 = 12;
 
 let packA: usize = 0;
 let packACapacity: usize = 0;
@@ -69,28 +84,46 @@ export function gemmF32(
     if (accumulate == 0) zeroF32(m, n, c, ldc);
     return;
   }
-  const mcMax = min(m, MC);
-  const kcMax = min(k, KC);
-  const ncMax = min(n, NC);
+  // A few rows or columns of C: matrix–vector products, no packing.
+  if (m <= GEMV_ROWS) {
+    for (let i = 0; i < m; i++) gemvRow(transA, transB, i, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    return;
+  }
+  if (n <= GEMV_COLUMNS) {
+    for (let j = 0; j < n; j++) gemvColumn(transA, transB, m, j, k, a, lda, b, ldb, c, ldc, accumulate);
+    return;
+  }
+  // Blocks of even size (k = 784: 4 × 196, not 3 × 256 + 16): no block is left with a few
+  // k steps, rows or columns whose tiles would run mostly overhead.
+  const kcMax = evenBlock(k, KC, 1);
+  const mcMax = evenBlock(m, MC, MR);
+  const ncMax = evenBlock(n, NC, NR);
   ensurePackA(<usize>((mcMax + MR - 1) / MR) * <usize>kcMax * <usize>(MR * 16));
   ensurePackB(<usize>((ncMax + NR - 1) / NR) * <usize>kcMax * <usize>(NR * 4));
   const ap = packA;
   const bp = packB;
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+  for (let jc = 0; jc < n; jc += ncMax) {
+    const nc = min(ncMax, n - jc);
+    for (let pc = 0; pc < k; pc += kcMax) {
+      const kc = min(kcMax, k - pc);
       const beta = pc > 0 ? 1 : accumulate;
       if (transB) packBT(b, ldb, pc, jc, kc, nc, bp);
       else packBN(b, ldb, pc, jc, kc, nc, bp);
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
+      for (let ic = 0; ic < m; ic += mcMax) {
+        const mc = min(mcMax, m - ic);
         if (transA) packAT(a, lda, ic, pc, mc, kc, ap);
         else packAN(a, lda, ic, pc, mc, kc, ap);
         macroKernel(ap, bp, mc, nc, kc, c + ((<usize>ic * <usize>ldc + <usize>jc) << 2), ldc, beta);
       }
     }
   }
+}
+
+/** The size of ⌈size / most⌉ blocks of nearly equal size, rounded up to a multiple of `unit`. */
+function evenBlock(size: i32, most: i32, unit: i32): i32 {
+  const count = (size + most - 1) / most;
+  const each = (size + count - 1) / count;
+  return ((each + unit - 1) / unit) * unit;
 }
 
 function zeroF32(m: i32, n: i32, c: usize, ldc: i32): void {
@@ -121,7 +154,8 @@ function macroKernel(ap: usize, bp: usize, mc: i32, nc: i32, kc: i32, c: usize, 
 // ---- micro-kernels ----------------------------------------------------------------------
 
 /** A 4×8 tile with mul+add: a from pre-broadcast A (64 bytes per k), b from B (32 bytes per k). */
-function kernel4x8(a: usize, b: usize, bEnd: usize, c: usize, ldc: i32, mr: i32, nr: i32, beta: i32): void {
+// @ts-ignore: decorator
+@inline function kernel4x8(a: usize, b: usize, bEnd: usize, c: usize, ldc: i32, mr: i32, nr: i32, beta: i32): void {
   let c00 = f32x4.splat(0); let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0); let c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0); let c21 = f32x4.splat(0);
@@ -170,7 +204,8 @@ function kernel4x8(a: usize, b: usize, bEnd: usize, c: usize, ldc: i32, mr: i32,
 }
 
 /** A 3×12 tile with fused multiply-add: a from pre-broadcast A (48 bytes per k), b from B (48 bytes per k). */
-function kernel3x12(a: usize, b: usize, bEnd: usize, c: usize, ldc: i32, mr: i32, nr: i32, beta: i32): void {
+// @ts-ignore: decorator
+@inline function kernel3x12(a: usize, b: usize, bEnd: usize, c: usize, ldc: i32, mr: i32, nr: i32, beta: i32): void {
   let c00 = f32x4.splat(0); let c01 = f32x4.splat(0); let c02 = f32x4.splat(0);
   let c10 = f32x4.splat(0); let c11 = f32x4.splat(0); let c12 = f32x4.splat(0);
   let c20 = f32x4.splat(0); let c21 = f32x4.splat(0); let c22 = f32x4.splat(0);
@@ -373,6 +408,165 @@ function packAT(a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, dst: usi
         d += MR * 16;
       } while (d != end);
     }
+  }
+}
+
+// ---- matrix–vector products --------------------------------------------------------------
+
+/** Row i of C = row i of op(A) · op(B). */
+function gemvRow(
+  transA: i32, transB: i32, i: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32,
+): void {
+  // x_p = op(A)(i, p); M(p, j) = op(B)(p, j): rows of the stored B when not transposed.
+  const x = transA ? a + (<usize>i << 2) : a + ((<usize>i * <usize>lda) << 2);
+  const incx: usize = transA ? <usize>lda << 2 : 4;
+  gemv(n, k, x, incx, b, <usize>ldb << 2, !transB, c + ((<usize>i * <usize>ldc) << 2), 4, accumulate);
+}
+
+/** Column j of C = op(A) · column j of op(B), as the row Cᵀ = op(B)ᵀ·op(A)ᵀ. */
+function gemvColumn(
+  transA: i32, transB: i32, m: i32, j: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32,
+): void {
+  // x_p = op(B)(p, j); M(p, i) = op(A)(i, p): rows of the stored A when transposed.
+  const x = transB ? b + ((<usize>j * <usize>ldb) << 2) : b + (<usize>j << 2);
+  const incx: usize = transB ? 4 : <usize>ldb << 2;
+  gemv(m, k, x, incx, a, <usize>lda << 2, transA != 0, c + (<usize>j << 2), <usize>ldc << 2, accumulate);
+}
+
+/**
+ * y_j = Σ_p x_p·M(p, j) (+ y_j) for j < len, p < k; x_p every incx bytes, y_j every incy.
+ * `rows`: M(p, j) = mat[p·ldm + j] (axpy form: each p a contiguous run of j); otherwise
+ * M(p, j) = mat[j·ldm + p] (dot form: each j a contiguous run of p). ldm in bytes.
+ */
+function gemv(len: i32, k: i32, x: usize, incx: usize, mat: usize, ldm: usize, rows: bool, y: usize, incy: usize, beta: i32): void {
+  const xEnd = x + <usize>k * incx;
+  if (rows) {
+    let j = 0;
+    for (; j + 16 <= len; j += 16) {
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let xp = x;
+      let mp = mat + (<usize>j << 2);
+      do {
+        const v = v128.load32_splat(xp);
+        s0 = madd(v, v128.load(mp), s0);
+        s1 = madd(v, v128.load(mp, 16), s1);
+        s2 = madd(v, v128.load(mp, 32), s2);
+        s3 = madd(v, v128.load(mp, 48), s3);
+        xp += incx;
+        mp += ldm;
+      } while (xp != xEnd);
+      const out = y + <usize>j * incy;
+      storeLanes(out, incy, s0, beta);
+      storeLanes(out + incy * 4, incy, s1, beta);
+      storeLanes(out + incy * 8, incy, s2, beta);
+      storeLanes(out + incy * 12, incy, s3, beta);
+    }
+    for (; j + 4 <= len; j += 4) {
+      let s0 = f32x4.splat(0);
+      let xp = x;
+      let mp = mat + (<usize>j << 2);
+      do {
+        s0 = madd(v128.load32_splat(xp), v128.load(mp), s0);
+        xp += incx;
+        mp += ldm;
+      } while (xp != xEnd);
+      storeLanes(y + <usize>j * incy, incy, s0, beta);
+    }
+    for (; j < len; j++) {
+      let sum: f32 = 0;
+      let xp = x;
+      let mp = mat + (<usize>j << 2);
+      do {
+        sum += load<f32>(xp) * load<f32>(mp);
+        xp += incx;
+        mp += ldm;
+      } while (xp != xEnd);
+      storeOne(y + <usize>j * incy, sum, beta);
+    }
+    return;
+  }
+  // Dot form: x must be contiguous; gather it into the packing buffer when it is not.
+  let xs = x;
+  if (incx != 4) {
+    ensurePackA(<usize>k << 2);
+    xs = packA;
+    let xp = x;
+    let d = xs;
+    do {
+      store<f32>(d, load<f32>(xp));
+      xp += incx;
+      d += 4;
+    } while (xp != xEnd);
+  }
+  const body = <usize>(k & ~3) << 2;
+  const tail = <usize>k << 2;
+  let j = 0;
+  for (; j + 4 <= len; j += 4) {
+    const r0 = mat + <usize>j * ldm;
+    const r1 = r0 + ldm;
+    const r2 = r1 + ldm;
+    const r3 = r2 + ldm;
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    for (let o: usize = 0; o != body; o += 16) {
+      const v = v128.load(xs + o);
+      s0 = madd(v, v128.load(r0 + o), s0);
+      s1 = madd(v, v128.load(r1 + o), s1);
+      s2 = madd(v, v128.load(r2 + o), s2);
+      s3 = madd(v, v128.load(r3 + o), s3);
+    }
+    let t0 = sumLanes(s0), t1 = sumLanes(s1), t2 = sumLanes(s2), t3 = sumLanes(s3);
+    for (let o = body; o != tail; o += 4) {
+      const v = load<f32>(xs + o);
+      t0 += v * load<f32>(r0 + o);
+      t1 += v * load<f32>(r1 + o);
+      t2 += v * load<f32>(r2 + o);
+      t3 += v * load<f32>(r3 + o);
+    }
+    const out = y + <usize>j * incy;
+    storeOne(out, t0, beta);
+    storeOne(out + incy, t1, beta);
+    storeOne(out + incy * 2, t2, beta);
+    storeOne(out + incy * 3, t3, beta);
+  }
+  for (; j < len; j++) {
+    const r0 = mat + <usize>j * ldm;
+    let s0 = f32x4.splat(0);
+    for (let o: usize = 0; o != body; o += 16) s0 = madd(v128.load(xs + o), v128.load(r0 + o), s0);
+    let t0 = sumLanes(s0);
+    for (let o = body; o != tail; o += 4) t0 += load<f32>(xs + o) * load<f32>(r0 + o);
+    storeOne(y + <usize>j * incy, t0, beta);
+  }
+}
+
+/** a·b + c, fused in the relaxed build. */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+// @ts-ignore: decorator
+@inline function sumLanes(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+// @ts-ignore: decorator
+@inline function storeOne(p: usize, v: f32, beta: i32): void {
+  store<f32>(p, beta ? load<f32>(p) + v : v);
+}
+
+/** The 4 lanes of v to p, p + inc, p + 2·inc, p + 3·inc (added to what is there when beta). */
+// @ts-ignore: decorator
+@inline function storeLanes(p: usize, inc: usize, v: v128, beta: i32): void {
+  if (inc == 4) {
+    v128.store(p, beta ? f32x4.add(v128.load(p), v) : v);
+  } else {
+    storeOne(p, f32x4.extract_lane(v, 0), beta);
+    storeOne(p + inc, f32x4.extract_lane(v, 1), beta);
+    storeOne(p + inc * 2, f32x4.extract_lane(v, 2), beta);
+    storeOne(p + inc * 3, f32x4.extract_lane(v, 3), beta);
   }
 }
 

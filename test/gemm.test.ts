@@ -91,8 +91,9 @@ const TRANSPOSES: [boolean, boolean][] = [
 ];
 const name = (transA: boolean, transB: boolean) => `${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'}`;
 
-// [m, n, k]: ones, exact and ragged sizes around the tiles (4×8 plain, 3×12 relaxed), and
-// sizes that cross KC = 256, MC = 60 and NC = 512 (plain) or 768 (relaxed).
+// [m, n, k]: ones, exact and ragged sizes around the tiles (4×8 plain, 3×12 relaxed), sizes
+// that cross KC = 256, MC = 60 and NC = 512 (plain) or 768 (relaxed), and the
+// matrix–vector paths (m ≤ 4 rows, n ≤ 12 columns) with long and short k.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [1, 7, 13],
@@ -110,6 +111,11 @@ const SHAPES: [number, number, number][] = [
   [67, 129, 13],
   [129, 67, 129],
   [64, 10, 128],
+  [2, 100, 300],
+  [4, 33, 40],
+  [300, 3, 70],
+  [40, 12, 33],
+  [5, 13, 260],
   [61, 9, 257],
   [130, 17, 600],
   [67, 530, 31],
@@ -195,7 +201,8 @@ describe('gemm_f32 memory', () => {
       g.gemm_f32(0, 0, m, n, k, x, k, w, n, y, n, 0); // forward: y = x·w
       g.gemm_f32(1, 0, k, n, m, x, k, y, n, dw, n, 0); // dw = xᵀ·dy
       g.gemm_f32(0, 1, m, k, n, y, n, w, n, dx, k, 0); // dx = dy·wᵀ
-      g.gemm_f32(1, 1, 7, 5, 3, x, 7, w, 3, y, 5, 1);
+      g.gemm_f32(1, 1, 7, 5, 3, x, 7, w, 3, y, 5, 1); // a few columns: matrix–vector products
+      g.gemm_f32(1, 1, 2, 9, 64, x, 2, w, 64, y, 9, 0); // a few rows, strided x gathered
     };
     try {
       step();
