@@ -180,6 +180,8 @@ async function jaxBench(): Promise<Bench> {
   return {
     id: 'jax-js',
     make(p, quick) {
+      // jax-js runs Aᵀ·Bᵀ at 0.4–1 GFLOP/s (5 s a call at n = 1024): a slow peer there.
+      if (p.transA && p.transB && flops(p) > SLOW_LIMIT) return null;
       type JaxArray = ReturnType<typeof np.array>;
       let a: JaxArray | null = null;
       let b: JaxArray | null = null;
