@@ -1,5 +1,6 @@
 // The nodes of a Graph, one row per node in typed arrays (a million nodes are a few
 // allocations, not a million objects), plus what tensors need: shapes and leaf data.
+import { differentiatesB } from '../ops';
 import type { Shape } from '../tensor';
 
 export enum Kind {
@@ -53,6 +54,34 @@ export class NodeTable {
   /** Whether any node is a tensor (labels are too): then the tensor program runs the graph. */
   hasTensors(): boolean {
     return this.tensorShapes.size > 0;
+  }
+
+  /** Every op, in creation order: a topological order, since an op reads only older nodes. */
+  ops(): Int32Array {
+    let count = 0;
+    for (let id = 0; id < this.count; id++) if (this.kinds[id] === Kind.Op) count++;
+    const out = new Int32Array(count);
+    for (let id = 0, k = 0; id < this.count; id++) if (this.kinds[id] === Kind.Op) out[k++] = id;
+    return out;
+  }
+
+  /**
+   * The ops `target` depends on, in reverse topological order: one sweep down from the
+   * target marking what each needed op reads (no recursion, so a million-node chain is fine).
+   */
+  opsReaching(target: number): Int32Array {
+    const needed = new Uint8Array(target + 1);
+    needed[target] = 1;
+    let count = 0;
+    for (let id = target; id >= 0; id--) {
+      if (needed[id] === 0 || this.kinds[id] !== Kind.Op) continue;
+      count++;
+      needed[this.argA[id] as number] = 1;
+      if (differentiatesB(this.codes[id] as number)) needed[this.argB[id] as number] = 1;
+    }
+    const out = new Int32Array(count);
+    for (let id = target, k = 0; id >= 0; id--) if (needed[id] === 1 && this.kinds[id] === Kind.Op) out[k++] = id;
+    return out;
   }
 
   private grow(): void {

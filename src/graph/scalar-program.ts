@@ -4,7 +4,6 @@
 // before it, so that is a topological order). The backward tape of a target is the
 // ops it depends on, found by one reverse sweep — no recursion, so a million-node
 // chain is fine — in reverse order, cached per target.
-import { differentiatesB } from '../ops';
 import { allocate, f64, i32, wasm } from '../wasm/instance';
 import { Kind, type NodeTable } from './nodes';
 import { type Program, ProgramMemory, type Tape } from './program';
@@ -22,8 +21,8 @@ export class ScalarProgram implements Program {
   constructor(private readonly nodes: NodeTable) {
     const n = nodes.count;
     this.size = n;
-    let ops = 0;
-    for (let id = 0; id < n; id++) if (nodes.kinds[id] === Kind.Op) ops++;
+    const order = nodes.ops();
+    const ops = order.length;
     let slab = 0;
     let tape = 0;
     try {
@@ -38,8 +37,6 @@ export class ScalarProgram implements Program {
     for (let id = 0; id < n; id++) {
       if (nodes.kinds[id] !== Kind.Op && nodes.kinds[id] !== Kind.Input) values[(slab >>> 3) + id] = nodes.initial[id] as number;
     }
-    const order = new Int32Array(ops);
-    for (let id = 0, k = 0; id < n; id++) if (nodes.kinds[id] === Kind.Op) order[k++] = id;
     this.forwardTape = this.writeTape(tape, order);
   }
 
@@ -87,19 +84,8 @@ export class ScalarProgram implements Program {
   private backwardTape(target: number): Tape {
     const cached = this.backwardTapes.get(target);
     if (cached) return cached;
-    const { kinds, argA, argB, codes } = this.nodes;
-    const needed = new Uint8Array(target + 1);
-    needed[target] = 1;
-    let ops = 0;
-    for (let id = target; id >= 0; id--) {
-      if (needed[id] === 0 || kinds[id] !== Kind.Op) continue;
-      ops++;
-      needed[argA[id] as number] = 1;
-      if (differentiatesB(codes[id] as number)) needed[argB[id] as number] = 1;
-    }
-    const ptr = this.memory.hold(allocate(ops * INSTRUCTION_BYTES, `backward: a tape of ${ops} ops`));
-    const order = new Int32Array(ops);
-    for (let id = target, k = 0; id >= 0; id--) if (needed[id] === 1 && kinds[id] === Kind.Op) order[k++] = id;
+    const order = this.nodes.opsReaching(target);
+    const ptr = this.memory.hold(allocate(order.length * INSTRUCTION_BYTES, `backward: a tape of ${order.length} ops`));
     const tape = this.writeTape(ptr, order);
     this.backwardTapes.set(target, tape);
     return tape;

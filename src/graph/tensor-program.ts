@@ -3,7 +3,7 @@
 // 80-byte instructions (assembly/tensor-tape.ts) that names each op's buffers. A
 // forward or backward pass is one wasm call; nothing is allocated after compilation,
 // so a training loop's memory stays flat.
-import { differentiatesB, OPS, TENSOR_OPS } from '../ops';
+import { OPS, TENSOR_OPS } from '../ops';
 import { type DType, rowsCols, sizeOf, Tensor } from '../tensor';
 import { allocate, f64, i32 } from '../wasm/instance';
 import { B_CONST, kernels } from '../wasm/kernels';
@@ -78,9 +78,7 @@ export class TensorProgram implements Program {
         this.setLeaf(id, nodes.leafData.get(id) ?? [nodes.initial[id] as number]);
       }
     }
-    this.forwardTape = this.writeTape(tape, ops, (emit) => {
-      for (let id = 0; id < n; id++) if (nodes.kinds[id] === Kind.Op) emit(id);
-    });
+    this.forwardTape = this.writeTape(tape, nodes.ops());
   }
 
   setInput(id: number, value: number | Tensor | ArrayLike<number>): void {
@@ -149,32 +147,16 @@ export class TensorProgram implements Program {
   private backwardTape(target: number): Tape {
     const cached = this.backwardTapes.get(target);
     if (cached) return cached;
-    const { kinds, argA, argB, codes } = this.nodes;
-    const needed = new Uint8Array(target + 1);
-    needed[target] = 1;
-    let ops = 0;
-    for (let id = target; id >= 0; id--) {
-      if (needed[id] === 0 || kinds[id] !== Kind.Op) continue;
-      ops++;
-      needed[argA[id] as number] = 1;
-      if (differentiatesB(codes[id] as number)) needed[argB[id] as number] = 1;
-    }
-    const ptr = this.memory.hold(allocate(ops * INSTRUCTION_WORDS * 4, `backward: a tape of ${ops} ops`));
-    const tape = this.writeTape(ptr, ops, (emit) => {
-      for (let id = target; id >= 0; id--) if (needed[id] === 1 && kinds[id] === Kind.Op) emit(id);
-    });
+    const order = this.nodes.opsReaching(target);
+    const ptr = this.memory.hold(allocate(order.length * INSTRUCTION_WORDS * 4, `backward: a tape of ${order.length} ops`));
+    const tape = this.writeTape(ptr, order);
     this.backwardTapes.set(target, tape);
     return tape;
   }
 
-  private writeTape(ptr: number, count: number, each: (emit: (id: number) => void) => void): Tape {
-    const ids = new Int32Array(count);
-    let k = 0;
-    each((id) => {
-      this.writeInstruction(ptr + k * INSTRUCTION_WORDS * 4, id);
-      ids[k++] = id;
-    });
-    return { ptr, count, nodes: ids };
+  private writeTape(ptr: number, order: Int32Array): Tape {
+    for (let k = 0; k < order.length; k++) this.writeInstruction(ptr + k * INSTRUCTION_WORDS * 4, order[k] as number);
+    return { ptr, count: order.length, nodes: order };
   }
 
   private writeInstruction(at: number, id: number): void {
