@@ -138,7 +138,8 @@ async function wasmgradBench(simd: 'plain' | 'relaxed'): Promise<Bench> {
   const { init, backend } = await import('../src/index');
   await init({ simd });
   if (backend().simd !== simd) throw new Error(`asked for the ${simd} build, got ${backend().simd}`);
-  const { allocate, f32, release, wasm } = await import('../src/wasm/instance');
+  const { allocate, f32, release } = await import('../src/wasm/instance');
+  const { kernels } = await import('../src/wasm/kernels');
   return {
     id: simd === 'plain' ? 'wasmgrad-plain' : 'wasmgrad-relaxed',
     make(p) {
@@ -147,7 +148,7 @@ async function wasmgradBench(simd: 'plain' | 'relaxed'): Promise<Bench> {
       let a = 0;
       let b = 0;
       let c = 0;
-      const gemm = wasm().gemm_f32;
+      const gemm = kernels('float32').gemm;
       const ta = +p.transA;
       const tb = +p.transB;
       return {

@@ -4,7 +4,8 @@
 // node-relaxed project runs the FMA kernel).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backend, init, memoryStats } from '../src/index';
-import { allocate, f32, f64, release, wasm } from '../src/wasm/instance';
+import { allocate, f32, f64, release } from '../src/wasm/instance';
+import { kernels } from '../src/wasm/kernels';
 import { rng } from './helpers';
 
 beforeAll(() => init());
@@ -48,7 +49,7 @@ function check(dtype: Dtype, spec: Case, seed: number): number {
     view().set(aData, a / size);
     view().set(bData, b / size);
     view().set(cData, c / size);
-    const gemm = dtype === 'f32' ? wasm().gemm_f32 : wasm().gemm_f64;
+    const gemm = kernels(dtype === 'f32' ? 'float32' : 'float64').gemm;
     gemm(+transA, +transB, m, n, k, a, lda, b, ldb, c, ldc, +accumulate);
     const out = view().subarray(c / size, c / size + cData.length);
     const A = (i: number, p: number) => (transA ? aData[p * lda + i] : aData[i * lda + p]) as number;
@@ -197,12 +198,12 @@ describe('gemm_f32 memory', () => {
       w / 4,
     );
     const step = () => {
-      const g = wasm();
-      g.gemm_f32(0, 0, m, n, k, x, k, w, n, y, n, 0); // forward: y = x·w
-      g.gemm_f32(1, 0, k, n, m, x, k, y, n, dw, n, 0); // dw = xᵀ·dy
-      g.gemm_f32(0, 1, m, k, n, y, n, w, n, dx, k, 0); // dx = dy·wᵀ
-      g.gemm_f32(1, 1, 7, 5, 3, x, 7, w, 3, y, 5, 1); // a few columns: matrix–vector products
-      g.gemm_f32(1, 1, 2, 9, 64, x, 2, w, 64, y, 9, 0); // a few rows, strided x gathered
+      const gemm = kernels('float32').gemm;
+      gemm(0, 0, m, n, k, x, k, w, n, y, n, 0); // forward: y = x·w
+      gemm(1, 0, k, n, m, x, k, y, n, dw, n, 0); // dw = xᵀ·dy
+      gemm(0, 1, m, k, n, y, n, w, n, dx, k, 0); // dx = dy·wᵀ
+      gemm(1, 1, 7, 5, 3, x, 7, w, 3, y, 5, 1); // a few columns: matrix–vector products
+      gemm(1, 1, 2, 9, 64, x, 2, w, 64, y, 9, 0); // a few rows, strided x gathered
     };
     try {
       step();
@@ -218,9 +219,9 @@ describe('gemm_f32 memory', () => {
     const a = allocate(300 * 300 * 4, 'a');
     const c = allocate(300 * 300 * 4, 'c');
     try {
-      wasm().gemm_f32(0, 0, 300, 300, 300, a, 300, a, 300, c, 300, 0);
+      kernels('float32').gemm(0, 0, 300, 300, 300, a, 300, a, 300, c, 300, 0);
       const first = memoryStats();
-      for (const size of [1, 7, 64, 129, 300]) wasm().gemm_f32(1, 1, size, size, size, a, size, a, size, c, size, 0);
+      for (const size of [1, 7, 64, 129, 300]) kernels('float32').gemm(1, 1, size, size, size, a, size, a, size, c, size, 0);
       expect(memoryStats()).toEqual(first);
     } finally {
       release(c);

@@ -11,34 +11,4 @@ export interface WasmExports {
   scalar_backward(op: number, a: number, b: number, out: number, dout: number, grads: number): void;
   tape_forward(tape: number, count: number): number;
   tape_backward(tape: number, count: number, gradOffset: number): number;
-  /** C[m×n] = op(A)·op(B) (+ C when accumulate ≠ 0), float32; pointers are byte offsets, leading dims in elements. */
-  gemm_f32(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    c: number,
-    ldc: number,
-    accumulate: number,
-  ): void;
-  /** The same for float64 (plain loops, for gradcheck). */
-  gemm_f64(
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    c: number,
-    ldc: number,
-    accumulate: number,
-  ): void;
 }
