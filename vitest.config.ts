@@ -1,21 +1,47 @@
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { chromiumLaunch } from './scripts/chromium.mjs';
 import { inlineWasm } from './scripts/wasm-plugins.mjs';
 
-// The same specs run on both builds of the core: plain SIMD128 in a default Node, and
-// relaxed SIMD (FMA) where Node is started with the flag that enables it.
-const node = { include: ['test/**/*.test.ts'], environment: 'node' as const, testTimeout: 60_000 };
+// The public-API specs (test/*.test.ts) run on both builds of the core, in Node and in
+// real Chromium: plain SIMD128 in a default Node, relaxed SIMD (FMA) where Node is started
+// with the flag that enables it; Chromium has relaxed SIMD, and the browser-plain instance
+// loads the plain build there on purpose. Each project provides `simd`, the build it must
+// run (test/provided.d.ts).
+const specs = 'test/*.test.ts';
+const node = { include: [specs], environment: 'node' as const, testTimeout: 60_000 };
 
 export default defineConfig({
   test: {
     projects: [
-      { plugins: [inlineWasm()], test: { ...node, name: 'node', env: { WASMGRAD_EXPECT_SIMD: 'plain' } } },
+      { plugins: [inlineWasm()], test: { ...node, name: 'node', provide: { simd: 'plain' } } },
+      {
+        plugins: [inlineWasm()],
+        test: { ...node, name: 'node-relaxed', provide: { simd: 'relaxed' }, execArgv: ['--experimental-wasm-relaxed-simd'] },
+      },
       {
         plugins: [inlineWasm()],
         test: {
-          ...node,
-          name: 'node-relaxed',
-          env: { WASMGRAD_EXPECT_SIMD: 'relaxed' },
-          execArgv: ['--experimental-wasm-relaxed-simd'],
+          name: 'browser',
+          include: [specs],
+          exclude: [
+            // Spawns Node processes to load dist/ as ESM and CommonJS: Node's own packaging,
+            // nothing a page can do. The browser's side of dist/ is test/dist/.
+            'test/package.test.ts',
+          ],
+          testTimeout: 60_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({ launchOptions: chromiumLaunch }),
+            screenshotFailures: false,
+            instances: [
+              { browser: 'chromium', name: 'browser-relaxed', provide: { simd: 'relaxed' } },
+              // Chromium picks relaxed SIMD by itself; this instance loads the plain build
+              // before any spec runs, so every spec also runs on the plain kernels here.
+              { browser: 'chromium', name: 'browser-plain', provide: { simd: 'plain' }, setupFiles: ['test/setup/plain-simd.ts'] },
+            ],
+          },
         },
       },
     ],

@@ -1,8 +1,8 @@
 // GEMM against a float64 reference: all four transpose cases, ragged sizes that cross the
 // tile (4×8 plain, 3×12 relaxed) and cache-block (KC 256, MC 60, NC 512/768) edges,
 // leading dimensions wider than the matrix, accumulate on and off; on both builds (the
-// node-relaxed project runs the FMA kernel).
-import { beforeAll, describe, expect, it } from 'vitest';
+// node-relaxed and browser-relaxed projects run the FMA kernel, browser-plain the plain one).
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { backend, init, memoryStats } from '../src/index';
 import { allocate, f32, f64, release } from '../src/wasm/instance';
 import { kernels } from '../src/wasm/kernels';
@@ -126,8 +126,7 @@ const SHAPES: [number, number, number][] = [
 
 describe.each(['f32', 'f64'] as Dtype[])('gemm_%s', (dtype) => {
   it('runs on the build this project expects', () => {
-    const expected = process.env.WASMGRAD_EXPECT_SIMD;
-    if (expected) expect(backend().simd).toBe(expected);
+    expect(backend().simd).toBe(inject('simd'));
   });
 
   for (const [transA, transB] of TRANSPOSES) {

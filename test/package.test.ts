@@ -1,9 +1,8 @@
 // The built package as a user gets it: both entries, as ESM and CommonJS, in a fresh
-// Node process. `npm test` builds dist/ first.
+// Node process. `npm test` builds dist/ first. (Chromium's side: test/dist/.)
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { backend, init } from '../src/index';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -30,21 +29,5 @@ describe('the built package', () => {
   ] as const)('%s loads as %s and runs the lecture example', (entry, type) => {
     const load = type === 'module' ? `const w = await import('${entry}');` : `const w = require('${entry}');`;
     expect(run(load + lecture, type)).toEqual([-12, -4, -4, 3]);
-  });
-});
-
-describe('init', () => {
-  it('is idempotent and safe to call concurrently', async () => {
-    const calls = [init(), init(), init()];
-    expect(new Set(calls).size).toBe(1);
-    await Promise.all(calls);
-    expect(init()).toBe(calls[0]);
-  });
-});
-
-describe('the binary', () => {
-  it('is the one this project expects: relaxed SIMD where the engine has it, else plain', async () => {
-    await init();
-    expect(backend().simd).toBe(process.env.WASMGRAD_EXPECT_SIMD);
   });
 });
