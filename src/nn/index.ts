@@ -1,4 +1,15 @@
 // The neural-network layer: modules, losses, optimizers and the training loop.
+export {
+  type ModelWorker,
+  type OptimizerSpec,
+  type ProgressListener,
+  type TensorData,
+  type WorkerDataset,
+  type WorkerFitOptions,
+  type WorkerOptions,
+  type WorkerTensor,
+  worker,
+} from '../worker/client';
 export { ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activations';
 export type { Init } from './init';
 export { Linear, type LinearOptions } from './linear';

@@ -10,6 +10,12 @@ import { isReady, setInstance } from './instance';
 export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | WebAssembly.Module | Response;
 
 let loading: Promise<void> | null = null;
+let loaded: WebAssembly.Module | null = null;
+
+/** The compiled module init() loaded, or null before it has: nn.worker sends it to its worker, so both run the same binary. */
+export function loadedModule(): WebAssembly.Module | null {
+  return loaded;
+}
 
 export function initFrom(source: WasmSource | (() => WasmSource)): Promise<void> {
   if (loading === null) {
@@ -26,6 +32,7 @@ export function initFrom(source: WasmSource | (() => WasmSource)): Promise<void>
       });
       memory = (exports as unknown as WasmExports).memory;
       setInstance(exports as unknown as WasmExports);
+      loaded = module;
     })();
     // A failed load may be retried (say, with another source).
     loading.catch(() => {
