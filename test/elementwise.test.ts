@@ -1,0 +1,137 @@
+// The float32 kernels run most ops four lanes at a time (assembly/rules-f32x4.ts) and
+// the last 1–3 values of a run through the same vector rule, padded. Every gate on
+// float32 tensors must agree, element by element, with its scalar rule in float64 on the
+// same inputs: in every broadcast mode, on sizes with and without a tail.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Graph, init, type Node, Tensor } from '../src/index';
+import { GATES, rng } from './helpers';
+
+beforeAll(() => init());
+
+type Gate = { forward: (...xs: never[]) => unknown; backward: (dout: never) => unknown };
+const forward = (gate: Gate, ...xs: (number | Tensor)[]) => (gate.forward as (...v: (number | Tensor)[]) => number | Tensor)(...xs);
+const backward = <V>(gate: Gate, dout: V) => (gate.backward as (d: V) => V[])(dout);
+
+/** float32 agrees with float64 to a few float32 roundings of the terms' magnitude. */
+function expectClose(actual: number, expected: number, scale: number, what: string) {
+  const tolerance = 4e-6 * Math.max(1, Math.abs(expected), scale);
+  expect(Math.abs(actual - expected), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance);
+}
+
+/** Inputs sampled the gate's way, rounded to float32 so both sides start equal. */
+function sampled(sample: (r: () => number) => number[], count: number, random: () => number): number[][] {
+  return Array.from({ length: count }, () => sample(random).map(Math.fround));
+}
+
+const SHAPES = [[1], [3], [4], [5, 7], [2, 8]];
+const KINKED = new Set(['MaxGate', 'ReluGate', 'LeakyReluGate', 'EluGate']);
+const BINARY = GATES.filter(({ sample }) => sample(() => 0.5).length === 2);
+
+describe.each(GATES)('$name on float32 tensors agrees with its scalar rule', ({ name, make, sample }) => {
+  const arity = sample(() => 0.5).length;
+
+  it.each(SHAPES)('same shape, %j', (...shape) => {
+    const random = rng(shape.reduce((a, b) => a * b, 7));
+    const size = shape.reduce((a, b) => a * b, 1);
+    const points = sampled(sample, size, random);
+    // Every third point sits on the kink, where a tie rule decides (max: x = y; ReLU-like: x = 0).
+    for (let i = 1; KINKED.has(name) && i < size; i += 3) {
+      const p = points[i] as number[];
+      if (arity === 2) p[1] = p[0] as number;
+      else p[0] = 0;
+    }
+    const dout = Array.from({ length: size }, () => Math.fround(random() * 2 - 1));
+    const inputs = Array.from({ length: arity }, (_, k) =>
+      Tensor.from(
+        Float32Array.from(points, (p) => p[k] as number),
+        shape,
+      ),
+    );
+    const gate = make() as Gate;
+    const out = forward(gate, ...inputs) as Tensor;
+    const grads = backward(gate, Tensor.from(Float32Array.from(dout), shape));
+    points.forEach((point, i) => {
+      const scalar = make() as Gate;
+      expectClose(out.data[i] as number, forward(scalar, ...point) as number, 0, `out[${i}] at ${point}`);
+      const expected = backward(scalar, dout[i] as number);
+      grads.forEach((grad, k) => {
+        expectClose(grad.data[i] as number, expected[k] as number, 0, `d${k}[${i}] at ${point}`);
+      });
+    });
+  });
+});
+
+describe.each(BINARY)('$name on float32 tensors with a broadcast second operand', ({ make, sample, graph }) => {
+  it('a row broadcast down the rows: [5, 7] and [7]', () => {
+    const random = rng(57);
+    const [rows, cols] = [5, 7];
+    // One sample per element; the row's value of column c is the first row's.
+    const points = sampled(sample, rows * cols, random);
+    const row = Float32Array.from({ length: cols }, (_, c) => (points[c] as number[])[1] as number);
+    points.forEach((p, i) => {
+      p[1] = row[i % cols] as number;
+    });
+    // Inputs for which max has a tie or div a tiny divisor are re-drawn by the sampler;
+    // forcing the row's value can bring x next to it, which the rules still define.
+    const x = Tensor.from(
+      Float32Array.from(points, (p) => p[0] as number),
+      [rows, cols],
+    );
+    const dout = Float32Array.from({ length: rows * cols }, () => Math.fround(random() * 2 - 1));
+    const gate = make() as Gate;
+    const out = forward(gate, x, Tensor.from(row, [cols])) as Tensor;
+    const [dx, drow] = backward(gate, Tensor.from(dout, [rows, cols])) as Tensor[];
+    const rowSum = new Float64Array(cols);
+    const rowScale = new Float64Array(cols);
+    points.forEach((point, i) => {
+      const scalar = make() as Gate;
+      expectClose(out.data[i] as number, forward(scalar, ...point) as number, 0, `out[${i}]`);
+      const [ex, ey] = backward(scalar, dout[i] as number) as number[];
+      expectClose(dx?.data[i] as number, ex as number, 0, `dx[${i}]`);
+      const c = i % cols;
+      rowSum[c] = (rowSum[c] as number) + (ey as number);
+      rowScale[c] = (rowScale[c] as number) + Math.abs(ey as number);
+    });
+    rowSum.forEach((sum, c) => {
+      expectClose(drow?.data[c] as number, sum, rowScale[c] as number, `drow[${c}]`);
+    });
+  });
+
+  it('a scalar second operand in a Graph: [5, 7] and []', () => {
+    const random = rng(35);
+    const [rows, cols] = [5, 7];
+    const points = sampled(sample, rows * cols, random);
+    const s = (points[0] as number[])[1] as number;
+    points.forEach((p) => {
+      p[1] = s;
+    });
+    const g = new Graph();
+    const x = g.input('x', [rows, cols]);
+    const y = g.input('s');
+    const f = graph(g, [x, y] as unknown as Node<number>[]) as unknown as Node<Tensor>;
+    const w = Tensor.from(
+      Float32Array.from({ length: rows * cols }, () => Math.fround(random() * 2 - 1)),
+      [rows, cols],
+    );
+    const loss = g.sum(g.mul(f, g.const(w)));
+    g.forward({
+      x: Tensor.from(
+        Float32Array.from(points, (p) => p[0] as number),
+        [rows, cols],
+      ),
+      s,
+    });
+    g.backward(loss);
+    let ds = 0;
+    let scale = 0;
+    points.forEach((point, i) => {
+      const scalar = make() as Gate;
+      expectClose((g.value(f) as Tensor).data[i] as number, forward(scalar, ...point) as number, 0, `out[${i}]`);
+      const [ex, ey] = backward(scalar, w.data[i] as number) as number[];
+      expectClose((g.grad(x) as Tensor).data[i] as number, ex as number, 0, `dx[${i}]`);
+      ds += ey as number;
+      scale += Math.abs(ey as number);
+    });
+    expectClose(g.grad(y) as number, ds, scale, 'ds');
+  });
+});
