@@ -7,7 +7,7 @@ import { inlineWasm } from './scripts/wasm-plugins.mjs';
 // real Chromium: plain SIMD128 in a default Node, relaxed SIMD (FMA) where Node is started
 // with the flag that enables it; Chromium has relaxed SIMD, and the browser-plain instance
 // loads the plain build there on purpose. Each project provides `simd`, the build it must
-// run (test/provided.d.ts).
+// run (test/provided.d.ts). The dist project tests the built package in Chromium.
 const specs = 'test/*.test.ts';
 const node = { include: [specs], environment: 'node' as const, testTimeout: 60_000 };
 
@@ -26,7 +26,7 @@ export default defineConfig({
           include: [specs],
           exclude: [
             // Spawns Node processes to load dist/ as ESM and CommonJS: Node's own packaging,
-            // nothing a page can do. The browser's side of dist/ is test/dist/.
+            // nothing a page can do. The browser's side of dist/ is test/chromium/.
             'test/package.test.ts',
           ],
           testTimeout: 60_000,
@@ -43,6 +43,12 @@ export default defineConfig({
             ],
           },
         },
+      },
+      {
+        // Node drives Chromium against the built dist/ (npm test builds it first): plain
+        // pages and module Workers with no bundler, a Content-Security-Policy, and a
+        // throwaway project that bundles the packed package with Vite.
+        test: { name: 'dist', include: ['test/chromium/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 },
       },
     ],
   },

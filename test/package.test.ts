@@ -1,5 +1,5 @@
 // The built package as a user gets it: both entries, as ESM and CommonJS, in a fresh
-// Node process. `npm test` builds dist/ first. (Chromium's side: test/dist/.)
+// Node process. `npm test` builds dist/ first. (Chromium's side: test/chromium/.)
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
