@@ -60,7 +60,7 @@ interface NodeWorker {
   unref(): void;
   terminate(): Promise<number>;
 }
-type WorkerThreads = { Worker: new (url: string | URL) => NodeWorker };
+type WorkerThreads = { Worker: new (url: string | URL, options: { execArgv?: string[] }) => NodeWorker };
 
 // The specifier is a variable so that bundlers leave Node's worker_threads out of browser builds.
 const workerThreads = 'node:worker_threads';
@@ -97,7 +97,8 @@ async function start(url: string | URL | undefined, events: Events): Promise<Por
     };
   }
   const { Worker: NodeWorker } = (await import(/* @vite-ignore */ workerThreads)) as WorkerThreads;
-  const worker = url === undefined ? new NodeWorker(new URL('./worker.js', import.meta.url)) : new NodeWorker(url);
+  const options = workerOptions();
+  const worker = url === undefined ? new NodeWorker(new URL('./worker.js', import.meta.url), options) : new NodeWorker(url, options);
   let ending = false;
   worker.on('message', (reply: Reply) => events.message(reply));
   worker.on('error', (error: Error) => events.fail(new StateError(`nn.worker: the worker crashed: ${error.message}`)));
@@ -113,6 +114,16 @@ async function start(url: string | URL | undefined, events: Events): Promise<Por
       await worker.terminate();
     },
   };
+}
+
+/**
+ * A worker inherits this process's Node options, and one of them, --input-type (from
+ * `node --input-type=module -e …`), makes a worker refuse to start. Then it gets none:
+ * V8 flags are process-wide and hold in the worker anyway, and its script needs no loader.
+ */
+function workerOptions(): { execArgv?: string[] } {
+  const argv = (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
+  return argv.some((arg) => arg.startsWith('--input-type')) ? { execArgv: [] } : {};
 }
 
 interface Pending {

@@ -1,0 +1,329 @@
+// nn.worker: a model in a worker thread (Node) or a module Worker (browsers). These specs
+// run in both: from the sources (Node starts the script through tsx, a browser gets it
+// from Vite), and in Node also against the built dist/ in a fresh process.
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { datasets, init, nn, ShapeError, StateError, Tensor, ValueError } from '../src/index';
+
+const inBrowser = typeof document !== 'undefined';
+
+/** nn.worker's script from the sources; `crash` answers init, then throws outside any call. */
+function script(name: 'worker' | 'crash'): URL {
+  if (name === 'crash') return new URL('./worker-fixtures/crash.mjs', import.meta.url);
+  return inBrowser ? new URL('../src/worker/worker.ts', import.meta.url) : new URL('./worker-fixtures/source.mjs', import.meta.url);
+}
+
+const spiral = () => datasets.spiral({ seed: 1 });
+const net = (seed = 1, hidden = 32) =>
+  new nn.Sequential([new nn.Linear(2, hidden, { seed }), new nn.ReLU(), new nn.Linear(hidden, 3, { seed: seed + 100 })]);
+
+/** The message a call makes in this thread: what the worker's call must reject with. */
+function thrown(run: () => unknown): Error {
+  try {
+    run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the call to throw');
+}
+
+const open: nn.ModelWorker[] = [];
+async function start(options: Partial<nn.WorkerOptions> = {}): Promise<nn.ModelWorker> {
+  const w = await nn.worker({ model: net(), url: script('worker'), ...options });
+  open.push(w);
+  return w;
+}
+
+beforeAll(() => init());
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((w) => w.terminate()));
+  vi.restoreAllMocks();
+});
+
+describe('training in a worker', () => {
+  it.each([
+    [
+      'SGD with momentum',
+      { type: 'sgd', lr: 0.1, momentum: 0.9 } as const,
+      (m: nn.Sequential) => new nn.SGD(m.parameters(), { lr: 0.1, momentum: 0.9 }),
+    ],
+    ['Adam', { type: 'adam', lr: 0.01 } as const, (m: nn.Sequential) => new nn.Adam(m.parameters(), { lr: 0.01 })],
+  ])('gives the same weights as nn.fit in this thread, bit for bit (%s)', async (_name, spec, make) => {
+    const data = spiral();
+    const model = net(7);
+    const before = model.save();
+    const local = nn.load(before);
+    const w = await start({ model });
+    const options = { epochs: 60, batchSize: 32, seed: 5 };
+    const remote = await w.fit(data, { ...options, optimizer: spec });
+    const history = nn.fit(local, data, { ...options, optimizer: make(local) });
+    expect(remote.map((r) => r.loss)).toEqual(history.map((r) => r.loss));
+    expect(await w.getWeights()).toEqual(local.save());
+    const accuracy = nn.evaluate(local, data).accuracy;
+    expect(accuracy).toBeGreaterThan(0.9);
+    expect(await w.evaluate(data)).toEqual(nn.evaluate(local, data));
+    // The caller's model is a copy's source, not the model being trained.
+    expect(model.save()).toEqual(before);
+    data.x.dispose();
+  });
+
+  it('takes typed-array data and a validation set, and reports it per epoch', async () => {
+    const { x, y } = spiral();
+    const w = await start();
+    const local = net();
+    const data = { x: { data: Float32Array.from(x.data), shape: x.shape }, y };
+    const options = { epochs: 3, batchSize: 50, seed: 2, optimizer: { type: 'sgd', lr: 0.05 } as const };
+    const remote = await w.fit(data, { ...options, validation: data });
+    const history = nn.fit(local, { x, y }, { ...options, optimizer: new nn.SGD(local.parameters(), { lr: 0.05 }), validation: { x, y } });
+    expect(remote.map((r) => r.validation)).toEqual(history.map((r) => r.validation));
+    x.dispose();
+  });
+
+  it('sends progress after every batch and epoch, to onProgress and to on("progress") listeners', async () => {
+    const data = spiral();
+    const w = await start();
+    const seen: nn.Progress[] = [];
+    const heard: string[] = [];
+    const stop = w.on('progress', (p) => heard.push(`${p.phase} ${p.epoch}.${p.step}`));
+    await w.fit(data, { epochs: 2, batchSize: 100, onProgress: (p) => seen.push(p) });
+    const expected = ['batch 1.1', 'batch 1.2', 'batch 1.3', 'epoch 1.3', 'batch 2.1', 'batch 2.2', 'batch 2.3', 'epoch 2.3'];
+    expect(seen.map((p) => `${p.phase} ${p.epoch}.${p.step}`)).toEqual(expected);
+    expect(heard).toEqual(expected);
+    expect(seen.every((p) => p.epochs === 2 && p.steps === 3 && Number.isFinite(p.loss))).toBe(true);
+    stop();
+    await w.fit(data, { epochs: 1, batchSize: 100 });
+    expect(heard).toHaveLength(expected.length);
+    data.x.dispose();
+  });
+
+  it('keeps this thread responsive: a timer keeps firing while the worker trains', async () => {
+    const data = spiral();
+    const w = await start({ model: net(3, 64) });
+    const ticks: number[] = [];
+    const timer = setInterval(() => ticks.push(performance.now()), 10);
+    const started = performance.now();
+    await w.fit(data, { epochs: 500, batchSize: 16, optimizer: { type: 'sgd', lr: 0.05 } });
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    // Long enough for the check to mean something: trained here, no tick could fire at all.
+    expect(elapsed).toBeGreaterThan(200);
+    const gaps = ticks.map((t, i) => t - (i === 0 ? started : (ticks[i - 1] as number)));
+    expect(ticks.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...gaps)).toBeLessThan(Math.max(150, elapsed / 4));
+    data.x.dispose();
+  });
+
+  it('sends data and weights as transferred buffers, never as arrays of numbers', async () => {
+    const { Worker: WorkerClass } = inBrowser
+      ? { Worker: globalThis.Worker }
+      : ((await import('node:worker_threads')) as unknown as { Worker: typeof globalThis.Worker });
+    const post = vi.spyOn(WorkerClass.prototype, 'postMessage');
+    const data = spiral();
+    const model = net();
+    const w = await start({ model });
+    await w.fit(data, { epochs: 1 });
+    await w.setWeights(model);
+    const calls = post.mock.calls as unknown as [
+      { op: string; data?: { x: { data: Float32Array }; y: Int32Array }; weights?: Uint8Array },
+      ArrayBuffer[],
+    ][];
+    const byOp = (op: string) => calls.find(([message]) => message.op === op) ?? expect.unreachable(`no ${op} message`);
+    const [fit, fitTransfer] = byOp('fit');
+    expect(fit.data?.x.data).toBeInstanceOf(Float32Array);
+    expect(fit.data?.y).toBeInstanceOf(Int32Array);
+    expect(fitTransfer).toContain(fit.data?.x.data.buffer);
+    expect(fitTransfer).toContain(fit.data?.y.buffer);
+    for (const op of ['init', 'setWeights']) {
+      const [message, transfer] = byOp(op);
+      expect(message.weights).toBeInstanceOf(Uint8Array);
+      expect(transfer).toEqual([message.weights?.buffer]);
+    }
+    // Nothing else in any message is an array longer than a shape.
+    const arrays = (value: unknown): number[] =>
+      Array.isArray(value)
+        ? [value.length, ...value.flatMap(arrays)]
+        : value && typeof value === 'object' && !ArrayBuffer.isView(value)
+          ? Object.values(value).flatMap(arrays)
+          : [];
+    expect(Math.max(0, ...calls.flatMap(([message]) => arrays(message)))).toBeLessThanOrEqual(2);
+    // The caller's tensors are untouched (a copy crossed, not their memory).
+    expect(data.x.shape).toEqual([300, 2]);
+    expect(data.y).toHaveLength(300);
+    data.x.dispose();
+  });
+});
+
+describe('predict, getWeights, setWeights', () => {
+  it('predicts what the model predicts in this thread: a Tensor for a Tensor, data for data', async () => {
+    const { x } = spiral();
+    const model = net(11);
+    const w = await start({ model });
+    const expected = Float32Array.from(model.forward(x).data);
+    const out = await w.predict(x);
+    expect(out).toBeInstanceOf(Tensor);
+    expect(out.shape).toEqual([300, 3]);
+    expect(out.data).toEqual(expected);
+    out.dispose();
+    const raw = await w.predict({ data: Float32Array.from(x.data), shape: [300, 2] });
+    expect(raw).toEqual({ data: expected, shape: [300, 3] });
+    x.dispose();
+  });
+
+  it('round-trips weights: getWeights is what save() writes, nn.load rebuilds it, setWeights loads it', async () => {
+    const { x } = spiral();
+    const model = net(1);
+    const other = net(2);
+    const w = await start({ model });
+    expect(await w.getWeights()).toEqual(model.save());
+    await w.setWeights(other);
+    const bytes = await w.getWeights();
+    expect(bytes).toEqual(other.save());
+    // (Copied out: a view over linear memory is detached when the next call grows it.)
+    const expected = Float32Array.from(other.forward(x).data);
+    expect(nn.load(bytes).forward(x).data).toEqual(expected);
+    await w.setWeights(model.save().buffer as ArrayBuffer);
+    const again = Float32Array.from(model.forward(x).data);
+    const predicted = await w.predict(x);
+    expect(predicted.data).toEqual(again);
+    predicted.dispose();
+    x.dispose();
+  });
+
+  it('a model passed as bytes works like the model', async () => {
+    const model = net(4);
+    const w = await start({ model: model.save() });
+    expect(await w.getWeights()).toEqual(model.save());
+  });
+});
+
+describe('errors', () => {
+  it('an error in the worker rejects with the original class and message, and leaves the model as it was', async () => {
+    const { x, y } = spiral();
+    const model = net();
+    const w = await start({ model });
+    const wide = Tensor.zeros([4, 3]);
+    const predicted = thrown(() => model.forward(wide));
+    await expect(w.predict(wide)).rejects.toThrow(predicted.message);
+    await expect(w.predict(wide)).rejects.toBeInstanceOf(ShapeError);
+    const bad = { x: wide, y: new Int32Array(4) };
+    const fitted = thrown(() => nn.fit(net(), bad, { epochs: 1 }));
+    expect(fitted).toBeInstanceOf(ShapeError);
+    await expect(w.fit(bad, { epochs: 1 })).rejects.toSatisfy((e: Error) => e instanceof ShapeError && e.message === fitted.message);
+    const rate = thrown(() => new nn.SGD(model.parameters(), { lr: Number.NaN }));
+    await expect(w.fit({ x, y }, { optimizer: { type: 'sgd', lr: Number.NaN } })).rejects.toSatisfy(
+      (e: Error) => e instanceof ValueError && e.message === rate.message,
+    );
+    const foreign = new nn.Sequential([new nn.Linear(2, 5)]);
+    const loaded = thrown(() => model.load(foreign.save()));
+    await expect(w.setWeights(foreign)).rejects.toSatisfy((e: Error) => e instanceof ShapeError && e.message === loaded.message);
+    expect(await w.getWeights()).toEqual(model.save());
+    wide.dispose();
+    x.dispose();
+  });
+
+  it('refuses what cannot cross, naming the call', async () => {
+    const w = await start();
+    const data = spiral();
+    await expect(w.fit(data, { optimizer: new nn.SGD(net().parameters(), { lr: 1 }) as never })).rejects.toThrow(
+      /^nn\.worker: fit: optimizer must be \{ type: 'sgd'/,
+    );
+    await expect(w.predict({ data: new Float32Array(5), shape: [2, 2] })).rejects.toThrow(
+      new ShapeError('nn.worker: predict: x has 5 values but shape [2,2]'),
+    );
+    await expect(w.predict([[1, 2]] as never)).rejects.toBeInstanceOf(ValueError);
+    await expect(nn.worker({ model: 5 as never })).rejects.toThrow(/^nn\.worker: model must be an nn\.Sequential/);
+    const custom = new nn.Sequential([
+      new nn.Linear(2, 3),
+      { forward: (x: Tensor) => x, backward: (d: Tensor) => d, parameters: () => [] },
+    ]);
+    await expect(start({ model: custom })).rejects.toThrow(
+      new ValueError(
+        'nn.worker: the model must be an nn.Sequential of built-in layers (or the bytes its save() wrote): only those can be rebuilt inside a worker',
+      ),
+    );
+    data.x.dispose();
+  });
+
+  it('terminate() rejects every pending call with a StateError, and every call after it', async () => {
+    const data = spiral();
+    const w = await start();
+    const training = w.fit(data, { epochs: 2000, batchSize: 8 });
+    const predicting = w.predict(data.x);
+    const rejected = [
+      expect(training).rejects.toThrow(new StateError('nn.worker: fit: the worker was terminated')),
+      expect(predicting).rejects.toThrow(new StateError('nn.worker: predict: the worker was terminated')),
+    ];
+    await w.terminate();
+    await Promise.all(rejected);
+    await expect(w.getWeights()).rejects.toThrow(new StateError('nn.worker: getWeights: the worker was terminated'));
+    expect(w.terminated).toBe(true);
+    await w.terminate(); // idempotent
+    data.x.dispose();
+  });
+
+  it('a worker that crashes rejects every pending call, and every call after it', async () => {
+    const w = await start({ url: script('crash') });
+    const calls = [w.getWeights(), w.predict({ data: new Float32Array(2), shape: [1, 2] })];
+    for (const call of calls)
+      await expect(call).rejects.toSatisfy((e: Error) => e instanceof StateError && /the worker (crashed|failed)/.test(e.message));
+    await expect(w.getWeights()).rejects.toBeInstanceOf(StateError);
+    expect(w.terminated).toBe(true);
+  });
+
+  it('a script that does not load rejects nn.worker() instead of hanging', async () => {
+    await expect(nn.worker({ model: net(), url: new URL('./worker-fixtures/missing.mjs', import.meta.url) })).rejects.toBeInstanceOf(
+      StateError,
+    );
+  });
+});
+
+// Node's packaging and process lifetime, in a fresh process: nothing a page can do.
+describe.runIf(!inBrowser)('the built package starts its own worker script', () => {
+  const program = (entry: string, ending: string) => `
+    await w.init();
+    const { x, y } = w.datasets.spiral({ seed: 1 });
+    const model = new w.nn.Sequential([new w.nn.Linear(2, 16, { seed: 1 }), new w.nn.ReLU(), new w.nn.Linear(16, 3, { seed: 2 })]);
+    const worker = await w.nn.worker({ model });
+    await worker.fit({ x, y }, { epochs: 3, optimizer: { type: 'sgd', lr: 0.1 }, seed: 3 });
+    w.nn.fit(model, { x, y }, { epochs: 3, optimizer: new w.nn.SGD(model.parameters(), { lr: 0.1 }), seed: 3 });
+    const same = Buffer.from(await worker.getWeights()).equals(Buffer.from(model.save()));
+    ${ending}
+    console.log(JSON.stringify({ entry: '${entry}', same }));`;
+
+  async function run(entry: string, type: 'module' | 'commonjs', ending: string): Promise<unknown> {
+    const { execFileSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const load = type === 'module' ? `const w = await import('${entry}');` : `const w = require('${entry}');`;
+    const code = load + program(entry, ending);
+    const args = type === 'module' ? ['--input-type=module', '-e', code] : ['-e', `(async () => { ${code} })()`];
+    // The timeout is the test that the process exits on its own: a dangling worker would hang it.
+    const out = execFileSync(process.execPath, args, {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    return JSON.parse(out);
+  }
+
+  it.each([
+    ['wasmgrad', 'module'],
+    ['wasmgrad/inline', 'module'],
+    ['wasmgrad', 'commonjs'],
+    ['wasmgrad/inline', 'commonjs'],
+  ] as const)('%s as %s: trains like this thread, and the process exits after terminate()', async (entry, type) => {
+    expect(await run(entry, type, 'await worker.terminate();')).toEqual({ entry, same: true });
+  });
+
+  it('an idle worker does not keep the process alive, even without terminate()', async () => {
+    expect(await run('wasmgrad', 'module', '')).toEqual({ entry: 'wasmgrad', same: true });
+  });
+
+  it('nn.worker() before init() is a StateError', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const code = `const w = await import('wasmgrad');
+      await w.nn.worker({ model: new Uint8Array(8) }).catch((e) => console.log(JSON.stringify([e.name, e.message])));`;
+    const { fileURLToPath } = await import('node:url');
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd, encoding: 'utf8', timeout: 30_000 });
+    expect(JSON.parse(out)).toEqual(['StateError', 'nn.worker: wasmgrad is not initialized: `await init()` first']);
+  });
+});
