@@ -1,24 +1,33 @@
 // @ts-nocheck: tsc cannot type arithmetic on a generic T; asc checks this file when it compiles it.
 // Activations that are not elementwise: softmax along each row, and maxout (the max of
 // k pieces, which caches the winner so backward can route to it).
+import { exp } from './rules';
 
 /** out[r] = softmax(x[r]), row by row, shifted by the row's max so exp cannot overflow. */
 export function softmaxForward<T extends number>(x: usize, out: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols * sizeof<T>();
+  for (let r: usize = 0; r < <usize>rows; r++) softmaxRow<T>(x + r * rowBytes, out + r * rowBytes, cols);
+}
+
+/**
+ * One row's softmax into y; returns log Σ exp(x) (the row's logsumexp), which a
+ * cross-entropy needs and would otherwise compute a second time.
+ */
+// @ts-ignore: decorator
+@inline
+export function softmaxRow<T extends number>(x: usize, y: usize, cols: i32): f64 {
   const size = sizeof<T>();
-  for (let r: usize = 0; r < <usize>rows; r++) {
-    const xr = x + r * <usize>cols * size;
-    const yr = out + r * <usize>cols * size;
-    let max = load<T>(xr);
-    for (let c: usize = 1; c < <usize>cols; c++) max = select<T>(load<T>(xr + c * size), max, load<T>(xr + c * size) > max);
-    let total: f64 = 0;
-    for (let c: usize = 0; c < <usize>cols; c++) {
-      const e = exp<T>(load<T>(xr + c * size) - max);
-      store<T>(yr + c * size, e);
-      total += <f64>e;
-    }
-    const inverse = <T>(1.0 / total);
-    for (let c: usize = 0; c < <usize>cols; c++) store<T>(yr + c * size, load<T>(yr + c * size) * inverse);
+  let max = load<T>(x);
+  for (let c: usize = 1; c < <usize>cols; c++) max = select<T>(load<T>(x + c * size), max, load<T>(x + c * size) > max);
+  let total: f64 = 0;
+  for (let c: usize = 0; c < <usize>cols; c++) {
+    const e = exp<T>(load<T>(x + c * size) - max);
+    store<T>(y + c * size, e);
+    total += <f64>e;
   }
+  const inverse = <T>(1.0 / total);
+  for (let c: usize = 0; c < <usize>cols; c++) store<T>(y + c * size, load<T>(y + c * size) * inverse);
+  return <f64>max + Math.log(total);
 }
 
 /** dx += y ⊙ (dy − Σ dy ⊙ y), row by row: the softmax's vector–Jacobian product. */
@@ -63,10 +72,4 @@ export function maxoutBackward<T extends number>(dout: usize, winners: usize, dz
     const at = dz + (i * <usize>k + <usize>load<i32>(winners + (i << 2))) * size;
     store<T>(at, load<T>(at) + load<T>(dout + i * size));
   }
-}
-
-// @ts-ignore: decorator
-@inline
-export function exp<T extends number>(x: T): T {
-  return sizeof<T>() == 4 ? <T>Mathf.exp(<f32>x) : <T>Math.exp(<f64>x);
 }

@@ -1,24 +1,20 @@
 // @ts-nocheck: tsc cannot type arithmetic on a generic T; asc checks this file when it compiles it.
 // Losses over a batch of rows, each fused: one pass gives the mean loss and keeps what
 // the gradient needs. Labels are i32 class indices, checked by the host.
-import { softmaxForward } from './activations';
+import { softmaxRow } from './activations';
 
 /**
  * Mean over rows of −log softmax(z)[label]. Writes the softmax to `probs` (the cache the
  * gradient is made from); the loss is taken as logsumexp(z) − z[label], never log(0).
  */
 export function softmaxCrossEntropyForward<T extends number>(z: usize, labels: usize, probs: usize, rows: i32, cols: i32): f64 {
-  const size = sizeof<T>();
-  softmaxForward<T>(z, probs, rows, cols);
+  const rowBytes = <usize>cols * sizeof<T>();
   let total: f64 = 0;
   for (let r: usize = 0; r < <usize>rows; r++) {
-    const zr = z + r * <usize>cols * size;
-    let max = <f64>load<T>(zr);
-    for (let c: usize = 1; c < <usize>cols; c++) max = Math.max(max, <f64>load<T>(zr + c * size));
-    let sum: f64 = 0;
-    for (let c: usize = 0; c < <usize>cols; c++) sum += Math.exp(<f64>load<T>(zr + c * size) - max);
+    const zr = z + r * rowBytes;
+    const logSumExp = softmaxRow<T>(zr, probs + r * rowBytes, cols);
     const label = <usize>load<i32>(labels + (r << 2));
-    total += max + Math.log(sum) - <f64>load<T>(zr + label * size);
+    total += logSumExp - <f64>load<T>(zr + label * sizeof<T>());
   }
   return total / <f64>rows;
 }

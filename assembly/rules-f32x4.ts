@@ -1,8 +1,10 @@
 // The rules of rules.ts four f32 lanes at a time, for the ops whose rule is plain
 // arithmetic and comparisons. Each gives the same bits as its scalar rule per lane (IEEE
 // add, mul and div are exact the same way in both; a comparison picks the same branch).
-// Ops with a transcendental forward (exp, log, pow, sigmoid, tanh, elu) stay scalar
-// there; their backward is arithmetic on the cached output and runs here.
+// exp, sigmoid and ELU use expf.ts, whose scalar form the scalar rules use for f32. Ops
+// whose forward needs log (log, pow) or tanh stay scalar; their backward (but pow's) is
+// arithmetic on cached values and runs here.
+import { expF32x4 } from './expf';
 import {
   ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MUL, NEG, OFFSET, RECIP, RELU, SCALE, SIGMOID, SUB, TANH,
 } from './rules';
@@ -12,14 +14,14 @@ import {
 @inline
 export function hasVectorForward(op: i32): bool {
   return op == ADD || op == SUB || op == MUL || op == DIV || op == MAX || op == NEG || op == RECIP
-    || op == RELU || op == SCALE || op == OFFSET || op == LEAKY_RELU;
+    || op == RELU || op == SCALE || op == OFFSET || op == LEAKY_RELU || op == EXP || op == SIGMOID || op == ELU;
 }
 
 /** Whether `backwardF32x4` has a vector rule for op: all but pow's. */
 // @ts-ignore: decorator
 @inline
 export function hasVectorBackward(op: i32): bool {
-  return hasVectorForward(op) || op == EXP || op == LOG || op == SIGMOID || op == TANH || op == ELU;
+  return hasVectorForward(op) || op == LOG || op == TANH;
 }
 
 // @ts-ignore: decorator
@@ -38,6 +40,15 @@ export function forwardF32x4(op: i32, a: v128, b: v128): v128 {
     case SCALE: return f32x4.mul(a, b);
     case OFFSET: return f32x4.add(a, b);
     case LEAKY_RELU: return v128.bitselect(a, f32x4.mul(a, b), f32x4.gt(a, zero));
+    case EXP: return expF32x4(a);
+    case SIGMOID: {
+      // As the scalar rule: e = exp(−|x|) never overflows; 1/(1 + e) for x ≥ 0, e/(1 + e) below.
+      const e = expF32x4(f32x4.neg(f32x4.abs(a)));
+      const one = f32x4.splat(1);
+      const denominator = f32x4.add(one, e);
+      return v128.bitselect(f32x4.div(one, denominator), f32x4.div(e, denominator), f32x4.ge(a, zero));
+    }
+    case ELU: return v128.bitselect(a, f32x4.mul(b, f32x4.sub(expF32x4(a), f32x4.splat(1))), f32x4.ge(a, zero));
     default: return a;
   }
 }

@@ -7,6 +7,8 @@
 // Binary ops read a and b; unary ops read a; "const" ops read a and a fixed constant b
 // that gets no gradient (scale's factor, offset's c, pow's exponent, α).
 
+import { expF32 } from './expf';
+
 export const LEAF: i32 = 0;
 export const ADD: i32 = 1;
 export const SUB: i32 = 2;
@@ -122,7 +124,7 @@ function accumulate<T extends number>(ptr: usize, delta: T): void {
 
 // @ts-ignore: decorator
 @inline
-function sigmoid<T extends number>(x: T): T {
+export function sigmoid<T extends number>(x: T): T {
   // Split by sign so exp never overflows.
   if (x >= 0) return <T>1 / (<T>1 + exp<T>(-x));
   const e = exp<T>(x);
@@ -131,8 +133,8 @@ function sigmoid<T extends number>(x: T): T {
 
 // @ts-ignore: decorator
 @inline
-function exp<T extends number>(x: T): T {
-  return sizeof<T>() == 4 ? <T>Mathf.exp(<f32>x) : <T>Math.exp(<f64>x);
+export function exp<T extends number>(x: T): T {
+  return sizeof<T>() == 4 ? <T>expF32(<f32>x) : <T>Math.exp(<f64>x);
 }
 
 // @ts-ignore: decorator

@@ -3,7 +3,7 @@
 // float32 tensors must agree, element by element, with its scalar rule in float64 on the
 // same inputs: in every broadcast mode, on sizes with and without a tail.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Graph, init, type Node, Tensor } from '../src/index';
+import { ExpGate, Graph, init, type Node, Tensor } from '../src/index';
 import { GATES, rng } from './helpers';
 
 beforeAll(() => init());
@@ -133,5 +133,39 @@ describe.each(BINARY)('$name on float32 tensors with a broadcast second operand'
       scale += Math.abs(ey as number);
     });
     expectClose(g.grad(y) as number, ds, scale, 'ds');
+  });
+});
+
+describe('exp on float32 (assembly/expf.ts, no tables)', () => {
+  it('is within 2 ulp of eˣ from −103 to 88.7, +∞ above, 0 far below', () => {
+    const count = 200_001;
+    const xs = Float32Array.from({ length: count }, (_, i) => -103 + (191.72 * i) / (count - 1));
+    const x = Tensor.from(xs, [count]);
+    const gate = new ExpGate();
+    const out = gate.forward(x).data;
+    let worst = 0;
+    xs.forEach((v, i) => {
+      const exact = Math.exp(v);
+      // An ulp of the float32 result: the gap to the next float32 up from |exact|.
+      const ulp = exact < 1.1754943508222875e-38 ? 1.401298464324817e-45 : 2 ** (Math.floor(Math.log2(exact)) - 23);
+      worst = Math.max(worst, Math.abs((out[i] as number) - exact) / ulp);
+    });
+    expect(worst).toBeLessThanOrEqual(2);
+    const edges = gate.forward(Tensor.from([0, -0, 1, -1, -200, 88.72, 0.5, 1e-30], [8])).data;
+    expect(Array.from(edges)).toEqual([
+      1,
+      1,
+      Math.fround(Math.E),
+      Math.fround(1 / Math.E),
+      0,
+      expect.closeTo(Math.exp(88.72), -33),
+      expect.closeTo(Math.exp(0.5), 6),
+      1,
+    ]);
+    x.dispose();
+  });
+
+  it('an overflow is an error naming the op, never a silent Infinity', () => {
+    expect(() => new ExpGate().forward(Tensor.from([1, 89, 2], [3]))).toThrow(/exp.*Infinity at element 1/);
   });
 });
