@@ -1,11 +1,23 @@
-// Runs every suite, or the one named: `npx tsx bench/run.ts [suite] [--quick]`.
+// Runs every suite, or the ones named: `npx tsx bench/run.ts [suite…] [--quick]`.
 // Pin it to one CPU for steady numbers: `taskset -c 1 npx tsx bench/run.ts`.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { init } from '../src/index';
 import { log, markdown, type Options, runSuite, type Suite, writeResults } from './harness';
 import { scalarGraph } from './scalar-graph';
 
-const SUITES: Record<string, (options: Options) => Suite> = {
-  'scalar-graph': scalarGraph,
+/**
+ * A suite runs here through the harness, or is a script of its own: the GEMM and MNIST
+ * suites time every peer in fresh processes (the relaxed-SIMD build needs a Node flag
+ * the peers must not get), so they are started as they would be by hand, and write
+ * their own results.
+ */
+type Entry = { suite: (options: Options) => Suite } | { script: string };
+
+const SUITES: Record<string, Entry> = {
+  'scalar-graph': { suite: scalarGraph },
+  gemm: { script: 'gemm.ts' },
+  'mnist-mlp': { script: 'mnist-mlp.ts' },
 };
 
 const RESULTS = new URL('./results/', import.meta.url);
@@ -25,8 +37,15 @@ async function main(args: string[]): Promise<void> {
   }
   await init();
   for (const name of names.length > 0 ? names : Object.keys(SUITES)) {
-    const suite = (SUITES[name] as (options: Options) => Suite)(options);
-    const result = await runSuite(suite, options);
+    const entry = SUITES[name] as Entry;
+    if ('script' in entry) {
+      log(`${name}: bench/${entry.script}${options.quick ? ' --quick' : ''}`);
+      const script = fileURLToPath(new URL(entry.script, import.meta.url));
+      const child = spawnSync(process.execPath, ['--import', 'tsx', script, ...(options.quick ? ['--quick'] : [])], { stdio: 'inherit' });
+      if (child.status !== 0) throw new Error(`bench/${entry.script} failed (exit ${child.status ?? child.signal})`);
+      continue;
+    }
+    const result = await runSuite(entry.suite(options), options);
     const written = writeResults(result, RESULTS);
     process.stdout.write(`${markdown(result)}\n`);
     log(`wrote ${written.join(', ')}`);
