@@ -95,6 +95,22 @@ describe('training in a worker', () => {
     data.x.dispose();
   });
 
+  it('a progress listener that throws rejects the fit with its error', async () => {
+    const data = spiral();
+    const w = await start();
+    const error = new RangeError('listener gave up');
+    await expect(
+      w.fit(data, {
+        epochs: 2,
+        onProgress: () => {
+          throw error;
+        },
+      }),
+    ).rejects.toBe(error);
+    expect(await w.getWeights()).toBeInstanceOf(Uint8Array); // still serving
+    data.x.dispose();
+  });
+
   it('keeps this thread responsive: a timer keeps firing while the worker trains', async () => {
     const data = spiral();
     const w = await start({ model: net(3, 64) });

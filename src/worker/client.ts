@@ -204,7 +204,7 @@ export class ModelWorker {
     });
   }
 
-  /** Calls `listener` with every fit's progress (after each batch and each epoch); returns a function that removes it. */
+  /** Calls `listener` with the progress of every fit started after this (after each batch and each epoch); returns a function that removes it. */
   on(event: 'progress', listener: ProgressListener): () => void {
     if (event !== 'progress') throw new ValueError(`nn.worker: on: the only event is 'progress', got ${describe(event)}`);
     if (typeof listener !== 'function') throw new ValueError(`nn.worker: on: listener must be a function, got ${describe(listener)}`);
@@ -251,14 +251,22 @@ export class ModelWorker {
     const pending = this.#pending.get(reply.id);
     if (pending === undefined) return;
     if ('progress' in reply) {
-      pending.onProgress?.(reply.progress);
-      for (const listener of this.#listeners) listener(reply.progress);
+      try {
+        pending.onProgress?.(reply.progress);
+        for (const listener of this.#listeners) listener(reply.progress);
+      } catch (error) {
+        // As in nn.fit, a listener's error is the call's (the worker still finishes the fit).
+        this.#settle(reply.id, () => pending.reject(error as Error));
+      }
       return;
     }
-    this.#pending.delete(reply.id);
+    this.#settle(reply.id, () => (reply.ok ? pending.resolve(reply.result) : pending.reject(rebuildError(reply.error))));
+  }
+
+  #settle(id: number, settle: () => void): void {
+    this.#pending.delete(id);
     if (this.#pending.size === 0) this.#port?.busy(false);
-    if (reply.ok) pending.resolve(reply.result);
-    else pending.reject(rebuildError(reply.error));
+    settle();
   }
 
   /** The worker is gone: every pending call rejects, and later calls too. */
