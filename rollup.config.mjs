@@ -3,7 +3,13 @@ import typescript from '@rollup/plugin-typescript';
 import { inlineWasm, wasmAsset } from './scripts/wasm-plugins.mjs';
 
 export default {
-  input: { index: 'src/index.ts', inline: 'src/inline.ts', worker: 'src/worker/worker.ts' },
+  input: {
+    index: 'src/index.ts',
+    inline: 'src/inline.ts',
+    worker: 'src/worker/worker.ts',
+    // Plain JavaScript with no imports, started by URL as a GEMM thread: copied as it is.
+    'thread-worker': 'src/wasm/thread-worker.js',
+  },
   output: [
     { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', sourcemap: true },
     { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', sourcemap: true },

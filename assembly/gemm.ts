@@ -54,7 +54,25 @@ let packB: usize = 0;
 let packBCapacity: usize = 0;
 
 /** An MR×NR tile of C for edge tiles: stored here, then its valid part copied out. */
-const edge: usize = memory.data(MR * NR * 4, 16);
+let edge: usize = memory.data(MR * NR * 4, 16);
+
+// The largest packing blocks gemmF32 asks for (evenBlock never exceeds KC, MC, NC).
+export const PACK_A_BYTES: usize = <usize>MC * <usize>KC * 16;
+export const PACK_B_BYTES: usize = <usize>NC * <usize>KC * 4;
+export const EDGE_BYTES: usize = <usize>(MR * NR * 4);
+
+/**
+ * A thread of the threaded build shares linear memory with the others but has its own
+ * globals: it gets its own packing buffers and edge tile here, allocated by the main
+ * thread (the allocator is not thread-safe) and large enough that it never allocates.
+ */
+export function useThreadBuffers(a: usize, b: usize, edgeTile: usize): void {
+  packA = a;
+  packACapacity = PACK_A_BYTES;
+  packB = b;
+  packBCapacity = PACK_B_BYTES;
+  edge = edgeTile;
+}
 
 function ensurePackA(bytes: usize): void {
   if (bytes <= packACapacity) return;

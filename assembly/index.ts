@@ -141,7 +141,10 @@ export function svm_backward_f32(s: usize, labels: usize, ds: usize, rows: i32, 
 export function svm_backward_f64(s: usize, labels: usize, ds: usize, rows: i32, cols: i32, margin: f64, dloss: f64): void {
   svmBackward<f64>(s, labels, ds, rows, cols, margin, dloss);
 }
-export { gemmF32 as gemm_f32, gemmF64 as gemm_f64 } from './gemm';
+export {
+  EDGE_BYTES as GEMM_EDGE_BYTES, gemmF32 as gemm_f32, gemmF64 as gemm_f64, PACK_A_BYTES as GEMM_PACK_A_BYTES,
+  PACK_B_BYTES as GEMM_PACK_B_BYTES, useThreadBuffers as gemm_thread_buffers,
+} from './gemm';
 
 export function tensor_forward_f32(tape: usize, count: i32): i32 {
   return tensorForward<f32>(tape, count);

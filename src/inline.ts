@@ -8,7 +8,11 @@ import { initFrom } from './wasm/load';
 export * from './public';
 export type { InitOptions };
 
-/** Loads the embedded wasm core. Idempotent: every call returns the same promise. */
+/**
+ * Loads the embedded wasm core. Idempotent: every call returns the same promise. The
+ * embedded builds are the single-threaded ones (the threaded pair would double the
+ * bundle); `threads` applies when `wasm` is a threaded build.
+ */
 export function init(options: InitOptions = {}): Promise<void> {
-  return initFrom(options.wasm ?? (() => (chooseRelaxed(options.simd) ? relaxed() : plain())));
+  return initFrom(options.wasm ?? (() => (chooseRelaxed(options.simd) ? relaxed() : plain())), options);
 }

@@ -2,14 +2,25 @@
 // whenever memory.grow has detached the old buffer.
 import { OutOfMemoryError, StateError } from '../errors';
 import type { WasmExports } from './abi';
+import type { ThreadPool } from './threads';
 
 let live: WasmExports | null = null;
+let pool: ThreadPool | null = null;
 let f64View = new Float64Array(0);
 let i32View = new Int32Array(0);
 let f32View = new Float32Array(0);
 
 export function setInstance(exports: WasmExports): void {
   live = exports;
+}
+
+export function setThreads(threads: ThreadPool | null): void {
+  pool = threads;
+}
+
+/** The GEMM threads, when the threaded build runs with more than one. */
+export function threadPool(): ThreadPool | null {
+  return pool;
 }
 
 export function isReady(): boolean {
@@ -84,9 +95,11 @@ export function memoryStats(): MemoryStats {
 export interface BackendInfo {
   /** Which build runs: 'relaxed' (SIMD with FMA) or 'plain' (SIMD128). */
   simd: 'relaxed' | 'plain';
+  /** Threads that large matrix products are split across, the caller's included. */
+  threads: number;
 }
 
 /** What the loaded core is. */
 export function backend(): BackendInfo {
-  return { simd: wasm().RELAXED_SIMD.value ? 'relaxed' : 'plain' };
+  return { simd: wasm().RELAXED_SIMD.value ? 'relaxed' : 'plain', threads: pool?.size ?? 1 };
 }

@@ -1,7 +1,7 @@
 // The tensor kernels of one float type, picked once by dtype so that a call site reads
 // `kernels(dtype).softmaxForward(...)` whatever the precision.
 import type { DType } from '../tensor';
-import { wasm } from './instance';
+import { threadPool, wasm } from './instance';
 
 export interface Kernels {
   /** Bytes per element. */
@@ -114,6 +114,8 @@ export function kernels(dtype: DType): Kernels {
       };
     };
     table = { float32: pick('f32', 4), float64: pick('f64', 8) };
+    const threads = threadPool();
+    if (threads) table.float32 = { ...table.float32, gemm: threads.gemm };
     tables.set(exports, table);
   }
   return table[dtype];

@@ -2,9 +2,10 @@
 // fetch and compile while the bytes stream in. init() is idempotent and safe to call
 // concurrently: every caller awaits the same promise.
 import { instantiate } from '@assemblyscript/loader';
-import { WasmgradError } from '../errors';
+import { ValueError, WasmgradError } from '../errors';
 import type { WasmExports } from './abi';
-import { isReady, setInstance } from './instance';
+import { isReady, setInstance, setThreads } from './instance';
+import { SHARED_MAX_PAGES, ThreadPool } from './threads';
 
 /** Where the binary comes from: a URL or path, the bytes, or a compiled module. */
 export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | WebAssembly.Module | Response;
@@ -17,21 +18,62 @@ export function loadedModule(): WebAssembly.Module | null {
   return loaded;
 }
 
-export function initFrom(source: WasmSource | (() => WasmSource)): Promise<void> {
+export interface LoadOptions {
+  /**
+   * Threads for large matrix products, the caller's included (default: the cores
+   * available). More than one needs shared memory: Node, or a cross-origin isolated
+   * page; elsewhere it is one thread, silently.
+   */
+  threads?: number;
+  /** Where thread-worker.js is, when a bundler has moved it away from this module. */
+  threadWorker?: string | URL;
+}
+
+/** A binary, or a function that picks one knowing whether it must be the threaded build. */
+export type SourceChoice = WasmSource | ((threaded: boolean) => WasmSource);
+
+export function initFrom(source: SourceChoice, options: LoadOptions = {}): Promise<void> {
+  const asked = options.threads;
+  if (asked !== undefined && (!Number.isInteger(asked) || asked < 1)) {
+    return Promise.reject(new ValueError(`init: threads must be a positive integer, got ${String(asked)}`));
+  }
   if (loading === null) {
     loading = (async () => {
-      const module = await compile(typeof source === 'function' ? source() : source);
-      let memory: WebAssembly.Memory | null = null;
+      const threads = sharedMemorySupported() ? (asked ?? (await coresAvailable())) : 1;
+      const module = await compile(typeof source === 'function' ? source(threads > 1) : source);
+      // The threaded build imports its memory: one shared memory for every thread.
+      const shared = WebAssembly.Module.imports(module).some((entry) => entry.kind === 'memory');
+      let memory: WebAssembly.Memory | null = shared
+        ? new WebAssembly.Memory({ initial: 2, maximum: SHARED_MAX_PAGES, shared: true })
+        : null;
       const { exports } = await instantiate<Record<string, unknown>>(module, {
         env: {
+          ...(memory ? { memory } : {}),
           abort(message: number, file: number, line: number, column: number) {
             const text = (ptr: number) => (memory ? readString(memory, ptr) : '?');
             throw new WasmgradError(`wasm: ${text(message)} (${text(file)}:${line}:${column})`);
           },
         },
       });
-      memory = (exports as unknown as WasmExports).memory;
-      setInstance(exports as unknown as WasmExports);
+      const raw = exports as unknown as WasmExports & Record<string, unknown>;
+      memory = raw.memory;
+      const pool =
+        shared && threads > 1
+          ? await ThreadPool.start({
+              module,
+              memory,
+              threads,
+              url: options.threadWorker,
+              gemm: raw.gemm_f32 as (...args: number[]) => void,
+              buffers: ['GEMM_PACK_A_BYTES', 'GEMM_PACK_B_BYTES', 'GEMM_EDGE_BYTES'].map(
+                (name) => (raw[name] as WebAssembly.Global).value as number,
+              ),
+              allocate: (bytes) => raw.alloc(bytes),
+              release: (ptr) => raw.free(ptr),
+            })
+          : null;
+      setThreads(pool);
+      setInstance(raw);
       loaded = module;
     })();
     // A failed load may be retried (say, with another source).
@@ -40,6 +82,30 @@ export function initFrom(source: WasmSource | (() => WasmSource)): Promise<void>
     });
   }
   return loading;
+}
+
+function sharedMemorySupported(): boolean {
+  if (typeof SharedArrayBuffer !== 'function') return false;
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return false;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+// The specifier is a variable so that bundlers leave Node's os out of browser builds.
+const osModule = 'node:os';
+
+async function coresAvailable(): Promise<number> {
+  const navigator = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (navigator?.hardwareConcurrency) return navigator.hardwareConcurrency;
+  try {
+    const os = (await import(/* @vite-ignore */ osModule)) as { availableParallelism?: () => number; cpus(): unknown[] };
+    return os.availableParallelism?.() ?? os.cpus().length;
+  } catch {
+    return 1;
+  }
 }
 
 // An AssemblyScript string: its byte length in the word before it, then UTF-16 units.

@@ -1,0 +1,85 @@
+// One GEMM thread of wasmgrad's threaded build (src/wasm/threads.ts starts it). Plain
+// JavaScript with no imports, so that it runs as it is — from the sources or beside the
+// bundle, as a worker_threads Worker in Node or a module Web Worker in browsers.
+//
+// It instantiates the module it is sent over the shared memory, takes the packing
+// buffers the main thread allocated for it, says it is ready, and then serves jobs from
+// its slot of the control block until the sequence number turns negative.
+
+const SLOT = 16;
+const SEQ = 0;
+const DONE = 1;
+const ARGS = 2;
+const FAILED = 14;
+// Spin this many polls (~100 µs) before sleeping: the jobs of a training step come a
+// few tens of µs apart, and waking a sleeping thread costs about as much.
+const SPINS = 20000;
+
+async function start(data, post) {
+  try {
+    await run(data, post);
+  } catch (error) {
+    post({ error: String(error?.message ?? error) });
+  }
+}
+
+async function run(data, post) {
+  const { module, memory, control, index, buffers } = data;
+  const instance = await WebAssembly.instantiate(module, {
+    env: {
+      memory,
+      abort() {
+        throw new Error('wasm abort');
+      },
+    },
+  });
+  const { gemm_f32: gemm, gemm_thread_buffers: useBuffers } = instance.exports;
+  useBuffers(buffers[0], buffers[1], buffers[2]);
+  post({ ready: true });
+  serve(gemm, new Int32Array(control), index * SLOT);
+}
+
+function serve(gemm, control, base) {
+  let seen = 0;
+  for (;;) {
+    let spins = 0;
+    while (Atomics.load(control, base + SEQ) === seen) {
+      if (++spins > SPINS) Atomics.wait(control, base + SEQ, seen);
+    }
+    seen = Atomics.load(control, base + SEQ);
+    if (seen < 0) return;
+    const a = base + ARGS;
+    try {
+      gemm(
+        control[a],
+        control[a + 1],
+        control[a + 2],
+        control[a + 3],
+        control[a + 4],
+        control[a + 5],
+        control[a + 6],
+        control[a + 7],
+        control[a + 8],
+        control[a + 9],
+        control[a + 10],
+        control[a + 11],
+      );
+      control[base + FAILED] = 0;
+    } catch {
+      control[base + FAILED] = 1;
+    }
+    Atomics.store(control, base + DONE, seen);
+    Atomics.notify(control, base + DONE);
+  }
+}
+
+// The specifier is a variable so that bundlers leave Node's worker_threads out of browser builds.
+const workerThreads = 'node:worker_threads';
+
+if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
+  self.addEventListener('message', (event) => start(event.data, (message) => self.postMessage(message)), { once: true });
+} else {
+  import(/* @vite-ignore */ workerThreads).then(({ parentPort }) => {
+    parentPort.once('message', (data) => start(data, (message) => parentPort.postMessage(message)));
+  });
+}
