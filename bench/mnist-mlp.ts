@@ -374,7 +374,7 @@ interface RoundOutput {
 
 /** One round in this process: the suite through the harness; JSON on stdout. */
 async function worker(options: SuiteOptions): Promise<void> {
-  await init({ simd: options.relaxed ? 'relaxed' : 'plain' });
+  await init({ simd: options.relaxed ? 'relaxed' : 'plain', threads: 1 });
   const simd = backend().simd;
   if (simd !== (options.relaxed ? 'relaxed' : 'plain'))
     throw new Error(`${SUITE}: asked for the ${options.relaxed ? 'relaxed' : 'plain'} build, got ${simd}`);

@@ -35,7 +35,7 @@ async function main(args: string[]): Promise<void> {
       `unknown ${[...unknownFlags, ...unknownSuites].join(', ')}\nusage: tsx bench/run.ts [${Object.keys(SUITES).join(' | ')}] [--quick]`,
     );
   }
-  await init();
+  await init({ threads: 1 });
   for (const name of names.length > 0 ? names : Object.keys(SUITES)) {
     const entry = SUITES[name] as Entry;
     if ('script' in entry) {

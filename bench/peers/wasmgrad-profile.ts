@@ -35,7 +35,7 @@ const PARTS = [
 type Part = (typeof PARTS)[number][0];
 
 export async function profile(quick: boolean): Promise<void> {
-  await init();
+  await init({ threads: 1 });
   const problem = makeProblem();
   const steps = quick ? 500 : 5000;
   const warmup = quick ? 250 : 1000;
