@@ -18,6 +18,7 @@ const SUITES: Record<string, Entry> = {
   'scalar-graph': { suite: scalarGraph },
   gemm: { script: 'gemm.ts' },
   'mnist-mlp': { script: 'mnist-mlp.ts' },
+  threads: { script: 'threads.ts' },
 };
 
 const RESULTS = new URL('./results/', import.meta.url);

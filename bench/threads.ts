@@ -1,0 +1,132 @@
+// Two threads against one, in the same run: GEMM at n = 512 and 1024 (A·B, Aᵀ·B, A·Bᵀ)
+// and the MNIST training step of bench/mnist-mlp.ts (784-128-10, batch 64, SGD).
+//
+//   npx tsx bench/threads.ts            # 3 rounds (≈ 2 min)
+//   npx tsx bench/threads.ts --quick    # 1 short round
+//
+// Each round runs one process with init({ threads: 1 }) and one with threads: 2, in
+// alternating order, each allowed both CPUs (`taskset -c 0,1` where taskset exists, so
+// that a parent pinned to one CPU does not pin them). Figures are medians over rounds of
+// each process's median. Results: bench/results/threads.json and threads.md.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { log, machineInfo, median } from './harness';
+
+interface Figures {
+  threads: number;
+  /** GFLOP/s per GEMM case. */
+  gemm: Record<string, number>;
+  /** Samples per second of the MNIST step. */
+  mnist: number;
+}
+
+const GEMMS = [512, 1024].flatMap((n) =>
+  (
+    [
+      ['A·B', 0, 0],
+      ['Aᵀ·B', 1, 0],
+      ['A·Bᵀ', 0, 1],
+    ] as const
+  ).map(([name, transA, transB]) => ({ name: `${n} ${name}`, n, transA, transB })),
+);
+
+async function child(threads: number, quick: boolean): Promise<Figures> {
+  const { init, backend, Tensor } = await import('../src/index');
+  await init({ threads, simd: 'plain' });
+  if (backend().threads !== threads) throw new Error(`asked for ${threads} threads, got ${backend().threads}`);
+  const { kernels } = await import('../src/wasm/kernels');
+  const gemm: Record<string, number> = {};
+  for (const { name, n, transA, transB } of GEMMS) {
+    const a = Tensor.randn([n, n], { seed: 1 });
+    const b = Tensor.randn([n, n], { seed: 2 });
+    const c = Tensor.zeros([n, n]);
+    const run = () => kernels('float32').gemm(transA, transB, n, n, n, a.ptr, n, b.ptr, n, c.ptr, n, 0);
+    for (let i = 0; i < 3; i++) run();
+    const times: number[] = [];
+    for (let i = 0; i < (quick ? 3 : 9); i++) {
+      const start = performance.now();
+      run();
+      times.push(performance.now() - start);
+    }
+    gemm[name] = (2 * n ** 3) / median(times) / 1e6;
+    for (const t of [a, b, c]) t.dispose();
+  }
+  const { makeProblem } = await import('./mnist-mlp');
+  const { wasmgradStep } = await import('./peers/wasmgrad');
+  const { BATCH } = await import('./peers/peer');
+  const step = wasmgradStep(makeProblem());
+  step.reset();
+  step.train(0, quick ? 100 : 500);
+  const blocks: number[] = [];
+  const steps = quick ? 100 : 250;
+  for (let i = 0; i < (quick ? 3 : 7); i++) {
+    const start = performance.now();
+    step.train(i * steps, steps);
+    blocks.push((steps * BATCH) / ((performance.now() - start) / 1000));
+  }
+  return { threads, gemm, mnist: median(blocks) };
+}
+
+function spawnChild(threads: number, quick: boolean): Figures {
+  const script = fileURLToPath(import.meta.url);
+  const node = [process.execPath, '--import', 'tsx', script, `--child=${threads}`, ...(quick ? ['--quick'] : [])];
+  const hasTaskset = spawnSync('taskset', ['-c', '0,1', 'true']).status === 0;
+  const [command, ...args] = hasTaskset ? ['taskset', '-c', '0,1', ...node] : node;
+  const result = spawnSync(command as string, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (result.status !== 0) throw new Error(`threads=${threads} failed:\n${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop() as string) as Figures;
+}
+
+async function main(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const childArg = args.find((arg) => arg.startsWith('--child='));
+  if (childArg) {
+    process.stdout.write(`${JSON.stringify(await child(Number(childArg.slice(8)), quick))}\n`);
+    return;
+  }
+  const machine = machineInfo();
+  const rounds = quick ? 1 : 3;
+  const runs: Figures[][] = [[], []];
+  for (let round = 0; round < rounds; round++) {
+    for (const threads of round % 2 === 0 ? [1, 2] : [2, 1]) {
+      log(`round ${round + 1}/${rounds}: threads ${threads}`);
+      (runs[threads - 1] as Figures[]).push(spawnChild(threads, quick));
+    }
+  }
+  const [one, two] = runs as [Figures[], Figures[]];
+  const rows = [
+    ...GEMMS.map(({ name, n }) => ({
+      name: `GEMM ${name}, GFLOP/s`,
+      one: median(one.map((f) => f.gemm[name] as number)),
+      two: median(two.map((f) => f.gemm[name] as number)),
+      target: n >= 512 ? 1.7 : undefined,
+    })),
+    { name: 'MNIST step, samples/s', one: median(one.map((f) => f.mnist)), two: median(two.map((f) => f.mnist)), target: 1.5 },
+  ];
+  const lines = [
+    `### threads${quick ? ' (quick)' : ''}`,
+    '',
+    `${machine.cpu}, ${machine.cpuCount} CPUs, Node ${machine.node}, ${machine.date}, wasmgrad ${machine.revision}, load average ${machine.loadAverage} at the start; plain SIMD128 build; medians of ${rounds} round(s)`,
+    '',
+    '| case | 1 thread | 2 threads | 2 ÷ 1 | target |',
+    '|---|--:|--:|--:|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.one.toFixed(r.one > 1000 ? 0 : 1)} | ${r.two.toFixed(r.two > 1000 ? 0 : 1)} | ${(r.two / r.one).toFixed(2)}× | ${
+          r.target === undefined ? '' : `≥ ${r.target}× ${r.two / r.one >= r.target ? 'PASS' : 'MISS'}`
+        } |`,
+    ),
+  ];
+  const directory = new URL('./results/', import.meta.url);
+  mkdirSync(directory, { recursive: true });
+  const stem = quick ? 'threads-quick' : 'threads';
+  writeFileSync(new URL(`${stem}.json`, directory), JSON.stringify({ machine, one, two, rows }, null, 2));
+  writeFileSync(new URL(`${stem}.md`, directory), `${lines.join('\n')}\n`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
