@@ -14,7 +14,8 @@ const { train, test } = loadMnist({ seed: 0 });
 console.log(
   `MNIST: ${train.y.length} training and ${test.y.length} test digits from the mnist package, loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`,
 );
-console.log(`wasm core: ${backend().simd === 'relaxed' ? 'relaxed SIMD (FMA)' : 'SIMD128'}\n`);
+const { simd, threads } = backend();
+console.log(`wasm core: ${simd === 'relaxed' ? 'relaxed SIMD (FMA)' : 'SIMD128'}, ${threads} thread${threads === 1 ? '' : 's'}\n`);
 
 const model = new nn.Sequential([new nn.Linear(784, 128, { seed: 1 }), new nn.ReLU(), new nn.Linear(128, 10, { seed: 2 })]);
 const optimizer = new nn.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
