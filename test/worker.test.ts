@@ -2,7 +2,7 @@
 // run in both: from the sources (Node starts the script through tsx, a browser gets it
 // from Vite), and in Node also against the built dist/ in a fresh process.
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { datasets, init, nn, ShapeError, StateError, Tensor, ValueError } from '../src/index';
+import { backend, datasets, init, nn, ShapeError, StateError, Tensor, ValueError } from '../src/index';
 
 const inBrowser = typeof document !== 'undefined';
 
@@ -204,6 +204,11 @@ describe('predict, getWeights, setWeights', () => {
     x.dispose();
   });
 
+  it('the worker runs the same build as this thread, with as many threads', async () => {
+    const w = await start();
+    expect(await w.backend()).toEqual(backend());
+  });
+
   it('a model passed as bytes works like the model', async () => {
     const model = net(4);
     const w = await start({ model: model.save() });
@@ -247,6 +252,9 @@ describe('errors', () => {
     );
     await expect(w.predict([[1, 2]] as never)).rejects.toBeInstanceOf(ValueError);
     await expect(nn.worker({ model: 5 as never })).rejects.toThrow(/^nn\.worker: model must be an nn\.Sequential/);
+    await expect(nn.worker({ model: net(), threads: 0 })).rejects.toThrow(
+      new ValueError('nn.worker: threads must be a positive integer, got 0'),
+    );
     const custom = new nn.Sequential([
       new nn.Linear(2, 3),
       { forward: (x: Tensor) => x, backward: (d: Tensor) => d, parameters: () => [] },
@@ -294,22 +302,32 @@ describe('errors', () => {
 
 // Node's packaging and process lifetime, in a fresh process: nothing a page can do.
 describe.runIf(!inBrowser)('the built package starts its own worker script', () => {
-  const program = (entry: string, ending: string) => `
-    await w.init();
+  interface Program {
+    init?: string;
+    worker?: string;
+    /** Hidden units: 512 makes GEMMs large enough to be split across threads. */
+    hidden?: number;
+    ending?: string;
+    report?: string;
+  }
+  const program = (entry: string, { init = '', worker = '', hidden = 16, ending = '', report = '' }: Program) => `
+    await w.init({ ${init} });
     const { x, y } = w.datasets.spiral({ seed: 1 });
-    const model = new w.nn.Sequential([new w.nn.Linear(2, 16, { seed: 1 }), new w.nn.ReLU(), new w.nn.Linear(16, 3, { seed: 2 })]);
-    const worker = await w.nn.worker({ model });
-    await worker.fit({ x, y }, { epochs: 3, optimizer: { type: 'sgd', lr: 0.1 }, seed: 3 });
-    w.nn.fit(model, { x, y }, { epochs: 3, optimizer: new w.nn.SGD(model.parameters(), { lr: 0.1 }), seed: 3 });
+    const model = new w.nn.Sequential([new w.nn.Linear(2, ${hidden}, { seed: 1 }), new w.nn.ReLU(), new w.nn.Linear(${hidden}, 3, { seed: 2 })]);
+    const worker = await w.nn.worker({ model, ${worker} });
+    const options = { epochs: 3, batchSize: 300, seed: 3 };
+    await worker.fit({ x, y }, { ...options, optimizer: { type: 'sgd', lr: 0.1 } });
+    w.nn.fit(model, { x, y }, { ...options, optimizer: new w.nn.SGD(model.parameters(), { lr: 0.1 }) });
     const same = Buffer.from(await worker.getWeights()).equals(Buffer.from(model.save()));
+    ${report}
     ${ending}
-    console.log(JSON.stringify({ entry: '${entry}', same }));`;
+    console.log(JSON.stringify({ entry: '${entry}', same, ${report ? 'reported' : ''} }));`;
 
-  async function run(entry: string, type: 'module' | 'commonjs', ending: string): Promise<unknown> {
+  async function run(entry: string, type: 'module' | 'commonjs', options: Program): Promise<unknown> {
     const { execFileSync } = await import('node:child_process');
     const { fileURLToPath } = await import('node:url');
     const load = type === 'module' ? `const w = await import('${entry}');` : `const w = require('${entry}');`;
-    const code = load + program(entry, ending);
+    const code = load + program(entry, options);
     const args = type === 'module' ? ['--input-type=module', '-e', code] : ['-e', `(async () => { ${code} })()`];
     // The timeout is the test that the process exits on its own: a dangling worker would hang it.
     const out = execFileSync(process.execPath, args, {
@@ -326,11 +344,22 @@ describe.runIf(!inBrowser)('the built package starts its own worker script', () 
     ['wasmgrad', 'commonjs'],
     ['wasmgrad/inline', 'commonjs'],
   ] as const)('%s as %s: trains like this thread, and the process exits after terminate()', async (entry, type) => {
-    expect(await run(entry, type, 'await worker.terminate();')).toEqual({ entry, same: true });
+    expect(await run(entry, type, { ending: 'await worker.terminate();' })).toEqual({ entry, same: true });
+  });
+
+  it('a worker with a thread pool of its own trains alike, and the process still exits', async () => {
+    const out = await run('wasmgrad', 'module', {
+      init: 'threads: 2',
+      worker: 'threads: 2',
+      hidden: 512,
+      report: 'const reported = [w.backend().threads, (await worker.backend()).threads];',
+      ending: 'await worker.terminate();',
+    });
+    expect(out).toEqual({ entry: 'wasmgrad', same: true, reported: [2, 2] });
   });
 
   it('an idle worker does not keep the process alive, even without terminate()', async () => {
-    expect(await run('wasmgrad', 'module', '')).toEqual({ entry: 'wasmgrad', same: true });
+    expect(await run('wasmgrad', 'module', {})).toEqual({ entry: 'wasmgrad', same: true });
   });
 
   it('nn.worker() before init() is a StateError', async () => {

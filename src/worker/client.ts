@@ -9,6 +9,7 @@ import { Sequential } from '../nn/sequential';
 import { save } from '../nn/serialize';
 import type { EpochRecord, Evaluation, FitOptions, Progress } from '../nn/train';
 import { formatShape, sizeOf, Tensor } from '../tensor';
+import { type BackendInfo, backend } from '../wasm/instance';
 import { loadedModule } from '../wasm/load';
 import {
   buffersOf,
@@ -33,6 +34,12 @@ export interface WorkerOptions {
   model: Sequential | Uint8Array | ArrayBuffer;
   /** Where the worker script is. Default: `worker.js` beside the package's modules. */
   url?: string | URL;
+  /**
+   * Threads for the worker's large matrix products, its own included. Default: as many as
+   * this thread's core runs (`backend().threads`). More than one needs the threaded build,
+   * which init() loads where shared memory works; otherwise it is one, silently.
+   */
+  threads?: number;
 }
 
 /** A tensor as nn.worker takes it: a Tensor (copied out of linear memory), or typed-array data with its shape. */
@@ -143,9 +150,9 @@ export class ModelWorker {
   #dead: Error | null = null;
 
   /** @internal `nn.worker(options)` makes and starts a ModelWorker. */
-  async start(url: string | URL | undefined, module: WebAssembly.Module, weights: Uint8Array): Promise<void> {
+  async start(url: string | URL | undefined, module: WebAssembly.Module, threads: number, weights: Uint8Array): Promise<void> {
     this.#port = await start(url, { message: (reply) => this.#receive(reply), fail: (error) => this.#fail(error) });
-    await this.#call('init', { module, weights }, buffersOf(weights));
+    await this.#call('init', { module, threads, weights }, buffersOf(weights));
   }
 
   /** Whether terminate() was called or the worker died. */
@@ -194,6 +201,11 @@ export class ModelWorker {
   /** The worker's weights as a safetensors file with the layers in its metadata: `nn.load(bytes)` rebuilds the model. */
   getWeights(): Promise<Uint8Array> {
     return this.#guard('getWeights', () => this.#call('getWeights', {}, []));
+  }
+
+  /** What the worker's core is: the same build as this thread's, and its threads. */
+  backend(): Promise<BackendInfo> {
+    return this.#guard('backend', () => this.#call('backend', {}, []));
   }
 
   /** Loads weights into the worker's model: a model of the same architecture, or the bytes its save() wrote. */
@@ -296,10 +308,13 @@ export async function worker(options: WorkerOptions): Promise<ModelWorker> {
   const { url } = options;
   if (url !== undefined && typeof url !== 'string' && !(url instanceof URL))
     throw new ValueError(`nn.worker: url must be a string or URL, got ${describe(url)}`);
+  const { threads = backend().threads } = options;
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new ValueError(`nn.worker: threads must be a positive integer, got ${describe(threads)}`);
   const weights = modelBytes('nn.worker', 'model', options.model);
   const handle = new ModelWorker();
   try {
-    await handle.start(url, module, weights);
+    await handle.start(url, module, threads, weights);
   } catch (error) {
     await handle.terminate();
     throw error;

@@ -4,6 +4,7 @@
 import { FormatError, GraphError, OutOfMemoryError, ShapeError, StateError, ValueError, WasmgradError } from '../errors';
 import type { AdamOptions, SGDOptions } from '../nn/optim';
 import type { EpochRecord, Evaluation, FitOptions, Progress } from '../nn/train';
+import type { BackendInfo } from '../wasm/instance';
 
 /** A tensor's elements and shape, outside linear memory (what crosses between threads). */
 export interface TensorData {
@@ -26,11 +27,12 @@ export interface FitMessageOptions extends Omit<FitOptions, 'optimizer' | 'valid
 }
 
 export type Request =
-  | { id: number; op: 'init'; module: WebAssembly.Module; weights: Uint8Array }
+  | { id: number; op: 'init'; module: WebAssembly.Module; threads: number; weights: Uint8Array }
   | { id: number; op: 'fit'; data: DatasetData; options: FitMessageOptions; progress: boolean }
   | { id: number; op: 'evaluate'; data: DatasetData; options: { batchSize?: number; loss?: FitOptions['loss'] } }
   | { id: number; op: 'predict'; x: TensorData }
   | { id: number; op: 'getWeights' }
+  | { id: number; op: 'backend' }
   | { id: number; op: 'setWeights'; weights: Uint8Array };
 
 export type Op = Request['op'];
@@ -41,6 +43,7 @@ export interface Results {
   evaluate: Evaluation;
   predict: TensorData;
   getWeights: Uint8Array;
+  backend: BackendInfo;
   setWeights: null;
 }
 

@@ -8,6 +8,7 @@ import type { Sequential } from '../nn/sequential';
 import { load, loadInto, save } from '../nn/serialize';
 import { type Dataset, evaluate, fit as fitModel, type Progress } from '../nn/train';
 import { Tensor } from '../tensor';
+import { backend } from '../wasm/instance';
 import { initFrom } from '../wasm/load';
 import { buffersOf, type DatasetData, errorData, type OptimizerSpec, type Reply, type Request, type TensorData } from './protocol';
 
@@ -67,7 +68,7 @@ function optimizerFor(m: Sequential, spec: OptimizerSpec | undefined): Optimizer
 async function handle(request: Request, post: Post): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
   switch (request.op) {
     case 'init': {
-      await initFrom(request.module);
+      await initFrom(request.module, { threads: request.threads });
       model = rebuild(request.weights);
       return { result: null, transfer: [] };
     }
@@ -103,6 +104,8 @@ async function handle(request: Request, post: Post): Promise<{ result: unknown; 
       const bytes = save(current('getWeights'));
       return { result: bytes, transfer: buffersOf(bytes) };
     }
+    case 'backend':
+      return { result: backend(), transfer: [] };
     case 'setWeights': {
       loadInto(current('setWeights'), request.weights);
       return { result: null, transfer: [] };
