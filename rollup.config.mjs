@@ -7,6 +7,8 @@ export default {
     index: 'src/index.ts',
     inline: 'src/inline.ts',
     worker: 'src/worker/worker.ts',
+    // wasmgrad/viz: its own entry, so the layout library stays out of the main bundle.
+    viz: 'src/viz/index.ts',
     // Plain JavaScript with no imports, started by URL as a GEMM thread: copied as it is.
     'thread-worker': 'src/wasm/thread-worker.js',
   },
@@ -14,5 +16,7 @@ export default {
     { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', sourcemap: true },
     { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', sourcemap: true },
   ],
+  // A runtime dependency in package.json: the user's resolver (Node, a bundler) finds it.
+  external: ['@dagrejs/dagre'],
   plugins: [wasmAsset(), inlineWasm(), nodeResolve(), typescript({ tsconfig: './tsconfig.build.json', noEmitOnError: true })],
 };
