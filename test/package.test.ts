@@ -30,4 +30,23 @@ describe('the built package', () => {
     const load = type === 'module' ? `const w = await import('${entry}');` : `const w = require('${entry}');`;
     expect(run(load + lecture, type)).toEqual([-12, -4, -4, 3]);
   });
+
+  it.each(['module', 'commonjs'] as const)(
+    'wasmgrad/viz loads as %s, with its layout dependency, and draws the lecture example',
+    (type) => {
+      const load =
+        type === 'module'
+          ? `const w = await import('wasmgrad'); const viz = await import('wasmgrad/viz');`
+          : `const w = require('wasmgrad'); const viz = require('wasmgrad/viz');`;
+      const draw = `
+      await w.init();
+      const g = new w.Graph();
+      g.mul(g.add(g.input('x'), g.input('y')), g.input('z'));
+      g.forward({ x: -2, y: 5, z: -4 });
+      g.backward();
+      const svg = viz.drawGraph(g);
+      console.log(JSON.stringify([svg.startsWith('<svg'), ...['>−12<', '>−4<', '>3<'].map((t) => svg.includes(t))]));`;
+      expect(run(load + draw, type)).toEqual([true, true, true, true]);
+    },
+  );
 });
