@@ -72,6 +72,8 @@ type WorkerThreads = { Worker: new (url: string | URL, options: { execArgv?: str
 // The specifier is a variable so that bundlers leave Node's worker_threads out of browser builds.
 const workerThreads = 'node:worker_threads';
 
+const SCRIPT = './worker.js';
+
 /** The two kinds of worker behind one face. */
 interface Port {
   post(message: Request, transfer: ArrayBuffer[]): void;
@@ -105,7 +107,8 @@ async function start(url: string | URL | undefined, events: Events): Promise<Por
   }
   const { Worker: NodeWorker } = (await import(/* @vite-ignore */ workerThreads)) as WorkerThreads;
   const options = workerOptions();
-  const worker = url === undefined ? new NodeWorker(new URL('./worker.js', import.meta.url), options) : new NodeWorker(url, options);
+  // Not the literal form: a bundler would copy the script as a bare asset for this branch too.
+  const worker = new NodeWorker(url ?? new URL(SCRIPT, import.meta.url), options);
   let ending = false;
   worker.on('message', (reply: Reply) => events.message(reply));
   worker.on('error', (error: Error) => events.fail(new StateError(`nn.worker: the worker crashed: ${error.message}`)));
