@@ -28,6 +28,10 @@ export default defineConfig({
             // Spawns Node processes to load dist/ as ESM and CommonJS: Node's own packaging,
             // nothing a page can do. The browser's side of dist/ is test/chromium/.
             'test/package.test.ts',
+            // init({ threads: 2 }) on Node's worker_threads, and a child process that must
+            // exit on its own. A page gets threads only when cross-origin isolated (COOP +
+            // COEP headers), which the browser-mode server does not send.
+            'test/threads.test.ts',
           ],
           testTimeout: 60_000,
           browser: {
