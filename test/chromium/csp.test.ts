@@ -14,19 +14,25 @@ const NO_WASM = "default-src 'self'; script-src 'self'; object-src 'none'; base-
 let browser: Browser;
 let strict: StaticServer;
 let noWasm: StaticServer;
+let strictIsolated: StaticServer;
 
 beforeAll(async () => {
   // Every response carries the policy: a Worker's script is governed by its own headers.
-  [browser, strict, noWasm] = await Promise.all([
+  [browser, strict, noWasm, strictIsolated] = await Promise.all([
     launchChromium(),
     serve(mounts, { 'content-security-policy': STRICT }),
     serve(mounts, { 'content-security-policy': NO_WASM }),
+    serve(mounts, {
+      'content-security-policy': STRICT,
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+    }),
   ]);
 });
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([strict?.close(), noWasm?.close()]);
+  await Promise.all([strict?.close(), noWasm?.close(), strictIsolated?.close()]);
 });
 
 const CASES = [
@@ -41,6 +47,13 @@ describe(`Content-Security-Policy: ${STRICT}`, () => {
     const { outcome, problems } = await open(browser, `${strict.origin}/page.html?entry=${entry}&where=${where}&simd=auto`);
     expect(problems).toEqual([]);
     expectWorks(outcome, 'auto');
+  });
+
+  it.each(['page', 'worker'] as const)('and cross-origin isolated, dist/index.js runs two GEMM threads in a %s', async (where) => {
+    const { outcome, problems } = await open(browser, `${strictIsolated.origin}/page.html?entry=index&where=${where}&simd=auto&threads=2`);
+    expect(problems).toEqual([]);
+    expectWorks(outcome, 'auto');
+    expect([outcome.isolated, outcome.threads]).toEqual([true, 2]);
   });
 });
 

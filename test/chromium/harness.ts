@@ -83,9 +83,14 @@ export interface Outcome {
   violations: string[];
   inWorker?: boolean;
   simd: 'plain' | 'relaxed';
+  threads: number;
+  /** globalThis.crossOriginIsolated where check.js ran. */
+  isolated: boolean;
   lecture: number[];
   gate: number[];
   gemmError: number;
+  /** A hash of the bits of a GEMM large enough to be split across threads. */
+  bigGemm: string;
   gradcheck: { ok: boolean; maxRelError: number };
   training: { before: { accuracy: number }; after: { accuracy: number; loss: number }; lastLoss: number };
 }

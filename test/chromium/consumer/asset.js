@@ -2,7 +2,8 @@
 import * as w from 'wasmgrad';
 import { check } from './check.js';
 
-globalThis.wasmgradResult = check(w, 'auto').then(
+const threads = Number(new URLSearchParams(location.search).get('threads')) || undefined;
+globalThis.wasmgradResult = check(w, 'auto', threads).then(
   (result) => ({ ...result, violations: [] }),
   (error) => ({ error: String(error?.stack ?? error), violations: [] }),
 );

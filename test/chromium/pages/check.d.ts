@@ -1,4 +1,4 @@
 import type { Outcome } from '../harness';
 
 /** Runs the checks on a loaded wasmgrad entry (its module namespace). */
-export function check(w: object, simd: 'auto' | 'plain'): Promise<Omit<Outcome, 'error' | 'violations' | 'inWorker'>>;
+export function check(w: object, simd: 'auto' | 'plain', threads?: number): Promise<Omit<Outcome, 'error' | 'violations' | 'inWorker'>>;

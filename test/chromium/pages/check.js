@@ -2,9 +2,13 @@
 // circuit, a gate, a GEMM with its backward, gradcheck and a small training run. Returns
 // plain data; the Node side (test/chromium/*.test.ts) judges it.
 
-/** @param {typeof import('../../../dist/index.js')} w @param {'auto' | 'plain'} simd */
-export async function check(w, simd) {
-  await w.init({ simd });
+/**
+ * @param {typeof import('../../../dist/index.js')} w
+ * @param {'auto' | 'plain'} simd
+ * @param {number | undefined} threads init's default when undefined (the cores, where memory can be shared)
+ */
+export async function check(w, simd, threads) {
+  await w.init(threads === undefined ? { simd } : { simd, threads });
 
   const g = new w.Graph();
   const x = g.input('x');
@@ -20,9 +24,12 @@ export async function check(w, simd) {
 
   return {
     simd: w.backend().simd,
+    threads: w.backend().threads,
+    isolated: globalThis.crossOriginIsolated === true,
     lecture,
     gate,
     gemmError: gemm(w),
+    bigGemm: bigGemm(w),
     gradcheck: gradcheck(w),
     training: train(w),
   };
@@ -70,6 +77,24 @@ function gemm(w) {
       );
   for (const t of [a, b, dc]) t.dispose();
   return worst;
+}
+
+// A GEMM large enough to be split across threads (when there are any), forward and
+// backward: a hash of its bits, which must not depend on the number of threads.
+function bigGemm(w) {
+  const a = w.Tensor.randn([192, 160], { seed: 4 });
+  const b = w.Tensor.randn([160, 144], { seed: 5 });
+  const gate = new w.MatMulGate();
+  const c = gate.forward(a, b);
+  let hash = 0x811c9dc5;
+  const mix = (t) => {
+    for (const word of new Uint32Array(Float32Array.from(t.data).buffer)) hash = Math.imul(hash ^ word, 0x01000193) >>> 0;
+  };
+  mix(c);
+  for (const grad of gate.backward(c)) mix(grad);
+  a.dispose();
+  b.dispose();
+  return hash.toString(16);
 }
 
 // σ(a·b + c) on a Graph, analytic against numerical gradients.

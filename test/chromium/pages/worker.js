@@ -5,7 +5,8 @@ self.addEventListener('securitypolicyviolation', (event) => violations.push(`${e
 
 try {
   const [w, { check }] = await Promise.all([import(`/dist/${params.get('entry')}.js`), import('./check.js')]);
-  const result = await check(w, params.get('simd') ?? 'auto');
+  const threads = params.has('threads') ? Number(params.get('threads')) : undefined;
+  const result = await check(w, params.get('simd') ?? 'auto', threads);
   self.postMessage({ ...result, inWorker: typeof document === 'undefined', violations });
 } catch (error) {
   self.postMessage({ error: String(error?.stack ?? error), violations });
