@@ -13,9 +13,8 @@ import { gzipSync } from 'node:zlib';
 const KiB = 1024;
 const BUDGETS = {
   wasm: { bytes: 48 * KiB, enforced: true },
-  // Reported, not yet enforced: the unminified bundle is ~48.5 KiB gzipped (stripping
-  // comments alone gives ~39 KiB, esbuild's minify ~28 KiB). Enforce it once it fits.
-  esmGzip: { bytes: 40 * KiB, enforced: false },
+  // Minified by terser in rollup.config.mjs (unminified it was ~52 KiB: comments and names).
+  esmGzip: { bytes: 40 * KiB, enforced: true },
 };
 const at = process.argv.indexOf('--dist'); // another directory, for checking this script
 const dist = at > 0 ? resolve(process.argv[at + 1] ?? '.') : fileURLToPath(new URL('../dist/', import.meta.url));
