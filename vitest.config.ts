@@ -32,6 +32,8 @@ export default defineConfig({
             // exit on its own. A page gets threads only when cross-origin isolated (COOP +
             // COEP headers), which the browser-mode server does not send.
             'test/threads.test.ts',
+            // nn.worker from dist/ in fresh Node processes (ESM and CommonJS, process exit).
+            'test/worker-package.test.ts',
           ],
           testTimeout: 60_000,
           browser: {
