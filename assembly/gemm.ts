@@ -60,6 +60,9 @@ let edge: usize = memory.data(MR * NR * 4, 16);
 export const PACK_A_BYTES: usize = <usize>MC * <usize>KC * 16;
 export const PACK_B_BYTES: usize = <usize>NC * <usize>KC * 4;
 export const EDGE_BYTES: usize = <usize>(MR * NR * 4);
+/** The tile, for a caller that splits C into bands: whole tiles waste nothing. */
+export const TILE_ROWS: i32 = MR;
+export const TILE_COLUMNS: i32 = NR;
 
 /**
  * A thread of the threaded build shares linear memory with the others but has its own

@@ -143,7 +143,8 @@ export function svm_backward_f64(s: usize, labels: usize, ds: usize, rows: i32, 
 }
 export {
   EDGE_BYTES as GEMM_EDGE_BYTES, gemmF32 as gemm_f32, gemmF64 as gemm_f64, PACK_A_BYTES as GEMM_PACK_A_BYTES,
-  PACK_B_BYTES as GEMM_PACK_B_BYTES, useThreadBuffers as gemm_thread_buffers,
+  PACK_B_BYTES as GEMM_PACK_B_BYTES, TILE_COLUMNS as GEMM_TILE_COLUMNS, TILE_ROWS as GEMM_TILE_ROWS,
+  useThreadBuffers as gemm_thread_buffers,
 } from './gemm';
 
 export function tensor_forward_f32(tape: usize, count: i32): i32 {

@@ -65,6 +65,7 @@ export function initFrom(source: SourceChoice, options: LoadOptions = {}): Promi
               threads,
               url: options.threadWorker,
               gemm: raw.gemm_f32 as (...args: number[]) => void,
+              tile: [global(raw, 'GEMM_TILE_ROWS'), global(raw, 'GEMM_TILE_COLUMNS')],
               buffers: ['GEMM_PACK_A_BYTES', 'GEMM_PACK_B_BYTES', 'GEMM_EDGE_BYTES'].map(
                 (name) => (raw[name] as WebAssembly.Global).value as number,
               ),
@@ -106,6 +107,10 @@ async function coresAvailable(): Promise<number> {
   } catch {
     return 1;
   }
+}
+
+function global(exports: Record<string, unknown>, name: string): number {
+  return (exports[name] as WebAssembly.Global).value as number;
 }
 
 // An AssemblyScript string: its byte length in the word before it, then UTF-16 units.

@@ -1,7 +1,7 @@
 // The thread pool of the threaded build: N − 1 workers (worker_threads in Node, module
 // Web Workers in browsers), each with its own instance of the same module over one
-// shared WebAssembly.Memory. A large f32 GEMM is split into bands of C — rows, or columns
-// when C is wider than tall — one per thread, the caller's thread taking the first. Each
+// shared WebAssembly.Memory. A large f32 GEMM is split into bands of C — of rows, or of
+// columns when that packs less twice — one per thread, the caller's taking the first. Each
 // element of C is still summed by one thread in the same order, so the result is the
 // same bits as with one thread.
 //
@@ -19,8 +19,6 @@ const FAILED = 14;
 const SPINS = 20000;
 /** Below this many multiply-adds a GEMM runs on one thread: waking another costs more. */
 const MIN_PARALLEL_MACS = 2 ** 18;
-/** Bands are multiples of every tile size of both builds (MR 3 or 4, NR 8 or 12). */
-const BAND_UNIT = 24;
 /** A worker that has not finished its band by then is taken to be dead. */
 const DEADLINE_MS = 30_000;
 
@@ -44,6 +42,8 @@ export interface ThreadsOptions {
   /** The worker script (thread-worker.js), when it is not beside this module. */
   url?: string | URL;
   gemm: Gemm;
+  /** The GEMM's tile (rows × columns of C): bands are whole tiles where they can be. */
+  tile: readonly [number, number];
   /** Bytes of each worker's packing buffers and edge tile. */
   buffers: readonly number[];
   allocate(bytes: number, what: string): number;
@@ -58,6 +58,7 @@ export class ThreadPool {
     private readonly control: Int32Array,
     private readonly workers: Handle[],
     private readonly single: Gemm,
+    private readonly tile: readonly [number, number],
     /** Whether this thread may block in Atomics.wait (a browser page's main thread may not). */
     private readonly canSleep: boolean,
   ) {}
@@ -88,7 +89,7 @@ export class ThreadPool {
       for (const ptr of owned) options.release(ptr);
       return null;
     }
-    return new ThreadPool(control, workers, options.gemm, canSleep());
+    return new ThreadPool(control, workers, options.gemm, options.tile, canSleep());
   }
 
   /** C = op(A)·op(B) (+ C), as gemm_f32, split across the threads when it is large enough. */
@@ -110,15 +111,24 @@ export class ThreadPool {
       this.single(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
       return;
     }
-    const byRows = m >= n;
+    // Every thread packs the whole of the operand it does not split: split rows when
+    // packing B (k·n values) costs less than packing A (m·k values, pre-broadcast ×4).
+    const byRows = n < 4 * m;
     const extent = byRows ? m : n;
-    const band = Math.ceil(extent / this.size / BAND_UNIT) * BAND_UNIT;
+    const unit = this.tile[byRows ? 0 : 1];
+    // Whole tiles, dealt out as evenly as they go.
+    const tiles = Math.ceil(extent / unit);
+    const bounds = [0];
+    for (let p = 0; p < this.size; p++) {
+      const share = Math.floor(tiles / this.size) + (p < tiles % this.size ? 1 : 0);
+      bounds.push(Math.min(extent, (bounds[p] as number) + share * unit));
+    }
     const seq = ++this.seq;
     const posted: number[] = [];
     for (let w = 0; w < this.workers.length; w++) {
-      const start = (w + 1) * band;
-      if (start >= extent) break;
-      const size = Math.min(band, extent - start);
+      const start = bounds[w + 1] as number;
+      const size = (bounds[w + 2] as number) - start;
+      if (size <= 0) continue;
       const args = byRows
         ? [transA, transB, size, n, k, a + (transA ? start : start * lda) * 4, lda, b, ldb, c + start * ldc * 4, ldc, accumulate]
         : [transA, transB, m, size, k, a, lda, b + (transB ? start * ldb : start) * 4, ldb, c + start * 4, ldc, accumulate];
@@ -128,7 +138,7 @@ export class ThreadPool {
       Atomics.notify(this.control, base + SEQ);
       posted.push(w);
     }
-    const first = Math.min(band, extent);
+    const first = bounds[1] as number;
     if (byRows) this.single(transA, transB, first, n, k, a, lda, b, ldb, c, ldc, accumulate);
     else this.single(transA, transB, m, first, k, a, lda, b, ldb, c, ldc, accumulate);
     for (const w of posted) this.await(w, seq);
