@@ -19,6 +19,7 @@ const SUITES: Record<string, Entry> = {
   gemm: { script: 'gemm.ts' },
   'mnist-mlp': { script: 'mnist-mlp.ts' },
   threads: { script: 'threads.ts' },
+  soak: { script: 'soak.ts' },
 };
 
 const RESULTS = new URL('./results/', import.meta.url);
