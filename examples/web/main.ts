@@ -1,0 +1,26 @@
+// The examples page: loads the wasm core once, then wires up its three sections.
+import { backend, init } from 'wasmgrad';
+import { setupCircuits } from './circuits';
+import { setupMnist } from './mnist';
+import { setupSpiral } from './spiral';
+
+async function main(): Promise<void> {
+  // Threads need a cross-origin isolated page (npm run web serves it with COOP + COEP);
+  // elsewhere init() runs one thread, silently.
+  await init();
+  const { simd, threads } = backend();
+  const where = globalThis.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated';
+  const text = document.getElementById('backend') as HTMLElement;
+  text.textContent = `Core: ${simd === 'relaxed' ? 'relaxed SIMD (FMA)' : 'SIMD128'}, ${threads} thread${threads === 1 ? '' : 's'} (${where}).`;
+  text.dataset.threads = String(threads);
+  setupCircuits();
+  setupSpiral();
+  await setupMnist();
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  const text = document.getElementById('backend');
+  if (text) text.textContent = `Failed: ${error instanceof Error ? error.message : String(error)}`;
+});
