@@ -1,7 +1,7 @@
 // Analytic gradients checked against central differences in float64:
 //   ∂f/∂xᵢ ≈ (f(x + εeᵢ) − f(x − εeᵢ)) / 2ε
 
-import { ValueError } from './errors';
+import { describe, ValueError } from './errors';
 import { Tensor } from './tensor';
 
 /** An input of the checked function: a number, a flat array of numbers, or a Tensor. */
@@ -57,12 +57,18 @@ export function gradcheck(
   inputs: readonly GradInput[],
   { eps = 1e-6, tol = 1e-6, atol = 1e-9 }: GradcheckOptions = {},
 ): GradcheckResult {
+  if (typeof fn !== 'function') throw new ValueError(`gradcheck: fn must be a function (inputs) → { value, grads }, got ${describe(fn)}`);
+  if (!Array.isArray(inputs)) throw new ValueError(`gradcheck: inputs must be an array of numbers or Tensors, got ${describe(inputs)}`);
   if (!(eps > 0) || !(tol > 0) || !(atol >= 0)) {
     throw new ValueError(`gradcheck: eps and tol must be positive and atol non-negative, got eps=${eps}, tol=${tol}, atol=${atol}`);
   }
   const slots = inputs.map((x, i) => slot(x, `input ${i}`));
   const call = () => fn(slots.map((s) => s.given()));
-  const { grads } = call();
+  const result = call();
+  const grads = (result as Partial<ValueAndGrads> | null)?.grads;
+  if (!Array.isArray(grads) || typeof result?.value !== 'number') {
+    throw new ValueError(`gradcheck: fn must return { value: number, grads: [...] }, got ${describe(result)}`);
+  }
   if (grads.length !== slots.length) {
     throw new ValueError(`gradcheck: fn returned ${grads.length} gradients for ${slots.length} inputs`);
   }

@@ -1,6 +1,7 @@
 // The full Jacobian, for teaching and tests only: wasmgrad never builds one on a hot
 // path, because each op's backward is already its vector–Jacobian product dyᵀ·J.
-import { ValueError } from './errors';
+import { describe, ValueError } from './errors';
+import { useTensor } from './gates/buffers';
 import { Tensor } from './tensor';
 
 /** Anything with a tensor forward and a backward that returns dx first: a unary gate or layer. */
@@ -14,6 +15,11 @@ export interface Differentiable {
  * one backward pass per output element: row i is the backward of the one-hot dy = eᵢ.
  */
 export function jacobian(fn: Differentiable, x: Tensor): Tensor {
+  const f = fn as Partial<Differentiable> | null;
+  if (typeof f?.forward !== 'function' || typeof f.backward !== 'function') {
+    throw new ValueError(`jacobian: fn must have forward(x) and backward(dy), as a gate or layer has; got ${describe(fn)}`);
+  }
+  useTensor('jacobian', 'x', x);
   const y = fn.forward(x);
   const rows = y.size;
   const cols = x.size;

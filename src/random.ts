@@ -1,5 +1,6 @@
 // A small seeded generator (xoshiro128**), so that the same seed gives the same
 // tensors and weights on every engine.
+import { describe, ValueError } from './errors';
 
 export class Random {
   private s0: number;
@@ -9,6 +10,7 @@ export class Random {
   private spare: number | null = null;
 
   constructor(seed = 0) {
+    if (!Number.isInteger(seed)) throw new ValueError(`Random: a seed must be an integer, got ${describe(seed)}`);
     // splitmix32 spreads the seed over the state, so nearby seeds give unrelated streams.
     let x = seed >>> 0;
     const next = () => {

@@ -74,6 +74,14 @@ export class Tensor {
     }
     const tensor = Tensor.empty(resolved, dtype, 'Tensor.from');
     tensor.data.set(flat);
+    // A finite number beyond float32's range becomes ±Infinity when stored.
+    const stored = tensor.data;
+    for (let i = 0; i < stored.length; i++) {
+      if (!Number.isFinite(stored[i] as number)) {
+        tensor.dispose();
+        throw new ValueError(`Tensor.from: element ${i} (${flat[i]}) is outside the range of ${dtype}`);
+      }
+    }
     return tensor;
   }
 
@@ -98,6 +106,10 @@ export class Tensor {
   /** Uniform in [low, high), from a seeded generator. */
   static rand(shape: Shape, { low = 0, high = 1, seed = 0, dtype }: RandomOptions & { low?: number; high?: number } = {}): Tensor {
     checkShape('Tensor.rand', shape);
+    checkSeed('Tensor.rand', seed);
+    finiteOption('Tensor.rand', 'low', low);
+    finiteOption('Tensor.rand', 'high', high);
+    if (!(low < high)) throw new ValueError(`Tensor.rand: low must be below high, got low ${low}, high ${high}`);
     const random = new Random(seed);
     const tensor = Tensor.empty(shape, checkDType('Tensor.rand', dtype), 'Tensor.rand');
     const data = tensor.data;
@@ -108,6 +120,10 @@ export class Tensor {
   /** Normal with the given mean and standard deviation, from a seeded generator. */
   static randn(shape: Shape, { mean = 0, std = 1, seed = 0, dtype }: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
     checkShape('Tensor.randn', shape);
+    checkSeed('Tensor.randn', seed);
+    finiteOption('Tensor.randn', 'mean', mean);
+    finiteOption('Tensor.randn', 'std', std);
+    if (std < 0) throw new ValueError(`Tensor.randn: std must be ≥ 0, got ${std}`);
     const random = new Random(seed);
     const tensor = Tensor.empty(shape, checkDType('Tensor.randn', dtype), 'Tensor.randn');
     const data = tensor.data;
@@ -144,7 +160,12 @@ export class Tensor {
 
   /** @internal The buffer's byte offset in linear memory; a clear error once disposed. */
   get ptr(): number {
-    if (this.#ptr === 0) throw new StateError(`Tensor [${this.shape.join(', ')}] has been disposed`);
+    return this.live('Tensor');
+  }
+
+  /** The pointer, or a StateError naming `op` once the tensor is disposed. */
+  private live(op: string): number {
+    if (this.#ptr === 0) throw new StateError(`${op}: Tensor [${this.shape.join(', ')}] has been disposed`);
     return this.#ptr;
   }
 
@@ -154,7 +175,7 @@ export class Tensor {
 
   /** A view of the elements in linear memory: valid until memory grows, so do not keep it. */
   get data(): FloatArray {
-    const ptr = this.ptr;
+    const ptr = this.live('data');
     return this.dtype === 'float32'
       ? f32().subarray(ptr >>> 2, (ptr >>> 2) + this.size)
       : f64().subarray(ptr >>> 3, (ptr >>> 3) + this.size);
@@ -162,6 +183,7 @@ export class Tensor {
 
   /** The elements as nested arrays of numbers. */
   toArray(): NestedNumbers {
+    this.live('toArray');
     const data = this.data;
     if (this.rank === 0) return data[0] as number;
     const build = (dim: number, offset: number): NestedNumbers[] => {
@@ -175,12 +197,14 @@ export class Tensor {
 
   /** The one element of a single-element tensor. */
   item(): number {
+    this.live('item');
     if (this.size !== 1) throw new ShapeError(`item: the tensor has shape [${this.shape.join(', ')}], not one element`);
     return this.data[0] as number;
   }
 
   /** A copy the caller owns (and disposes). */
   clone(): Tensor {
+    this.live('clone');
     const copy = Tensor.empty(this.shape, this.dtype, 'clone');
     copy.data.set(this.data);
     return copy;
@@ -188,6 +212,7 @@ export class Tensor {
 
   /** The same elements in float64 or float32, as a new tensor the caller owns. */
   to(dtype: DType): Tensor {
+    this.live('to');
     const copy = Tensor.empty(this.shape, checkDType('to', dtype), 'to');
     copy.data.set(this.data);
     return copy;
@@ -244,6 +269,15 @@ function checkShape(op: string, shape: unknown): void {
       `${op}: a shape is an array of non-negative integers, got ${Array.isArray(shape) ? `[${shape.join(', ')}]` : describe(shape)}`,
     );
   }
+}
+
+function checkSeed(op: string, seed: unknown): void {
+  if (!Number.isInteger(seed)) throw new ValueError(`${op}: seed must be an integer, got ${describe(seed)}`);
+}
+
+function finiteOption(op: string, name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ValueError(`${op}: ${name} must be a finite number, got ${describe(value)}`);
 }
 
 function checkDType(op: string, dtype: unknown): DType {

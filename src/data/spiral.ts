@@ -1,5 +1,6 @@
 // The spiral data set of the CS231n case study: K arms of N points in the plane, one
 // class per arm, not linearly separable.
+import { describe, ValueError } from '../errors';
 import { Random } from '../random';
 import { Tensor } from '../tensor';
 
@@ -13,6 +14,16 @@ export interface SpiralOptions {
 
 /** x [K·N, 2] (float32, the caller's) and labels y [K·N]. */
 export function spiral({ classes = 3, pointsPerClass = 100, noise = 0.2, seed = 0 }: SpiralOptions = {}): { x: Tensor; y: Int32Array } {
+  for (const [name, value] of [
+    ['classes', classes],
+    ['pointsPerClass', pointsPerClass],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new ValueError(`datasets.spiral: ${name} must be a positive integer, got ${describe(value)}`);
+  }
+  if (typeof noise !== 'number' || !Number.isFinite(noise) || noise < 0) {
+    throw new ValueError(`datasets.spiral: noise must be a finite number ≥ 0, got ${describe(noise)}`);
+  }
   const random = new Random(seed);
   const n = classes * pointsPerClass;
   const points = new Float32Array(n * 2);

@@ -23,6 +23,7 @@ export class SvmLossGate extends Gate {
     const s = useTensor(op, 'scores', scores);
     if (s.rank !== 2) throw new ShapeError(`${op}: scores must be 2-D [rows, classes], got ${formatShape(s.shape)}`);
     const [rows, cols] = s.shape as [number, number];
+    if (rows === 0) throw new ValueError(`${op}: a batch of 0 rows has no mean loss (scores is ${formatShape(s.shape)})`);
     const labelPtr = writeLabels(op, labels, rows, cols, this.labels);
     const loss = kernels(s.dtype).svmForward(s.ptr, labelPtr, rows, cols, this.margin);
     this.rows = rows;

@@ -1,4 +1,4 @@
-import { ShapeError, ValueError } from '../errors';
+import { describe, ShapeError, ValueError } from '../errors';
 import { formatShape, rowsCols, type Tensor } from '../tensor';
 import { AXIS_ALL, kernels } from '../wasm/kernels';
 import { Owned, useTensor } from './buffers';
@@ -23,6 +23,9 @@ export class SumGate<A extends Axis = undefined> extends Gate {
     private readonly mean = false,
   ) {
     super();
+    if (typeof options !== 'object' || options === null) {
+      throw new ValueError(`${this.name}: options must be an object such as { axis: 0 }, got ${describe(options)}`);
+    }
     const axis = options.axis as unknown;
     if (axis !== undefined && axis !== 0 && axis !== 1)
       throw new ValueError(`${this.name}: axis must be 0, 1 or left out, got ${String(axis)}`);
@@ -35,6 +38,7 @@ export class SumGate<A extends Axis = undefined> extends Gate {
     if (axis !== undefined && t.rank !== 2) throw new ShapeError(`${op}: axis ${axis} needs a 2-D tensor, got ${formatShape(t.shape)}`);
     const [rows, cols] = rowsCols(t.shape);
     const count = axis === undefined ? t.size : axis === 0 ? rows : cols;
+    if (this.mean && count === 0) throw new ValueError(`${op}: the mean of 0 values (x is ${formatShape(t.shape)}) is undefined`);
     const out = this.output.get(axis === undefined ? [] : [axis === 0 ? cols : rows], t.dtype);
     kernels(t.dtype).sumForward(t.ptr, out.ptr, rows, cols, axis ?? AXIS_ALL, this.mean ? 1 / Math.max(count, 1) : 1);
     this.source = t;

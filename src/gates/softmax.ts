@@ -47,6 +47,7 @@ export class SoftmaxCrossEntropyGate extends Gate {
     const z = useTensor(op, 'logits', logits);
     if (z.rank !== 2) throw new ShapeError(`${op}: logits must be 2-D [rows, classes], got ${formatShape(z.shape)}`);
     const [rows, cols] = z.shape as [number, number];
+    if (rows === 0) throw new ValueError(`${op}: a batch of 0 rows has no mean loss (logits is ${formatShape(z.shape)})`);
     const labelPtr = writeLabels(op, labels, rows, cols, this.labels);
     const probs = this.probs.get(z.shape, z.dtype);
     const loss = kernels(z.dtype).softmaxCrossEntropyForward(z.ptr, labelPtr, probs.ptr, rows, cols);

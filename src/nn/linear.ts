@@ -1,4 +1,4 @@
-import { ShapeError, StateError, ValueError } from '../errors';
+import { describe, ShapeError, StateError, ValueError } from '../errors';
 import { Owned, useTensor } from '../gates/buffers';
 import { type DType, formatShape, Tensor } from '../tensor';
 import { B_ROW, kernels } from '../wasm/kernels';
@@ -15,6 +15,7 @@ export interface LinearOptions {
 }
 
 let nextSeed = 1;
+const INITS: readonly Init[] = ['he', 'xavier', 'zeros'];
 
 /**
  * y = x·Wᵀ + b for a batch of rows x [batch, in]; W is [out, in] as in PyTorch.
@@ -41,7 +42,15 @@ export class Linear implements Module {
     ] as const) {
       if (!Number.isInteger(n) || n < 1) throw new ValueError(`Linear: ${name} must be a positive integer, got ${String(n)}`);
     }
+    if (options.init !== undefined && !INITS.includes(options.init)) {
+      throw new ValueError(`Linear: init must be ${INITS.map((i) => `'${i}'`).join(', ')} or left out, got ${describe(options.init)}`);
+    }
     const dtype = options.dtype ?? 'float32';
+    if (dtype !== 'float32' && dtype !== 'float64')
+      throw new ValueError(`Linear: dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
+    if (options.seed !== undefined && !Number.isInteger(options.seed)) {
+      throw new ValueError(`Linear: seed must be an integer, got ${describe(options.seed)}`);
+    }
     this.seed = options.seed ?? nextSeed++;
     this.initChosen = options.init !== undefined;
     const owner = 'Linear';

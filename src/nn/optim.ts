@@ -1,6 +1,6 @@
 // Optimizers: they hold the parameters, step them by their gradients (update loops in
 // wasm), and zero the gradients. State (velocity, moments) is allocated once.
-import { ValueError } from '../errors';
+import { describe, ValueError } from '../errors';
 import { Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
 import type { Parameter } from './module';
@@ -45,8 +45,12 @@ export class SGD extends Optimizer {
   readonly weightDecay: number;
   private readonly velocity: Tensor[];
 
-  constructor(params: readonly Parameter[], { lr, momentum = 0, nesterov = false, weightDecay = 0 }: SGDOptions) {
+  constructor(params: readonly Parameter[], options: SGDOptions) {
     super(params);
+    if (typeof options !== 'object' || options === null) {
+      throw new ValueError(`SGD: options must be an object with at least lr, e.g. { lr: 0.1 }, got ${describe(options)}`);
+    }
+    const { lr, momentum = 0, nesterov = false, weightDecay = 0 } = options;
     this.lr = checkRate('SGD', lr, 'lr');
     this.momentum = checkRate('SGD', momentum, 'momentum');
     this.nesterov = nesterov;
@@ -90,8 +94,12 @@ export class Adam extends Optimizer {
   private readonly v: Tensor[];
   private t = 0;
 
-  constructor(params: readonly Parameter[], { lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 }: AdamOptions = {}) {
+  constructor(params: readonly Parameter[], options: AdamOptions = {}) {
     super(params);
+    if (typeof options !== 'object' || options === null) {
+      throw new ValueError(`Adam: options must be an object such as { lr: 1e-3 }, got ${describe(options)}`);
+    }
+    const { lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = options;
     this.lr = checkRate('Adam', lr, 'lr');
     for (const [name, beta] of [
       ['beta1', beta1],

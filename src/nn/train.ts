@@ -1,7 +1,7 @@
 // The training loop the lecture ends with, as a function: minibatches gathered in wasm,
 // forward, loss, backward, step — nothing allocated after the first step.
 import { ShapeError, ValueError } from '../errors';
-import { Owned, OwnedInts } from '../gates/buffers';
+import { Owned, OwnedInts, useTensor } from '../gates/buffers';
 import { Random } from '../random';
 import { formatShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
@@ -158,10 +158,13 @@ function countCorrect(scores: Tensor, labels: Int32Array): number {
 function checkDataset(op: string, data: Dataset, loss: LossName): number {
   if (typeof data !== 'object' || data === null || !data.x || !data.y)
     throw new ValueError(`${op}: data must be { x: Tensor, y: Int32Array | Tensor }`);
+  useTensor(op, 'data.x', data.x);
+  if (!(data.y instanceof Int32Array)) useTensor(op, 'data.y', data.y);
   if (data.x.rank !== 2) throw new ShapeError(`${op}: x must be [samples, features], got ${formatShape(data.x.shape)}`);
   const samples = data.x.shape[0] as number;
   const rows = data.y instanceof Int32Array ? data.y.length : (data.y.shape[0] as number);
   if (rows !== samples) throw new ShapeError(`${op}: ${samples} samples in x but ${rows} in y`);
+  if (samples === 0) throw new ValueError(`${op}: the data set is empty (x is ${formatShape(data.x.shape)})`);
   if ((loss === 'mse') === data.y instanceof Int32Array) {
     throw new ValueError(
       `${op}: the ${loss} loss needs ${loss === 'mse' ? 'target rows (a Tensor)' : 'class labels (an Int32Array)'} as y`,
