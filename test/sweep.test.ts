@@ -389,6 +389,23 @@ describe('what a failed call was made on keeps working', () => {
     expect(records[0]?.loss).toBeTypeOf('number');
   });
 
+  it('a graph too large for linear memory: an OutOfMemoryError before anything is allocated, and later work runs', () => {
+    const x = Tensor.zeros([4096, 4096]); // 64 MB; 22 nodes of values and gradients are 2.9 GB
+    const g = new Graph();
+    let node = g.input('x', [4096, 4096]);
+    for (let i = 0; i < 20; i++) node = g.relu(node);
+    g.sum(node);
+    const before = memoryStats().bytesInUse;
+    expect(() => g.forward({ x })).toThrow(OutOfMemoryError);
+    expect(() => g.forward({ x })).toThrow(/^forward: the values and gradients of 22 tensor nodes: \d+ bytes exceed/);
+    expect(memoryStats().bytesInUse).toBe(before);
+    x.dispose();
+    const { g: small, x: input, f } = scalarGraph();
+    expect(small.forward({ x: 3 })).toBe(9);
+    small.backward(f);
+    expect(small.grad(input)).toBe(6);
+  });
+
   it('zero-size tensors are tensors: elementwise ops, products and sums over them are empty or 0', () => {
     expect(new AddGate().forward(Tensor.zeros([0, 3]), Tensor.zeros([3])).shape).toEqual([0, 3]);
     expect(new MatMulGate().forward(Tensor.zeros([0, 3]), Tensor.zeros([3, 2])).shape).toEqual([0, 2]);
