@@ -20,7 +20,9 @@ const SEED = 20261126;
 type GateName = (typeof GATES)[number]['name'];
 const BINARY_GATES = new Set<GateName>(['AddGate', 'SubGate', 'MultiplyGate', 'DivGate', 'MaxGate', 'PowGate']);
 const TENSOR_OPS = ['matmul', 'sum', 'mean', 'l2', 'softmax', 'maxout', 'softmaxCrossEntropy', 'svmLoss'] as const;
-type OpName = GateName | (typeof TENSOR_OPS)[number];
+/** pow with a fixed number exponent (the gates' PowGate has a node exponent). */
+const POWC_EXPONENTS = [-1.5, -1, 0.5, 2, 3];
+type OpName = GateName | 'powc' | (typeof TENSOR_OPS)[number];
 
 /** One step of a random graph: an op, and picks (taken modulo what fits) of its operands and options. */
 interface Step {
@@ -118,12 +120,13 @@ interface BuiltGraph {
 }
 
 /**
- * Builds a float64 graph from a spec: inputs s0, s1 (scalars) and, with tensors, X [rows,
- * cols] and v [cols]; each step applies its op to operands picked from what exists (a step
- * whose op fits nothing is left out); the output is a weighted sum of every node that no
- * later op reads. Operands are kept inside each op's domain as the samplers of
- * test/helpers.ts do: log, 1/x, the divisor and pow's base get (x² + ¼), with a sign for
- * 1/x and the divisor; kinks are left in and a point near one is skipped (see Kink).
+ * Builds a float64 graph from a spec: inputs x0, x1 (scalars) and, with tensors, x2 [rows,
+ * cols] and x3 [cols] (matmul may add more); each step applies its op to operands picked
+ * from what exists (a step whose op fits nothing is left out); the output is a weighted sum
+ * of every node that no later op reads. Operands are kept inside each op's domain as the
+ * samplers of test/helpers.ts do: log, 1/x, the divisor and pow's base (node or number
+ * exponent) get x² + ¼, with a sign for 1/x and the divisor; kinks are left in and a
+ * point near one is skipped (see Kink).
  */
 function buildGraph(spec: GraphSpec, tensors: boolean): BuiltGraph {
   const random = rng(spec.seed);
@@ -216,6 +219,14 @@ function buildGraph(spec: GraphSpec, tensors: boolean): BuiltGraph {
           .map((e) => (e as Entry).label)
           .join(', ')})`,
       );
+      continue;
+    }
+    if (op === 'powc') {
+      const base = pick(pool, pickA) as Entry;
+      read.add(base);
+      const exponent = pick(POWC_EXPONENTS, k) as number;
+      const a = positive(base, false);
+      result(g.pow(a.node as Node<number>, exponent), a.shape, `pow(${a.label}, ${exponent})`);
       continue;
     }
     if (op === 'matmul') {
@@ -336,7 +347,7 @@ function gradientsMatch(spec: GraphSpec, tensors: boolean): void {
 }
 
 describe('random graphs: analytic gradients equal numerical ones (float64)', () => {
-  const scalarOps = GATES.map((gate) => gate.name);
+  const scalarOps: OpName[] = [...GATES.map((gate) => gate.name), 'powc'];
 
   it('scalar graphs of the gates’ ops', () => {
     const before = memoryStats();
