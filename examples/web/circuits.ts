@@ -68,7 +68,7 @@ export function setupCircuits(): void {
       errorBox.textContent = `${name} must be a number.`;
       return;
     }
-    (valuesOf(circuit()) as Record<string, number>)[name] = value;
+    valuesOf(circuit())[name] = value;
     update();
   }
 
