@@ -7,7 +7,7 @@
 // TypeError, RangeError or wasm trap — quickly, never allocating more than the file's size,
 // and a refused file leaves linear memory exactly as it was.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -408,6 +408,58 @@ describe('nn.load fuzz: random layer lists', () => {
 // ---- regressions found by the fuzz ------------------------------------------------------
 
 describe('safetensors regressions', () => {
+  it('a file held in linear memory (a view over a tensor) decodes, though making its tensors grows memory', () => {
+    // One tensor of twice the size of linear memory now: with the file's copy held in
+    // memory too, making that tensor must grow memory, which detaches the single-threaded
+    // build's buffer (and so the view the file was given as).
+    const count = memoryStats().memoryBytes / 2;
+    const bytes = file({ big: { dtype: 'F32', shape: [count], data_offsets: [0, 4 * count] } });
+    const full = new Uint8Array(bytes.length + 4 * count);
+    full.set(bytes);
+    const data = new DataView(full.buffer, bytes.length);
+    data.setFloat32(0, 0.5, true);
+    data.setFloat32(4 * count - 4, -2, true);
+    const holder = Tensor.zeros([Math.ceil(full.length / 4)]);
+    const view = new Uint8Array(holder.data.buffer, holder.data.byteOffset, full.length);
+    view.set(full);
+    const before = memoryStats();
+    expect(before.memoryBytes - before.bytesInUse).toBeLessThan(4 * count);
+    const { tensors } = decodeSafetensors(view);
+    const decoded = tensors.get('big') as Tensor;
+    expect(memoryStats().memoryBytes).toBeGreaterThan(before.memoryBytes);
+    expect([decoded.size, decoded.data[0], decoded.data[1], decoded.data[count - 1]]).toEqual([count, 0.5, 0, -2]);
+    decoded.dispose();
+    holder.dispose();
+  });
+
+  it('a file in a SharedArrayBuffer decodes where TextDecoder refuses shared views, as browsers do', () => {
+    if (typeof SharedArrayBuffer === 'undefined') {
+      // A page gets SharedArrayBuffer only when cross-origin isolated, which the browser project is not.
+      expect(globalThis.crossOriginIsolated).not.toBe(true);
+      return;
+    }
+    const Native = TextDecoder;
+    class BrowserTextDecoder extends Native {
+      override decode(input?: AllowSharedBufferSource, options?: TextDecodeOptions): string {
+        const buffer = ArrayBuffer.isView(input) ? input.buffer : input;
+        if (buffer instanceof SharedArrayBuffer) throw new TypeError('The provided ArrayBufferView value must not be shared.');
+        return super.decode(input, options);
+      }
+    }
+    vi.stubGlobal('TextDecoder', BrowserTextDecoder);
+    try {
+      const valid = sampleFile();
+      const shared = new Uint8Array(new SharedArrayBuffer(valid.length));
+      shared.set(valid);
+      const { tensors, metadata } = decodeSafetensors(shared);
+      expect(metadata).toEqual({ format: 'pt' });
+      expect([...tensors.keys()].sort()).toEqual(['a', 'b', 'c']);
+      for (const t of tensors.values()) t.dispose();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   const linear = () => new nn.Sequential([new nn.Linear(2, 3, { seed: 1 }), new nn.ReLU()]).save();
 
   it('nn.load: a layer list of [null] is a FormatError naming the layer, not a TypeError', () => {

@@ -23,6 +23,7 @@
 // length is read and written through a DataView with an explicit little-endian flag.
 import { describe, FormatError, OutOfMemoryError, StateError, ValueError } from '../errors';
 import { type DType, Tensor } from '../tensor';
+import { isReady, wasm } from '../wasm/instance';
 
 /** Named tensors to write: an object, a Map, or [name, tensor] pairs. */
 export type SafetensorsInput = Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor> | ReadonlyArray<readonly [string, Tensor]>;
@@ -204,7 +205,7 @@ interface Entry {
  * naming the tensor, and a malformed file is a FormatError saying what is wrong.
  */
 export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer): DecodedSafetensors {
-  const file = asBytes(bytes);
+  const file = outsideLinearMemory(asBytes(bytes));
   const { entries, metadata, dataStart } = readHeader(file);
   const tensors = new Map<string, Tensor>();
   try {
@@ -220,6 +221,14 @@ export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer): DecodedSafet
     throw error;
   }
   return { tensors, metadata };
+}
+
+/**
+ * A file held in wasm linear memory (a view over a tensor's buffer) is copied out first:
+ * making its tensors may grow memory, and growing detaches every view of the old buffer.
+ */
+function outsideLinearMemory(file: Uint8Array): Uint8Array {
+  return isReady() && file.buffer === wasm().memory.buffer ? file.slice() : file;
 }
 
 function asBytes(bytes: unknown): Uint8Array {
@@ -251,7 +260,11 @@ function readHeader(file: Uint8Array): { entries: Entry[]; metadata: Record<stri
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(file.subarray(8, 8 + headerBytes));
+    // A copy when the bytes are in a SharedArrayBuffer, which browsers' TextDecoder refuses.
+    const header = file.subarray(8, 8 + headerBytes);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
+      header.buffer instanceof ArrayBuffer ? header : header.slice(),
+    );
   } catch {
     throw new FormatError(`${DECODE}: the header is not valid UTF-8`);
   }
