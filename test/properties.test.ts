@@ -5,7 +5,7 @@
 // A failure prints the seed, the shrunk counterexample and, for graphs, the graph itself.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Graph, gradcheck, init, memoryStats, type Node, nn, Tensor } from '../src/index';
+import { Graph, gradcheck, init, memoryStats, type Node, nn, ShapeError, Tensor } from '../src/index';
 import { allocate, f32, f64, release } from '../src/wasm/instance';
 import { kernels } from '../src/wasm/kernels';
 import { GATES, rng } from './helpers';
@@ -610,8 +610,76 @@ function roundTrips(spec: ModelSpec): void {
   }
 }
 
+/** A second model for a file of the first: the same architecture, the other dtype, one layer wider, or any. */
+const modelPair: fc.Arbitrary<[ModelSpec, ModelSpec]> = modelSpec.chain((a) =>
+  fc.tuple(
+    fc.constant(a),
+    fc.oneof(
+      fc.constant<ModelSpec>({ ...a, seed: a.seed + 1, rawBits: [] }),
+      fc.constant<ModelSpec>({ ...a, dtype: a.dtype === 'float32' ? 'float64' : 'float32' }),
+      fc.nat().map((at): ModelSpec => {
+        const layers = a.layers.map((layer, i) =>
+          i === at % a.layers.length && 'out' in layer ? { ...layer, out: layer.out + 1 } : layer,
+        );
+        return { ...a, layers };
+      }),
+      modelSpec,
+    ),
+  ),
+);
+
+/**
+ * model.load(file of another model) copies the weights when the names and shapes are the
+ * same (converted as a typed array's set() converts between float32 and float64), and
+ * otherwise is a ShapeError that changes no weight and allocates nothing.
+ */
+/** Whether it loaded. */
+function loadsOrRefuses([a, b]: [ModelSpec, ModelSpec]): boolean {
+  const source = makeModel(a);
+  writeRawBits(source, a);
+  const target = makeModel(b, 1000);
+  const bytes = source.save();
+  const [from, to] = [source.parameters(), target.parameters()];
+  const fits =
+    from.length === to.length && from.every((p, i) => p.name === to[i]?.name && p.value.shape.join() === to[i]?.value.shape.join());
+  const before = to.map((p) => bytesOf(p.value));
+  const memory = memoryStats();
+  try {
+    target.load(bytes);
+  } catch (error) {
+    if (fits || !(error instanceof ShapeError)) throw error;
+    to.forEach((p, i) => {
+      expect(bytesOf(p.value), p.name).toEqual(before[i]);
+    });
+    expect(memoryStats()).toEqual(memory);
+    return false;
+  }
+  expect(fits, 'a file for another architecture loaded').toBe(true);
+  to.forEach((p, i) => {
+    const data = p.value.data;
+    const expected = (data instanceof Float32Array ? Float32Array : Float64Array).from((from[i] as nn.Parameter).value.data);
+    expect(bytesOf(p.value), p.name).toEqual(new Uint8Array(expected.buffer));
+  });
+  return true;
+}
+
 describe('save → load round-trips random models', () => {
   it('Sequentials of Linear/Maxout/activations of random sizes, float32 and float64: bit for bit, and the same forward', () => {
     fc.assert(fc.property(modelSpec, roundTrips), { seed: SEED, numRuns: 80 });
+  });
+
+  it('model.load of another random model’s file: the weights when the architecture fits, else a ShapeError that changes nothing', () => {
+    let loaded = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(modelPair, (pair) => {
+        if (loadsOrRefuses(pair)) loaded++;
+        else refused++;
+      }),
+      { seed: SEED, numRuns: 80 },
+    );
+    // Both outcomes were tried.
+    expect(loaded).toBeGreaterThan(10);
+    expect(refused).toBeGreaterThan(10);
   });
 });
