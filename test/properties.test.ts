@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Graph, gradcheck, init, memoryStats, type Node, nn, ShapeError, Tensor } from '../src/index';
-import { allocate, f32, f64, release } from '../src/wasm/instance';
+import { allocate, f32, f64, release, wasm } from '../src/wasm/instance';
 import { kernels } from '../src/wasm/kernels';
 import { GATES, rng } from './helpers';
 
@@ -454,7 +454,22 @@ function gemmMatches(spec: GemmCase): void {
 
 describe('GEMM matches a float64 reference', () => {
   it('for random shapes (1…150), transposes, leading dimensions and accumulate, in float32 and float64', () => {
-    // The largest products first: with threads, the pool's packing buffers are made at the first large one.
+    // The largest products first, so that no case below needs a larger packing buffer.
+    // With threads, a product is split into bands and the caller's thread packs only its
+    // band; a product under the threads' threshold is packed whole by the caller's thread.
+    // So the caller's buffers are also grown here by one 150×150×150 product of its own.
+    const single = (wasm() as unknown as { gemm_f32: (...args: number[]) => void }).gemm_f32;
+    const side = 150 * 150 * 4;
+    const [sa, sb, sc] = [allocate(side, 'A'), allocate(side, 'B'), allocate(side, 'C')];
+    for (const [transA, transB] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]) {
+      single(transA as number, transB as number, 150, 150, 150, sa, 150, sb, 150, sc, 150, 0);
+    }
+    for (const ptr of [sa, sb, sc]) release(ptr);
     for (const dtype of ['float32', 'float64'] as const) {
       for (const [transA, transB] of [
         [false, false],
