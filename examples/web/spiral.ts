@@ -3,6 +3,7 @@
 // the decision regions, and plots the loss of every iteration.
 import { datasets, nn } from 'wasmgrad';
 import { lineChart } from './chart';
+import { onTrain } from './training-button';
 
 const CLASSES = 3;
 /** Full-batch iterations per call into the worker, between redraws. */
@@ -129,23 +130,9 @@ export function setupSpiral(): void {
     }
   }
 
-  button.addEventListener('click', () => {
-    const iterations = Math.max(CHUNK, Math.round(Number(iterationsInput.value) || 1000));
-    button.disabled = true;
-    section.dataset.state = 'training';
+  onTrain(section, button, status, () => {
     status.textContent = 'Training in a Worker…';
-    train(iterations)
-      .then(() => {
-        section.dataset.state = 'done';
-      })
-      .catch((error: unknown) => {
-        console.error(error);
-        section.dataset.state = 'failed';
-        status.textContent = `Failed: ${error instanceof Error ? error.message : String(error)}`;
-      })
-      .finally(() => {
-        button.disabled = false;
-      });
+    return train(Math.max(CHUNK, Math.round(Number(iterationsInput.value) || 1000)));
   });
   paint(null);
   drawChart(Number(iterationsInput.value) || 1000);

@@ -6,6 +6,7 @@
 // buffers the main thread allocated for it, says it is ready, and then serves jobs from
 // its slot of the control block until the sequence number turns negative.
 
+// The control block's layout, as threads.ts writes it (kept in step by hand: no imports here).
 const SLOT = 16;
 const SEQ = 0;
 const DONE = 1;

@@ -11,6 +11,7 @@
 // of a training step come a few tens of µs apart.
 import { StateError } from '../errors';
 
+// The control block's layout; thread-worker.js, which imports nothing, spells it again.
 const SLOT = 16;
 const SEQ = 0;
 const DONE = 1;
