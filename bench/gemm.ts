@@ -136,7 +136,7 @@ const SLOW_LIMIT = 2 * 512 ** 3;
 
 async function wasmgradBench(simd: 'plain' | 'relaxed'): Promise<Bench> {
   const { init, backend } = await import('../src/index');
-  await init({ simd, threads: 1 }); // the single-thread figures: threads have their own case
+  await init({ simd, threads: 1 }); // the single-thread figures; bench/threads.ts compares threads
   if (backend().simd !== simd) throw new Error(`asked for the ${simd} build, got ${backend().simd}`);
   const { allocate, f32, release } = await import('../src/wasm/instance');
   const { kernels } = await import('../src/wasm/kernels');

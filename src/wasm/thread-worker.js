@@ -12,8 +12,9 @@ const SEQ = 0;
 const DONE = 1;
 const ARGS = 2;
 const FAILED = 14;
-// Spin this many polls (~100 µs) before sleeping: the jobs of a training step come a
-// few tens of µs apart, and waking a sleeping thread costs about as much.
+// Spin this many polls (some tens of µs) before sleeping. Longer would catch more of a
+// training step's jobs awake, but on a VM whose two vCPUs can be one core's hyperthreads
+// a spinning thread slows the one doing the work (bench/README, "Threads").
 const SPINS = 20000;
 
 async function start(data, post) {
