@@ -1,5 +1,4 @@
 import { nodeResolve } from '@rollup/plugin-node-resolve';
-import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 import { inlineWasm, wasmAsset } from './scripts/wasm-plugins.mjs';
@@ -31,12 +30,10 @@ const code = {
     wasmAsset(),
     inlineWasm(),
     nodeResolve(),
-    typescript({ tsconfig: './tsconfig.build.json', noEmitOnError: true }),
-    // Minified for the 40 KB gzipped budget (the source maps keep it readable). Class names
-    // stay: error messages name the gate or layer by its class. reduce_vars off: it would
-    // fold `const workerThreads = 'node:worker_threads'` back into import('node:…'), the
-    // literal that the variable is there to keep from browser bundlers.
-    terser({ keep_classnames: true, compress: { reduce_vars: false }, format: { comments: false } }),
+    // Unminified, so that a stack trace or a debugger in node_modules reads as code, and
+    // the maps carry their sources (inlineSources): the package does not ship src/. Size
+    // is what a user's bundler makes of it, minified there (scripts/budgets.mjs).
+    typescript({ tsconfig: './tsconfig.build.json', noEmitOnError: true, inlineSources: true }),
   ],
 };
 

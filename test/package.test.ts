@@ -1,6 +1,9 @@
 // The built package as a user gets it: both entries, as ESM and CommonJS, in a fresh
 // Node process. `npm test` builds dist/ first. (Chromium's side: test/chromium/.)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -49,4 +52,40 @@ describe('the built package', () => {
       expect(run(load + draw, type)).toEqual([true, true, true, true]);
     },
   );
+
+  // Error messages and users name gates and layers by their class: a minifier, or a bundler
+  // renaming a clash (Graph$1), would change what `constructor.name` says.
+  it.each(['module', 'commonjs'] as const)('every exported class and function keeps its name, as %s', (type) => {
+    const load = type === 'module' ? `const w = await import('wasmgrad');` : `const w = require('wasmgrad');`;
+    const names = `
+      const renamed = [];
+      for (const [prefix, ns] of [['', w], ['nn.', w.nn], ['datasets.', w.datasets]])
+        for (const [name, value] of Object.entries(ns))
+          if (typeof value === 'function' && value.name !== name) renamed.push(prefix + name + ' is named ' + value.name);
+      console.log(JSON.stringify([Object.keys(w.nn).length > 10, renamed]));`;
+    expect(run(load + names, type)).toEqual([true, []]);
+  });
+
+  // The package ships dist/ and no src/: with --enable-source-maps a stack trace must still
+  // show the TypeScript line, from the maps' sourcesContent.
+  it.each(['module', 'commonjs'] as const)('an uncaught error as %s, with --enable-source-maps, shows the source line', (type) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasmgrad-maps-'));
+    try {
+      cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
+      cpSync(join(root, 'package.json'), join(dir, 'package.json'));
+      const code =
+        type === 'module'
+          ? `const w = await import('./dist/index.js'); w.memoryStats();`
+          : `const w = require('./dist/index.cjs'); w.memoryStats();`;
+      const args = ['--enable-source-maps', ...(type === 'module' ? ['--input-type=module'] : []), '-e', code];
+      const { status, stderr } = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
+      expect(status).toBe(1);
+      const [where, line] = stderr.split('\n');
+      expect(where).toMatch(/src\/wasm\/instance\.ts:\d+$/);
+      expect(line?.trim()).toMatch(/^if \(.*\) throw new StateError\('wasmgrad is not initialized/);
+      expect(stderr).toMatch(/StateError: wasmgrad is not initialized.*\n +at wasm \(.*src\/wasm\/instance\.ts:\d+:\d+\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
