@@ -27,10 +27,14 @@ function runtimeDependencies(dir: string, found = new Set<string>()): string[] {
   return [...found];
 }
 
-/** Runs `file` in `cwd` with a clean environment: no NODE_ENV=test, no npm_config_* of the outer npm run. */
+/** The environment for a child in the throwaway project: no NODE_ENV=test, no npm_config_* of the outer npm run. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'NODE_ENV' && !/^npm_/i.test(key)));
+}
+
+/** Runs `file` in `cwd` with a clean environment; its stdout. */
 export function runIn(cwd: string, file: string, args: string[]): string {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'NODE_ENV' && !/^npm_/i.test(key)));
-  return execFileSync(file, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(file, args, { cwd, env: cleanEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /**
