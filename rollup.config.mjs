@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
@@ -10,6 +11,22 @@ const entries = {
   // wasmgrad/viz: its own entry, so the layout library stays out of the main bundle.
   viz: 'src/viz/index.ts',
 };
+
+/**
+ * `__WASMGRAD_VERSION__` → the package's version (src/wasm/shared.ts): copies of one
+ * version share the loaded core, other versions do not. After TypeScript, which has
+ * dropped the `declare`; the edit stays on its line, so the map needs no change.
+ */
+function packageVersion() {
+  const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+  return {
+    name: 'wasmgrad-version',
+    transform(code) {
+      if (!code.includes('__WASMGRAD_VERSION__')) return null;
+      return { code: code.replaceAll('__WASMGRAD_VERSION__', JSON.stringify(version)), map: null };
+    },
+  };
+}
 
 // A runtime dependency in package.json: the user's resolver (Node, a bundler) finds it.
 const external = ['@dagrejs/dagre'];
@@ -34,6 +51,7 @@ const code = {
     // the maps carry their sources (inlineSources): the package does not ship src/. Size
     // is what a user's bundler makes of it, minified there (scripts/budgets.mjs).
     typescript({ tsconfig: './tsconfig.build.json', noEmitOnError: true, inlineSources: true }),
+    packageVersion(),
   ],
 };
 

@@ -1,25 +1,21 @@
 // The main entry: the wasm binaries are separate files beside this module, fetched (or,
 // in Node, read) when init() is first called.
-import { chooseRelaxed, type SimdChoice } from './wasm/binaries';
-import { initFrom, type LoadOptions, type WasmSource } from './wasm/load';
+import { type InitOptions, initFrom } from './wasm/load';
 
 export * from './public';
+export type { InitOptions };
 
 const plain = new URL('../build/wasmgrad.wasm', import.meta.url);
 const relaxed = new URL('../build/wasmgrad-relaxed.wasm', import.meta.url);
 const threadsPlain = new URL('../build/wasmgrad-threads.wasm', import.meta.url);
 const threadsRelaxed = new URL('../build/wasmgrad-threads-relaxed.wasm', import.meta.url);
 
-export interface InitOptions extends LoadOptions {
-  /** Load this binary instead of the packaged one. */
-  wasm?: WasmSource;
-  /** 'auto' (default): the relaxed-SIMD build where the engine supports it. */
-  simd?: SimdChoice;
-}
-
-/** Loads the wasm core. Idempotent: every call returns the same promise. */
+/**
+ * Loads the wasm core. Idempotent: every call returns the same promise — also from another
+ * copy of the package in the same page or process (one imported, one required). A call
+ * whose options disagree with the core already loaded or loading (another `threads`,
+ * `simd` or `wasm`) rejects with a StateError; options left out agree with anything.
+ */
 export function init(options: InitOptions = {}): Promise<void> {
-  const pick = (threaded: boolean) =>
-    chooseRelaxed(options.simd) ? (threaded ? threadsRelaxed : relaxed) : threaded ? threadsPlain : plain;
-  return initFrom(options.wasm ?? pick, options);
+  return initFrom(options, (isRelaxed, threaded) => (isRelaxed ? (threaded ? threadsRelaxed : relaxed) : threaded ? threadsPlain : plain));
 }

@@ -89,3 +89,103 @@ describe('the built package', () => {
     }
   });
 });
+
+// An app that both imports and requires wasmgrad gets two copies of its modules (Node's
+// ESM and CommonJS loaders each load theirs); they share one core.
+describe('one core per process, whichever copy loads it', () => {
+  const lectureOf = (w: string) => `(() => {
+    const g = new ${w}.Graph();
+    const x = g.input('x'), y = g.input('y'), z = g.input('z');
+    const f = g.mul(g.add(x, y), z);
+    const out = g.forward({ x: -2, y: 5, z: -4 });
+    g.backward(f);
+    return [out, g.grad(x), g.grad(y), g.grad(z)];
+  })()`;
+  const both = `
+    const esm = await import('wasmgrad');
+    const cjs = (await import('node:module')).createRequire(import.meta.url)('wasmgrad');`;
+
+  it.each([
+    ['esm', 'cjs'],
+    ['cjs', 'esm'],
+  ])('init() through the %s copy serves the %s copy too', (first, second) => {
+    const code = `${both}
+      const copies = esm !== cjs && esm.Graph !== cjs.Graph;
+      await ${first}.init();
+      console.log(JSON.stringify({
+        copies,
+        lectures: [${lectureOf(first)}, ${lectureOf(second)}],
+        samePromise: ${second}.init() === ${first}.init(),
+        backend: JSON.stringify(${second}.backend()) === JSON.stringify(${first}.backend()),
+        memory: ${second}.memoryStats().bytesInUse === ${first}.memoryStats().bytesInUse,
+      }));`;
+    expect(run(code, 'module')).toEqual({
+      copies: true,
+      lectures: [
+        [-12, -4, -4, 3],
+        [-12, -4, -4, 3],
+      ],
+      samePromise: true,
+      backend: true,
+      memory: true,
+    });
+  });
+
+  it('an init through the other copy whose options disagree is a StateError, also while the first is loading', () => {
+    const code = `${both}
+      const more = (await import('node:os')).availableParallelism() + 1;
+      const outcome = (p) => p.then(() => 'ok', (e) => e.name + ': ' + e.message);
+      const first = esm.init();
+      // Before the first init has found its default thread count (the cores available).
+      const early = outcome(cjs.init({ threads: more }));
+      await first;
+      console.log(JSON.stringify({
+        early: await early,
+        threads: await outcome(cjs.init({ threads: more })),
+        simd: await outcome(cjs.init({ simd: 'relaxed' })),
+        wasm: await outcome(cjs.init({ wasm: new Uint8Array(8) })),
+        same: await outcome(cjs.init({ simd: 'plain', threads: esm.backend().threads })),
+        more,
+        backend: esm.backend(),
+      }));`;
+    const result = run(code, 'module') as Record<string, string> & { more: number; backend: { threads: number } };
+    const loaded = `init: wasmgrad is loaded with { wasm: the packaged build, simd: plain, threads: ${result.backend.threads} }, and this call asks for`;
+    expect(result).toEqual({
+      early: `StateError: ${loaded} { threads: ${result.more} }: there is one core per page or process; call init() once, or again with no options or the same ones`,
+      threads: expect.stringContaining(`StateError: ${loaded} { threads: ${result.more} }`),
+      simd: expect.stringContaining(`StateError: ${loaded} { simd: relaxed }`),
+      wasm: expect.stringContaining(`StateError: ${loaded} { wasm: 8 bytes }`),
+      same: 'ok',
+      more: result.more,
+      backend: { simd: 'plain', threads: result.more - 1 },
+    });
+  });
+
+  it('an init that names the binary already loaded by its URL agrees; another URL does not', () => {
+    const code = `${both}
+      const dist = new URL('./', (await import('node:url')).pathToFileURL((await import('node:module')).createRequire(import.meta.url).resolve('wasmgrad')));
+      const outcome = (p) => p.then(() => 'ok', (e) => e.name);
+      const first = esm.init({ threads: 1 });
+      console.log(JSON.stringify({
+        same: cjs.init({ wasm: new URL('wasmgrad.wasm', dist), threads: 1 }) === first,
+        string: cjs.init({ wasm: new URL('wasmgrad.wasm', dist).href }) === first,
+        other: await outcome(cjs.init({ wasm: new URL('wasmgrad-relaxed.wasm', dist) })),
+        backend: (await first, esm.backend()),
+      }));`;
+    expect(run(code, 'module')).toEqual({ same: true, string: true, other: 'StateError', backend: { simd: 'plain', threads: 1 } });
+  });
+
+  // Not shared: objects stay with the copy that made them. An op refuses a Tensor of the
+  // other copy (ValueError) rather than reading it.
+  it("a Tensor made by one copy is refused by the other's ops, with a ValueError", () => {
+    const code = `${both}
+      await esm.init();
+      const t = esm.Tensor.from([[1, -2]]);
+      const outcome = (f) => { try { f(); return 'ok'; } catch (e) { return e.name + ': ' + e.message; } };
+      console.log(JSON.stringify([
+        outcome(() => new cjs.ReluGate().forward(t)),
+        outcome(() => new esm.ReluGate().forward(t)),
+      ]));`;
+    expect(run(code, 'module')).toEqual(['ValueError: ReluGate.forward: x must be a Tensor, got a Tensor', 'ok']);
+  });
+});

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { backend, init, Tensor } from '../src/index';
+import { backend, init, StateError, Tensor } from '../src/index';
 import { wasm } from '../src/wasm/instance';
 import { kernels } from '../src/wasm/kernels';
 import { rng } from './helpers';
@@ -22,6 +22,15 @@ describe('init({ threads: 2 }) in Node', () => {
     for (const threads of [0, -1, 1.5, Number.NaN]) {
       await expect(init({ threads }), String(threads)).rejects.toThrow(/init: threads must be a positive integer/);
     }
+    expect(backend().threads).toBe(2);
+  });
+
+  it('returns the same promise for threads: 2 again, and rejects another count, naming both', async () => {
+    expect(init({ threads: 2 })).toBe(init());
+    await expect(init({ threads: 3 })).rejects.toThrow(StateError);
+    await expect(init({ threads: 1 })).rejects.toThrow(
+      /is loaded with \{ wasm: the packaged build, simd: \w+, threads: 2 \}, and this call asks for \{ threads: 1 \}/,
+    );
     expect(backend().threads).toBe(2);
   });
 });

@@ -1,34 +1,36 @@
 // The one live instance, and typed-array views over its linear memory that are re-made
-// whenever memory.grow has detached the old buffer.
+// whenever memory.grow has detached the old buffer. The instance itself lives in `core`,
+// shared with any other copy of this package in the realm (shared.ts); the views are
+// this copy's own and follow it.
 import { OutOfMemoryError, StateError } from '../errors';
 import type { WasmExports } from './abi';
+import { core } from './shared';
 import type { ThreadPool } from './threads';
 
-let live: WasmExports | null = null;
-let pool: ThreadPool | null = null;
 let f64View = new Float64Array(0);
 let i32View = new Int32Array(0);
 let f32View = new Float32Array(0);
 
 export function setInstance(exports: WasmExports): void {
-  live = exports;
+  core.exports = exports;
 }
 
 export function setThreads(threads: ThreadPool | null): void {
-  pool = threads;
+  core.pool = threads;
 }
 
 /** The GEMM threads, when the threaded build runs with more than one. */
 export function threadPool(): ThreadPool | null {
-  return pool;
+  return core.pool;
 }
 
 export function isReady(): boolean {
-  return live !== null;
+  return core.exports !== null;
 }
 
 /** The wasm exports; a clear error before `init()` has finished. */
 export function wasm(): WasmExports {
+  const live = core.exports;
   if (live === null) throw new StateError('wasmgrad is not initialized: `await init()` first');
   return live;
 }
@@ -101,5 +103,5 @@ export interface BackendInfo {
 
 /** What the loaded core is. */
 export function backend(): BackendInfo {
-  return { simd: wasm().RELAXED_SIMD.value ? 'relaxed' : 'plain', threads: pool?.size ?? 1 };
+  return { simd: wasm().RELAXED_SIMD.value ? 'relaxed' : 'plain', threads: core.pool?.size ?? 1 };
 }

@@ -68,7 +68,7 @@ function optimizerFor(m: Sequential, spec: OptimizerSpec | undefined): Optimizer
 async function handle(request: Request, post: Post): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
   switch (request.op) {
     case 'init': {
-      await initFrom(request.module, { threads: request.threads });
+      await initFrom({ wasm: request.module, threads: request.threads });
       model = rebuild(request.weights);
       return { result: null, transfer: [] };
     }
