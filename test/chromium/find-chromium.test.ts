@@ -2,11 +2,13 @@
 // does on a machine with none. Every browser, apt-get and sudo here is a shell-script stub
 // in a temporary directory, reached through a fake HOME and PATH: the real apt never runs.
 // Node-only (it spawns processes), so it lives with the dist project, which runs in Node.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findChromium, main } from '../../scripts/find-chromium.mjs';
+import { root } from './harness';
 
 let tmp: string;
 beforeEach(() => {
@@ -201,5 +203,33 @@ describe('with no Chromium at all', () => {
     expect(err).toHaveLength(1);
     expect(err[0]).toMatch(new RegExp(`^\`${apt} update\` failed \\(exit 100\\): set CHROMIUM_PATH=`));
     expect(code).toBe(1);
+  });
+});
+
+describe('wiring', () => {
+  const node = (args: string[], env: Record<string, string>) =>
+    spawnSync(process.execPath, args, { cwd: root, env: { HOME: join(tmp, 'home'), PATH: bin(), ...env }, encoding: 'utf8' });
+
+  it('npm test runs the finder first', () => {
+    const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    expect(scripts.pretest).toBe('node scripts/find-chromium.mjs');
+  });
+
+  it('the CLI exits non-zero with one line on stderr when it cannot find Chromium', () => {
+    const bad = node(['scripts/find-chromium.mjs'], { CHROMIUM_PATH: join(tmp, 'nonexistent') });
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toBe(
+      `CHROMIUM_PATH=${join(tmp, 'nonexistent')} does not run (\`--version\`: no such file); point it at a Chromium binary, or unset it to use the one found or installed.\n`,
+    );
+    expect(bad.status).toBe(1);
+    const good = node(['scripts/find-chromium.mjs'], { CHROMIUM_PATH: browser('chrome') });
+    expect(good.stdout).toBe(`Chromium for the tests: ${join(tmp, 'chrome')} (Chromium 999 (chrome); CHROMIUM_PATH)\n`);
+    expect(good.status).toBe(0);
+  });
+
+  it('the launch settings (vitest.config.ts, test/chromium/) use the Chromium found', () => {
+    const chrome = browser('home/.cache/ms-playwright/chromium-1200/chrome-linux64/chrome');
+    const print = "import('./scripts/chromium.mjs').then(({ chromiumLaunch }) => console.log(chromiumLaunch.executablePath))";
+    expect(node(['--input-type=module', '-e', print], {}).stdout).toBe(`${chrome}\n`);
   });
 });
