@@ -34,6 +34,9 @@ export default defineConfig({
             'test/threads.test.ts',
             // nn.worker from dist/ in fresh Node processes (ESM and CommonJS, process exit).
             'test/worker-package.test.ts',
+            // 2.1 GiB of linear memory, to see memoryStats() count past 2³¹: too much to ask
+            // of a page in a test run.
+            'test/memory-large.test.ts',
           ],
           testTimeout: 60_000,
           browser: {
