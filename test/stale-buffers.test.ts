@@ -3,7 +3,7 @@
 // it is a StateError that names who overwrote it, never a silent read of newer numbers,
 // and never a backward that differentiates a forward other than its own.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, MatMulGate, MultiplyGate, nn, ReluGate, StateError, Tensor } from '../src/index';
+import { Graph, init, MatMulGate, MultiplyGate, nn, ReluGate, StateError, Tensor } from '../src/index';
 
 beforeAll(() => init());
 
@@ -64,6 +64,32 @@ describe('a result kept past the next call of its gate', () => {
     mul.forward(x, Tensor.from([3, 4]));
     x.set([5, 6]);
     expect(() => mul.backward(Tensor.from([1, 1]))).toThrow(/x, kept by the forward .* overwritten since by Tensor\.set/);
+  });
+});
+
+describe("a Graph's tensor values and gradients", () => {
+  it('are valid until the next forward (values) or backward (gradients)', () => {
+    const g = new Graph();
+    const x = g.input('x', [2]);
+    const y = g.relu(x);
+    g.output(g.sum(y));
+    g.forward({ x: [1, -2] });
+    const value = g.value(y);
+    g.backward();
+    const grad = g.grad(x);
+    expect([value.toArray(), grad.toArray()]).toEqual([
+      [1, 0],
+      [1, 0],
+    ]);
+    g.forward({ x: [-3, 4] });
+    expect(() => value.toArray()).toThrow('has been overwritten since by a later Graph.forward');
+    expect(grad.toArray()).toEqual([1, 0]); // no backward yet: still the last one's
+    g.backward();
+    expect(() => grad.toArray()).toThrow('has been overwritten since by a later Graph.backward');
+    expect([g.value(y).toArray(), g.grad(x).toArray()]).toEqual([
+      [0, 4],
+      [0, 1],
+    ]);
   });
 });
 
