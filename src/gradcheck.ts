@@ -14,6 +14,15 @@ export interface ValueAndGrads {
   grads: readonly GradInput[];
 }
 
+/**
+ * What fn receives for each input, position by position (so that `([x, W]) => …` types
+ * x and W): a number as a number, a Tensor as itself (perturbed in place), an array as a
+ * Float64Array copy.
+ */
+export type Given<I extends readonly GradInput[]> = {
+  -readonly [K in keyof I]: I[K] extends number ? number : I[K] extends Tensor ? Tensor : Float64Array;
+};
+
 export interface GradcheckOptions {
   /** Step of the central difference (default 1e-6). */
   eps?: number;
@@ -53,9 +62,9 @@ interface Slot {
  * Tensor inputs are perturbed in place (use float64 tensors: float32 cannot resolve ε)
  * and restored afterwards.
  */
-export function gradcheck(
-  fn: (inputs: GradInput[]) => ValueAndGrads,
-  inputs: readonly GradInput[],
+export function gradcheck<const I extends readonly GradInput[]>(
+  fn: (inputs: Given<I>) => ValueAndGrads,
+  inputs: I,
   { eps = 1e-6, tol = 1e-6, atol = 1e-9 }: GradcheckOptions = {},
 ): GradcheckResult {
   if (typeof fn !== 'function') throw new ValueError(`gradcheck: fn must be a function (inputs) → { value, grads }, got ${describe(fn)}`);
@@ -64,7 +73,7 @@ export function gradcheck(
     throw new ValueError(`gradcheck: eps and tol must be positive and atol non-negative, got eps=${eps}, tol=${tol}, atol=${atol}`);
   }
   const slots = inputs.map((x, i) => slot(x, `input ${i}`));
-  const call = () => fn(slots.map((s) => s.given()));
+  const call = () => fn(slots.map((s) => s.given()) as Given<I>);
   const scalarOf = (result: ValueAndGrads): number => {
     const value = (result as Partial<ValueAndGrads> | null)?.value;
     if (typeof value === 'number') return value;
