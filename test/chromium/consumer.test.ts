@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installPacked, runIn } from '../packed';
 import { expectWorks, launchChromium, open, root, type StaticServer, serve } from './harness';
-import { installPacked, runIn } from './packed';
 
 const project = mkdtempSync(join(tmpdir(), 'wasmgrad-consumer-'));
 const vite = join(createRequire(import.meta.url).resolve('vite/package.json'), '../bin/vite.js');
@@ -25,7 +25,7 @@ function run(file: string, args: string[]): string {
 }
 
 beforeAll(async () => {
-  installPacked(project);
+  installPacked(project, { name: 'wasmgrad-consumer', private: true, type: 'module' });
   cpSync(join(root, 'test/chromium/consumer'), project, { recursive: true });
   cpSync(join(root, 'test/chromium/pages/check.js'), join(project, 'check.js'));
   run(process.execPath, [vite, 'build']);

@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root } from './harness';
-import { installPacked } from './packed';
+import { installPacked, root } from '../packed';
 import { type Block, differences, fencedBlocks, instrument, toModule } from './readme';
 
 const blocks = fencedBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
@@ -31,8 +30,7 @@ const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'NODE_ENV' && !/^npm_/i.test(key)));
 
 beforeAll(() => {
-  // @types/node as a Node consumer has it, for the nodenext type-check.
-  installPacked(project, ['@types/node']);
+  installPacked(project, { name: 'wasmgrad-readme', private: true, type: 'module' });
   cpSync(join(root, 'test/chromium/readme-run.mjs'), join(project, 'readme-run.mjs'));
   mkdirSync(join(project, 'run'));
   mkdirSync(join(project, 'types'));
@@ -95,9 +93,16 @@ describe('README.md', () => {
   }
 
   // What a consumer's tsconfig has: strict, and arrays that may not have the index read.
-  // Node: module nodenext with @types/node; a bundler: esnext/bundler with the DOM's types.
+  // Node: module nodenext with @types/node (this checkout's) and no DOM; a bundler:
+  // esnext/bundler with the DOM's types.
   const configs = {
-    nodenext: { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022'], types: ['node'] },
+    nodenext: {
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      lib: ['es2022'],
+      typeRoots: [join(root, 'node_modules/@types')],
+      types: ['node'],
+    },
     bundler: { module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom', 'dom.iterable'], types: [] },
   };
   it.each(Object.keys(configs) as (keyof typeof configs)[])(
