@@ -9,7 +9,8 @@ export type GradInput = number | readonly number[] | Float64Array | Tensor;
 
 /** What the checked function returns: its value and its gradient for every input. */
 export interface ValueAndGrads {
-  value: number;
+  /** A number, or a one-element Tensor (what a Graph's forward returns for a scalar loss). */
+  value: number | Tensor;
   grads: readonly GradInput[];
 }
 
@@ -64,11 +65,19 @@ export function gradcheck(
   }
   const slots = inputs.map((x, i) => slot(x, `input ${i}`));
   const call = () => fn(slots.map((s) => s.given()));
+  const scalarOf = (result: ValueAndGrads): number => {
+    const value = (result as Partial<ValueAndGrads> | null)?.value;
+    if (typeof value === 'number') return value;
+    if (value instanceof Tensor && value.size === 1) return value.item();
+    const got = value instanceof Tensor ? `a Tensor of shape [${value.shape.join(', ')}]` : describe(value);
+    throw new ValueError(`gradcheck: fn must return { value, grads } with value a number or a one-element Tensor, got ${got}`);
+  };
   const result = call();
   const grads = (result as Partial<ValueAndGrads> | null)?.grads;
-  if (!Array.isArray(grads) || typeof result?.value !== 'number') {
+  if (!Array.isArray(grads)) {
     throw new ValueError(`gradcheck: fn must return { value: number, grads: [...] }, got ${describe(result)}`);
   }
+  scalarOf(result);
   if (grads.length !== slots.length) {
     throw new ValueError(`gradcheck: fn returned ${grads.length} gradients for ${slots.length} inputs`);
   }
@@ -85,9 +94,9 @@ export function gradcheck(
     for (let index = 0; index < x.length; index++) {
       const original = x.get(index);
       x.set(index, original + eps);
-      const plus = call().value;
+      const plus = scalarOf(call());
       x.set(index, original - eps);
-      const minus = call().value;
+      const minus = scalarOf(call());
       x.set(index, original);
       const numeric = (plus - minus) / (2 * eps);
       const analyticValue = a[index] as number;

@@ -126,7 +126,7 @@ export class TensorProgram implements Program {
   }
 
   free(): void {
-    for (const view of this.views.values()) view.releaseOwned();
+    for (const view of this.views.values()) view.storage.release();
     this.views.clear();
     this.memory.free();
   }
