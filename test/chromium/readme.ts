@@ -1,9 +1,9 @@
 // README.md's ```ts blocks as tests (readme.test.ts). A block states a result in a comment
 // that starts with →, after the top-level statement it is about:
 //
-//   const f = mul.forward(q, -4); // → −12; prose may follow a ';', ':' or '—'
-//   const [dx, dy] = add.backward(dq); // → [−4, −4]   (the destructured names, in order)
-//   g.grad(x), g.grad(y), g.grad(z); // → −4, −4, 3     (a comma expression: the list)
+//   const f = mul.forward(q, -4); // → −12; prose may follow ';', ':' or '—'
+//   const [dx, dy] = add.backward(dq); // → [−4, −4]: the destructured names, in order
+//   g.grad(x), g.grad(y), g.grad(z); // → −4, −4, 3: a comma expression states a list
 //
 // What is stated: the value of the declared name; of the destructured names ([a, b] or
 // a, b; a single name is its own value; { a, b } names an object); or of the expression.
@@ -11,6 +11,9 @@
 // actual one rounds to it at the decimals written (0.116 means within 0.0005; −12 within
 // 0.5; 1.5e-7 within 5e-9); − and - are both minus. Strings, true, false, null, undefined,
 // NaN, Infinity must be exact; an object must have exactly the keys written.
+// A → anywhere else, or one whose result does not parse, fails the test; so does a comment
+// that starts like a result without the arrow (// −12), which would go unchecked. Every
+// other comment is prose.
 import ts from 'typescript';
 
 export interface Block {
