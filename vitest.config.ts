@@ -1,5 +1,5 @@
 import { playwright } from '@vitest/browser-playwright';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { chromiumLaunch } from './scripts/chromium.mjs';
 import { inlineWasm } from './scripts/wasm-plugins.mjs';
 
@@ -10,6 +10,9 @@ import { inlineWasm } from './scripts/wasm-plugins.mjs';
 // run (test/provided.d.ts). The dist project tests the built package in Chromium.
 const specs = 'test/*.test.ts';
 const node = { include: [specs], environment: 'node' as const, testTimeout: 60_000 };
+// The packed package's type declarations, as TypeScript and arethetypeswrong see them: the
+// same whichever build of the core runs, so checked once, in the node project.
+const packageTypes = 'test/package-types.test.ts';
 
 export default defineConfig({
   test: {
@@ -17,7 +20,13 @@ export default defineConfig({
       { plugins: [inlineWasm()], test: { ...node, name: 'node', provide: { simd: 'plain' } } },
       {
         plugins: [inlineWasm()],
-        test: { ...node, name: 'node-relaxed', provide: { simd: 'relaxed' }, execArgv: ['--experimental-wasm-relaxed-simd'] },
+        test: {
+          ...node,
+          name: 'node-relaxed',
+          exclude: [...configDefaults.exclude, packageTypes],
+          provide: { simd: 'relaxed' },
+          execArgv: ['--experimental-wasm-relaxed-simd'],
+        },
       },
       {
         plugins: [inlineWasm()],
@@ -37,6 +46,7 @@ export default defineConfig({
             // 2.1 GiB of linear memory, to see memoryStats() count past 2³¹: too much to ask
             // of a page in a test run.
             'test/memory-large.test.ts',
+            packageTypes,
           ],
           testTimeout: 60_000,
           browser: {
@@ -56,7 +66,9 @@ export default defineConfig({
       {
         // Node drives Chromium against the built dist/ (npm test builds it first): plain
         // pages and module Workers with no bundler, a Content-Security-Policy, and a
-        // throwaway project that bundles the packed package with Vite.
+        // throwaway project that bundles the packed package with Vite. Also README.md's
+        // code blocks, run by Node and type-checked by tsc against the packed package
+        // (readme.test.ts): no browser, but the same need of a build and child processes.
         test: { name: 'dist', include: ['test/chromium/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 },
       },
     ],

@@ -8,7 +8,15 @@ import { isReady, setInstance, setThreads } from './instance';
 import { SHARED_MAX_PAGES, ThreadPool } from './threads';
 
 /** Where the binary comes from: a URL or path, the bytes, or a compiled module. */
-export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | WebAssembly.Module | Response;
+export type WasmSource = URL | string | ArrayBuffer | ArrayBufferView | CompiledModule | Response;
+
+/**
+ * `WebAssembly.Module`, named without the namespace so that the published declarations
+ * also type-check in a program whose lib does not declare it (Node with `lib: ["ES2022"]`
+ * and @types/node, which declares URL and Response but not WebAssembly): there it is
+ * `never`, and elsewhere exactly WebAssembly.Module.
+ */
+export type CompiledModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never) => infer M } } ? M : never;
 
 let loading: Promise<void> | null = null;
 let loaded: WebAssembly.Module | null = null;

@@ -10,7 +10,7 @@ import { save } from '../nn/serialize';
 import type { EpochRecord, Evaluation, FitOptions, Progress } from '../nn/train';
 import { formatShape, sizeOf, Tensor } from '../tensor';
 import { type BackendInfo, backend } from '../wasm/instance';
-import { loadedModule } from '../wasm/load';
+import { type CompiledModule, loadedModule } from '../wasm/load';
 import {
   buffersOf,
   type DatasetData,
@@ -153,7 +153,7 @@ export class ModelWorker {
   #dead: Error | null = null;
 
   /** @internal `nn.worker(options)` makes and starts a ModelWorker. */
-  async start(url: string | URL | undefined, module: WebAssembly.Module, threads: number, weights: Uint8Array): Promise<void> {
+  async start(url: string | URL | undefined, module: CompiledModule, threads: number, weights: Uint8Array): Promise<void> {
     this.#port = await start(url, { message: (reply) => this.#receive(reply), fail: (error) => this.#fail(error) });
     await this.#call('init', { module, threads, weights }, buffersOf(weights));
   }

@@ -2,13 +2,13 @@
 // throwaway directory, bundle three pages with Vite (the main entry in a page and in a
 // module Worker, the inline entry in a page) and run what Vite wrote in Chromium, also
 // cross-origin isolated with two GEMM threads.
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installPacked, runIn } from '../packed';
 import { expectWorks, launchChromium, open, root, type StaticServer, serve } from './harness';
 
 const project = mkdtempSync(join(tmpdir(), 'wasmgrad-consumer-'));
@@ -20,41 +20,12 @@ let isolated: StaticServer;
 /** What Vite wrote: every file under out/. */
 let bundle: string[];
 
-/** Where the runtime dependencies of the package at `dir` are installed, transitively. */
-function runtimeDependencies(dir: string, found = new Set<string>()): string[] {
-  const { dependencies = {} } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  for (const name of Object.keys(dependencies)) {
-    // Node's lookup: the nearest node_modules up from the dependent package.
-    let at = dir;
-    while (!existsSync(join(at, 'node_modules', name, 'package.json'))) {
-      if (dirname(at) === at) throw new Error(`${name} (a dependency of ${dir}) is not installed: npm ci first`);
-      at = dirname(at);
-    }
-    const installed = join(at, 'node_modules', name);
-    if (!found.has(installed)) {
-      found.add(installed);
-      runtimeDependencies(installed, found);
-    }
-  }
-  return [...found];
-}
-
 function run(file: string, args: string[]): string {
-  // A clean environment for the child: no NODE_ENV=test, no npm_config_* of the outer npm run.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'NODE_ENV' && !/^npm_/i.test(key)));
-  return execFileSync(file, args, { cwd: project, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return runIn(project, file, args);
 }
 
 beforeAll(async () => {
-  // dist/ is already built (npm test builds it); --ignore-scripts keeps pack from rebuilding.
-  // The package's runtime dependencies are packed from this checkout's node_modules, so
-  // that the offline install needs neither the network nor npm's cache.
-  const dirs = ['.', ...runtimeDependencies(root)];
-  const packed: { filename: string }[] = JSON.parse(
-    execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', project, ...dirs], { cwd: root, encoding: 'utf8' }),
-  );
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'wasmgrad-consumer', private: true, type: 'module' }));
-  run('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', ...packed.map((p) => `./${p.filename}`)]);
+  installPacked(project, { name: 'wasmgrad-consumer', private: true, type: 'module' });
   cpSync(join(root, 'test/chromium/consumer'), project, { recursive: true });
   cpSync(join(root, 'test/chromium/pages/check.js'), join(project, 'check.js'));
   run(process.execPath, [vite, 'build']);
