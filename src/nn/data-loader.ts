@@ -7,10 +7,13 @@ import { Random } from '../random';
 import { formatShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
 
+/** Class labels (one per sample), or target rows. */
+export type Targets = Int32Array | Tensor;
+
 /** A data set: x [samples, …features], and class labels (one per sample) or target rows. */
-export interface Dataset {
+export interface Dataset<Y extends Targets = Targets> {
   x: Tensor;
-  y: Int32Array | Tensor;
+  y: Y;
 }
 
 export interface DataLoaderOptions {
@@ -25,11 +28,11 @@ export interface DataLoaderOptions {
 }
 
 /** One minibatch: buffers the loader owns, valid until it hands out the next batch. */
-export interface Batch {
+export interface Batch<Y extends Targets = Targets> {
   /** [rows, …features] */
   x: Tensor;
   /** The labels of those rows, or their target rows. */
-  y: Int32Array | Tensor;
+  y: Y;
   /** Rows in this batch. */
   size: number;
   /** Which batch of the epoch, from 0. */
@@ -42,13 +45,13 @@ export interface Batch {
  *     const loader = new nn.DataLoader({ x, y }, { batchSize: 64, shuffle: true, seed: 1 });
  *     for (const { x, y } of loader) { … }
  */
-export class DataLoader implements Iterable<Batch> {
+export class DataLoader<Y extends Targets = Targets> implements Iterable<Batch<Y>> {
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
   /** Rows in the data set. */
   readonly samples: number;
-  private readonly data: Dataset;
+  private readonly data: Dataset<Y>;
   private readonly order: Int32Array;
   private readonly random: Random;
   private readonly xs = new Owned(this, 'batch');
@@ -56,7 +59,7 @@ export class DataLoader implements Iterable<Batch> {
   private readonly indices = new OwnedInts(this);
   private labels = new Int32Array(0);
 
-  constructor(data: Dataset, options: DataLoaderOptions = {}) {
+  constructor(data: Dataset<Y>, options: DataLoaderOptions = {}) {
     const op = 'DataLoader';
     const { batchSize = 32, shuffle = false, seed = 0, dropLast = false } = options;
     this.samples = checkDataset(op, data);
@@ -82,7 +85,7 @@ export class DataLoader implements Iterable<Batch> {
   }
 
   /** One epoch: a new order first when shuffling (the generator runs on from epoch to epoch). */
-  *[Symbol.iterator](): Iterator<Batch> {
+  *[Symbol.iterator](): Iterator<Batch<Y>> {
     if (this.shuffle) shuffleInPlace(this.order, this.random);
     const batches = this.length;
     for (let index = 0; index < batches; index++) {
@@ -92,7 +95,7 @@ export class DataLoader implements Iterable<Batch> {
     }
   }
 
-  private gather(start: number, count: number): { x: Tensor; y: Int32Array | Tensor } {
+  private gather(start: number, count: number): { x: Tensor; y: Y } {
     const x = useTensor('DataLoader', 'data.x', this.data.x);
     const y = this.data.y instanceof Int32Array ? this.data.y : useTensor('DataLoader', 'data.y', this.data.y);
     const ptr = this.indices.reserve(count);
@@ -103,11 +106,11 @@ export class DataLoader implements Iterable<Batch> {
     if (y instanceof Int32Array) {
       if (this.labels.length !== count) this.labels = new Int32Array(count);
       for (let i = 0; i < count; i++) this.labels[i] = y[this.order[start + i] as number] as number;
-      return { x: bx, y: this.labels };
+      return { x: bx, y: this.labels as Y };
     }
     const by = this.ys.get([count, ...y.shape.slice(1)], y.dtype);
     kernels(y.dtype).gatherRows(y.ptr, ptr, by.ptr, count, y.size / this.samples);
-    return { x: bx, y: by };
+    return { x: bx, y: by as Y };
   }
 }
 

@@ -35,15 +35,22 @@ export function fencedBlocks(markdown: string): Block[] {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     if (/^#+ /.test(line)) section = line.replace(/^#+ /, '');
-    const open = /^```(.*)$/.exec(line);
+    // A fence may be indented, inside a list item; its lines lose that indentation.
+    const open = /^( *)```(.*)$/.exec(line);
     if (!open) continue;
-    const end = lines.findIndex((l, j) => j > i && /^```\s*$/.test(l));
+    const indent = (open[1] as string).length;
+    const end = lines.findIndex((l, j) => j > i && /^ *```\s*$/.test(l));
     if (end < 0) throw new Error(`README.md:${i + 1}: a fence that never closes`);
     blocks.push({
-      info: (open[1] as string).trim(),
+      info: (open[2] as string).trim(),
       fence: i + 1,
       section,
-      source: '\n'.repeat(i + 1) + lines.slice(i + 1, end).join('\n'),
+      source:
+        '\n'.repeat(i + 1) +
+        lines
+          .slice(i + 1, end)
+          .map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length)))
+          .join('\n'),
     });
     i = end;
   }
