@@ -43,6 +43,9 @@ export default defineConfig({
             'test/threads.test.ts',
             // nn.worker from dist/ in fresh Node processes (ESM and CommonJS, process exit).
             'test/worker-package.test.ts',
+            // 2.1 GiB of linear memory, to see memoryStats() count past 2³¹: too much to ask
+            // of a page in a test run.
+            'test/memory-large.test.ts',
             packageTypes,
           ],
           testTimeout: 60_000,
@@ -63,7 +66,9 @@ export default defineConfig({
       {
         // Node drives Chromium against the built dist/ (npm test builds it first): plain
         // pages and module Workers with no bundler, a Content-Security-Policy, and a
-        // throwaway project that bundles the packed package with Vite.
+        // throwaway project that bundles the packed package with Vite. Also README.md's
+        // code blocks, run by Node and type-checked by tsc against the packed package
+        // (readme.test.ts): no browser, but the same need of a build and child processes.
         test: { name: 'dist', include: ['test/chromium/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 },
       },
     ],

@@ -1,6 +1,7 @@
 // Suite "soak": 100,000 training steps of the MNIST MLP (784-128-10, batch 64, plain SGD:
-// bench/mnist-mlp.ts's problem and bench/peers/wasmgrad.ts's step, as user code writes it)
-// on one thread, with wasm linear memory and the JS heap sampled every 5,000 steps. Both
+// bench/mnist-mlp.ts's problem and the README's training loop — batches from an
+// nn.DataLoader, forward, loss, backward, step, nothing disposed — as bench/peers/
+// wasmgrad.ts's "wasmgrad loop" writes it) on one thread, with wasm linear memory and the JS heap sampled every 5,000 steps. Both
 // must stay flat after warm-up: the design says a training step allocates nothing after
 // the first, and this is where a slow leak (a tensor per step, a view kept per step, a
 // listener per call) would show.
@@ -22,7 +23,7 @@ import { backend, init, memoryStats } from '../src/index';
 import { log, machineInfo } from './harness';
 import { makeProblem } from './mnist-mlp';
 import { BATCH } from './peers/peer';
-import { wasmgradStep } from './peers/wasmgrad';
+import { wasmgradLoop } from './peers/wasmgrad';
 
 /** Heap growth from the warm-up sample to the last that still counts as flat. */
 const HEAP_SLACK = 1 << 20;
@@ -33,6 +34,8 @@ interface Sample {
   wasmBytesInUse: number;
   wasmBlocks: number;
   wasmMemoryBytes: number;
+  /** memoryStats().userTensors: tensors made and neither disposed nor collected. */
+  userTensors: number;
   /** process.memoryUsage().heapUsed after a full GC. */
   heapUsed: number;
   /** Samples per second over the steps since the last sample. */
@@ -64,7 +67,7 @@ async function main(args: string[]): Promise<void> {
   await init({ threads: 1 });
   const machine = machineInfo();
   const problem = makeProblem();
-  const peer = wasmgradStep(problem);
+  const peer = wasmgradLoop(problem);
   peer.reset();
   log(`soak: ${steps} steps of the MNIST MLP (batch ${BATCH}), sampled every ${every}; ${backend().simd} SIMD, 1 thread`);
 
@@ -81,6 +84,7 @@ async function main(args: string[]): Promise<void> {
       wasmBytesInUse: stats.bytesInUse,
       wasmBlocks: stats.blocks,
       wasmMemoryBytes: stats.memoryBytes,
+      userTensors: stats.userTensors,
       heapUsed: process.memoryUsage().heapUsed,
       samplesPerSecond: rate,
     };
@@ -97,7 +101,11 @@ async function main(args: string[]): Promise<void> {
   const final = samples[samples.length - 1] as Sample;
   const growth = (pick: (s: Sample) => number) => Math.max(...samples.map((s) => pick(s) - pick(first)));
   const wasmFlat = samples.every(
-    (s) => s.wasmBytesInUse === first.wasmBytesInUse && s.wasmBlocks === first.wasmBlocks && s.wasmMemoryBytes === first.wasmMemoryBytes,
+    (s) =>
+      s.wasmBytesInUse === first.wasmBytesInUse &&
+      s.wasmBlocks === first.wasmBlocks &&
+      s.wasmMemoryBytes === first.wasmMemoryBytes &&
+      s.userTensors === first.userTensors,
   );
   const heapGrowth = final.heapUsed - first.heapUsed;
   const heapFlat = heapGrowth <= HEAP_SLACK;
@@ -107,12 +115,13 @@ async function main(args: string[]): Promise<void> {
     '',
     `${machine.cpu}, Node ${machine.node}, ${machine.date}, wasmgrad ${machine.revision}, load average ${machine.loadAverage} at the start; ${backend().simd} SIMD, 1 thread`,
     '',
-    `${steps.toLocaleString('en')} steps of the MNIST MLP (784-128-10, batch ${BATCH}, SGD lr 0.1), sampled every ${every.toLocaleString('en')} after a forced GC; the first sample is the warm-up. Test accuracy at the end: ${(accuracy * 100).toFixed(1)}%.`,
+    `${steps.toLocaleString('en')} steps of the README's training loop on the MNIST MLP (784-128-10, batch ${BATCH}, SGD lr 0.1), sampled every ${every.toLocaleString('en')} after a forced GC; the first sample is the warm-up. Test accuracy at the end: ${(accuracy * 100).toFixed(1)}%.`,
     '',
     `| | first (step ${first.step.toLocaleString('en')}) | last (step ${final.step.toLocaleString('en')}) | max growth over the first | flat |`,
     '|---|--:|--:|--:|---|',
     `| wasm bytes in use | ${first.wasmBytesInUse} B (${first.wasmBlocks} blocks) | ${final.wasmBytesInUse} B (${final.wasmBlocks} blocks) | ${growth((s) => s.wasmBytesInUse)} B, ${growth((s) => s.wasmBlocks)} blocks | ${wasmFlat ? 'yes' : 'NO'} |`,
     `| wasm linear memory | ${mib(first.wasmMemoryBytes)} | ${mib(final.wasmMemoryBytes)} | ${growth((s) => s.wasmMemoryBytes)} B | ${wasmFlat ? 'yes' : 'NO'} |`,
+    `| user tensors alive | ${first.userTensors} | ${final.userTensors} | ${growth((s) => s.userTensors)} | ${wasmFlat ? 'yes' : 'NO'} |`,
     `| JS heap used | ${mib(first.heapUsed)} | ${mib(final.heapUsed)} | ${signedKib(growth((s) => s.heapUsed))} (last − first ${signedKib(heapGrowth)}) | ${heapFlat ? 'yes' : 'NO'} (≤ ${mib(HEAP_SLACK)}) |`,
     `| samples/s | ${Math.round(first.samplesPerSecond)} | ${Math.round(final.samplesPerSecond)} | | |`,
   ];

@@ -9,9 +9,19 @@ export type GradInput = number | readonly number[] | Float64Array | Tensor;
 
 /** What the checked function returns: its value and its gradient for every input. */
 export interface ValueAndGrads {
-  value: number;
+  /** A number, or a one-element Tensor (what a Graph's forward returns for a scalar loss). */
+  value: number | Tensor;
   grads: readonly GradInput[];
 }
+
+/**
+ * What fn receives for each input, position by position (so that `([x, W]) => …` types
+ * x and W): a number as a number, a Tensor as itself (perturbed in place), an array as a
+ * Float64Array copy.
+ */
+export type Given<I extends readonly GradInput[]> = {
+  -readonly [K in keyof I]: I[K] extends number ? number : I[K] extends Tensor ? Tensor : Float64Array;
+};
 
 export interface GradcheckOptions {
   /** Step of the central difference (default 1e-6). */
@@ -52,9 +62,9 @@ interface Slot {
  * Tensor inputs are perturbed in place (use float64 tensors: float32 cannot resolve ε)
  * and restored afterwards.
  */
-export function gradcheck(
-  fn: (inputs: GradInput[]) => ValueAndGrads,
-  inputs: readonly GradInput[],
+export function gradcheck<const I extends readonly GradInput[]>(
+  fn: (inputs: Given<I>) => ValueAndGrads,
+  inputs: I,
   { eps = 1e-6, tol = 1e-6, atol = 1e-9 }: GradcheckOptions = {},
 ): GradcheckResult {
   if (typeof fn !== 'function') throw new ValueError(`gradcheck: fn must be a function (inputs) → { value, grads }, got ${describe(fn)}`);
@@ -63,12 +73,20 @@ export function gradcheck(
     throw new ValueError(`gradcheck: eps and tol must be positive and atol non-negative, got eps=${eps}, tol=${tol}, atol=${atol}`);
   }
   const slots = inputs.map((x, i) => slot(x, `input ${i}`));
-  const call = () => fn(slots.map((s) => s.given()));
+  const call = () => fn(slots.map((s) => s.given()) as Given<I>);
+  const scalarOf = (result: ValueAndGrads): number => {
+    const value = (result as Partial<ValueAndGrads> | null)?.value;
+    if (typeof value === 'number') return value;
+    if (value instanceof Tensor && value.size === 1) return value.item();
+    const got = value instanceof Tensor ? `a Tensor of shape [${value.shape.join(', ')}]` : describe(value);
+    throw new ValueError(`gradcheck: fn must return { value, grads } with value a number or a one-element Tensor, got ${got}`);
+  };
   const result = call();
   const grads = (result as Partial<ValueAndGrads> | null)?.grads;
-  if (!Array.isArray(grads) || typeof result?.value !== 'number') {
+  if (!Array.isArray(grads)) {
     throw new ValueError(`gradcheck: fn must return { value: number, grads: [...] }, got ${describe(result)}`);
   }
+  scalarOf(result);
   if (grads.length !== slots.length) {
     throw new ValueError(`gradcheck: fn returned ${grads.length} gradients for ${slots.length} inputs`);
   }
@@ -85,9 +103,9 @@ export function gradcheck(
     for (let index = 0; index < x.length; index++) {
       const original = x.get(index);
       x.set(index, original + eps);
-      const plus = call().value;
+      const plus = scalarOf(call());
       x.set(index, original - eps);
-      const minus = call().value;
+      const minus = scalarOf(call());
       x.set(index, original);
       const numeric = (plus - minus) / (2 * eps);
       const analyticValue = a[index] as number;

@@ -1,4 +1,4 @@
-// The scalar ops that assembly/scalar.ts implements, as the host sees them: the op code
+// The scalar ops that assembly/rules.ts implements, as the host sees them: the op code
 // (checked against the module's own constants in the tests), how many inputs it takes,
 // and which values its backward rule reads — the gates cache exactly those.
 

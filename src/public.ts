@@ -5,6 +5,7 @@ export * as datasets from './data/index';
 export { FormatError, GraphError, OutOfMemoryError, ShapeError, StateError, ValueError, WasmgradError } from './errors';
 export * from './gates/index';
 export {
+  type Given,
   type GradcheckOptions,
   type GradcheckResult,
   type GradcheckWorst,

@@ -1,9 +1,16 @@
-// A Tensor is a shape, a dtype and a buffer in wasm linear memory. TypeScript holds
-// only the pointer: `data` makes a fresh view on each access, so a memory.grow (which
-// detaches every old view) can never leave a stale one behind.
+// A Tensor is a handle: a shape and a dtype over a Storage, a buffer in wasm linear
+// memory. TypeScript holds only the pointer: `data` makes a fresh view on each access, so
+// a memory.grow (which detaches every old view) can never leave a stale one behind.
+//
+// A gate or layer reuses its output buffers from call to call. Each call hands out a new
+// handle and bumps the storage's version, so a handle from an earlier call — kept by the
+// user, or cached by the next layer for its backward — is known to be stale and using it
+// is a StateError naming who overwrote it, never a silent read of newer numbers. It is
+// PyTorch's version counter for in-place changes, applied to reused buffers.
 import { describe, ShapeError, StateError, ValueError } from './errors';
 import { Random } from './random';
-import { allocate, f32, f64, release } from './wasm/instance';
+import { allocate, countUserTensor, f32, f64, release } from './wasm/instance';
+import { kernels } from './wasm/kernels';
 
 export type DType = 'float32' | 'float64';
 export type Shape = readonly number[];
@@ -21,66 +28,102 @@ export interface RandomOptions extends TensorOptions {
 
 const BYTES: Record<DType, number> = { float32: 4, float64: 8 };
 
-// A user's tensor that is never disposed is freed when it is collected.
-const collector = new FinalizationRegistry<number>(release);
+/** What a collected storage must free: its block, and whether it counted as the user's. */
+interface Held {
+  ptr: number;
+  userBytes: number;
+}
+
+// A buffer nobody disposes is freed when its storage is collected.
+const collector = new FinalizationRegistry<Held>((held) => {
+  release(held.ptr);
+  if (held.userBytes > 0) countUserTensor(-1, -held.userBytes);
+});
+
+/**
+ * @internal A block of linear memory and who writes it. `slot` is the buffer slot of a
+ * gate or layer that rewrites it on every call; null for the user's tensors (which only
+ * `Tensor.set` rewrites) and for the fixed buffers of parameters and graph nodes.
+ */
+export class Storage {
+  /** Bumped on every write by its owner; a handle remembers the version it was made at. */
+  version = 0;
+  /** Who wrote the current contents ("ReLU.forward", "Tensor.set"): for messages. */
+  writer: string;
+  readonly #held: Held | null;
+
+  constructor(
+    public ptr: number,
+    /** Whose buffer it is ("Linear", "DataLoader"), or null for the user's. */
+    readonly owner: string | null,
+    /** What the buffer is, for messages: "output", "gradient", "batch". */
+    readonly role: string,
+    readonly slot: object | null,
+    bytes: number,
+    /** A view into a block someone else frees (a graph's slab). */
+    borrowed = false,
+  ) {
+    this.writer = owner === null ? 'Tensor.from' : owner;
+    this.#held = borrowed ? null : { ptr, userBytes: owner === null ? bytes : 0 };
+    if (this.#held) {
+      collector.register(this, this.#held, this);
+      if (owner === null) countUserTensor(1, bytes);
+    }
+  }
+
+  /** "ReLU's output", "your tensor": whose buffer, in a message. */
+  get description(): string {
+    return this.owner === null ? 'a tensor of yours' : `${this.owner}'s ${this.role}`;
+  }
+
+  /** Frees the block now. `replaced`: its owner made a new one, so old handles are stale, not disposed. */
+  release(replaced = false): void {
+    if (this.ptr !== 0 && this.#held) {
+      collector.unregister(this);
+      release(this.ptr);
+      if (this.#held.userBytes > 0) countUserTensor(-1, -this.#held.userBytes);
+    }
+    this.ptr = 0;
+    if (replaced) this.version++;
+  }
+}
 
 export class Tensor {
   readonly shape: Shape;
   readonly dtype: DType;
   /** Number of elements. */
   readonly size: number;
-  #ptr: number;
-  /** The gate or graph whose buffer this is, or null for a tensor the user made. */
-  readonly #owner: string | null;
-  /** A view into a larger block (a graph's slab), which the tensor must never free. */
-  readonly #borrowed: boolean;
+  readonly #storage: Storage;
+  /** The storage's version when this handle was made (or last set by its user). */
+  #version: number;
+  /** @internal For a gradient: the tensor it is the gradient of, and that tensor's version then. */
+  gradientOf: Storage | null = null;
+  /** @internal */
+  gradientOfVersion = 0;
 
-  /** @internal Use Tensor.from / zeros / … ; gates make owned tensors with `Tensor.owned`. */
-  constructor(ptr: number, shape: Shape, dtype: DType, owner: string | null, borrowed = false) {
-    this.#ptr = ptr;
-    this.shape = Object.freeze([...shape]);
+  /** @internal Use Tensor.from / zeros / … ; gates and layers get theirs from an `Owned` slot. */
+  constructor(storage: Storage, shape: Shape, dtype: DType) {
+    this.#storage = storage;
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.dtype = dtype;
     this.size = sizeOf(shape);
-    this.#owner = owner;
-    this.#borrowed = borrowed;
-    // A tensor nobody disposes is freed when it is collected, whoever owned it.
-    if (!borrowed) collector.register(this, ptr, this);
+    this.#version = storage.version;
   }
 
   // ---- making tensors -------------------------------------------------------------------
 
   /** From nested arrays (the shape is read from the nesting) or a flat array with a shape. */
   static from(data: NestedNumbers | ArrayLike<number>, shape?: Shape, options: TensorOptions = {}): Tensor {
-    const dtype = checkDType('Tensor.from', options.dtype);
-    let flat: ArrayLike<number>;
-    let resolved: Shape;
-    if (ArrayBuffer.isView(data) || (shape !== undefined && Array.isArray(data) && !data.some(Array.isArray))) {
-      flat = data as ArrayLike<number>;
-      resolved = shape ?? [flat.length];
-    } else {
-      const nested = flatten(data as NestedNumbers);
-      flat = nested.values;
-      resolved = shape ?? nested.shape;
-    }
-    checkShape('Tensor.from', resolved);
-    if (sizeOf(resolved) !== flat.length) {
-      throw new ShapeError(`Tensor.from: ${flat.length} values do not fill shape [${resolved.join(', ')}] (${sizeOf(resolved)} elements)`);
-    }
-    for (let i = 0; i < flat.length; i++) {
-      const value = flat[i];
-      if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new ValueError(`Tensor.from: element ${i} must be a finite number, got ${describe(value)}`);
-      }
-    }
-    const tensor = Tensor.empty(resolved, dtype, 'Tensor.from');
-    tensor.data.set(flat);
-    // A finite number beyond float32's range becomes ±Infinity when stored.
-    const stored = tensor.data;
-    for (let i = 0; i < stored.length; i++) {
-      if (!Number.isFinite(stored[i] as number)) {
-        tensor.dispose();
-        throw new ValueError(`Tensor.from: element ${i} (${flat[i]}) is outside the range of ${dtype}`);
-      }
+    const op = 'Tensor.from';
+    const dtype = checkDType(op, options.dtype);
+    const { flat, shape: resolved } = readData(op, data, shape);
+    const tensor = Tensor.empty(resolved, dtype, op);
+    try {
+      tensor.data.set(flat);
+      requireFiniteCopy(op, tensor.ptr, tensor, flat);
+    } catch (error) {
+      tensor.dispose();
+      throw error;
     }
     return tensor;
   }
@@ -131,20 +174,59 @@ export class Tensor {
     return tensor;
   }
 
-  /** @internal A zeroed tensor owned by `owner` (a gate or graph), which frees it. */
-  static owned(shape: Shape, dtype: DType, owner: string): Tensor {
-    const ptr = allocate(sizeOf(shape) * BYTES[dtype], `${owner}: a [${shape.join(', ')}] ${dtype} buffer`);
-    return new Tensor(ptr, shape, dtype, owner);
+  /** @internal A zeroed tensor that `owner` keeps for its lifetime (a parameter, an optimizer's state). */
+  static owned(shape: Shape, dtype: DType, owner: string, role = 'buffer'): Tensor {
+    const bytes = sizeOf(shape) * BYTES[dtype];
+    const ptr = allocate(bytes, `${owner}: a [${shape.join(', ')}] ${dtype} ${role}`);
+    return new Tensor(new Storage(ptr, owner, role, null, bytes), shape, dtype);
   }
 
   /** @internal A view of `size(shape)` elements at `ptr` inside a block that `owner` frees. */
   static view(ptr: number, shape: Shape, dtype: DType, owner: string): Tensor {
-    return new Tensor(ptr, shape, dtype, owner, true);
+    return new Tensor(new Storage(ptr, owner, 'value', null, 0, true), shape, dtype);
   }
 
   private static empty(shape: Shape, dtype: DType, op: string): Tensor {
-    const ptr = allocate(sizeOf(shape) * BYTES[dtype], `${op}: a [${shape.join(', ')}] ${dtype} tensor`);
-    return new Tensor(ptr, shape, dtype, null);
+    const bytes = sizeOf(shape) * BYTES[dtype];
+    const ptr = allocate(bytes, `${op}: a [${shape.join(', ')}] ${dtype} tensor`);
+    return new Tensor(new Storage(ptr, null, 'tensor', null, bytes), shape, dtype);
+  }
+
+  // ---- writing ---------------------------------------------------------------------------
+
+  /**
+   * Copies new values into this tensor (same number of elements, e.g. the next batch), so
+   * that a loop can reuse one tensor instead of making one per step. Checked before any
+   * element changes: on a bad value the tensor keeps its old contents.
+   */
+  set(data: NestedNumbers | ArrayLike<number>): this {
+    const op = 'Tensor.set';
+    const storage = this.#storage;
+    if (storage.owner !== null) {
+      throw new StateError(`${op}: this tensor is ${storage.description}, which writes it; set a tensor of your own`);
+    }
+    const ptr = this.live(op);
+    const flatData = ArrayBuffer.isView(data) || isFlatArray(data);
+    const { flat, shape } = readData(op, data, flatData ? this.shape : undefined, this.size);
+    if (!flatData && !sameShape(shape, this.shape)) {
+      throw new ShapeError(`${op}: nested arrays of shape ${formatShape(shape)} for a tensor of shape ${formatShape(this.shape)}`);
+    }
+    const bytes = this.size * this.itemBytes;
+    // Staged and checked in linear memory, then copied in: a failure leaves this tensor as it was.
+    const staging = stagingBlock(bytes);
+    const view =
+      this.dtype === 'float32'
+        ? f32().subarray(staging >>> 2, (staging >>> 2) + this.size)
+        : f64().subarray(staging >>> 3, (staging >>> 3) + this.size);
+    view.set(flat);
+    requireFiniteCopy(op, staging, this, flat);
+    const memory = this.dtype === 'float32' ? f32() : f64();
+    const shift = this.dtype === 'float32' ? 2 : 3;
+    memory.copyWithin(ptr >>> shift, staging >>> shift, (staging >>> shift) + this.size);
+    storage.version++;
+    storage.writer = op;
+    this.#version = storage.version;
+    return this;
   }
 
   // ---- reading ---------------------------------------------------------------------------
@@ -158,19 +240,36 @@ export class Tensor {
     return BYTES[this.dtype];
   }
 
-  /** @internal The buffer's byte offset in linear memory; a clear error once disposed. */
+  /** @internal The buffer's byte offset in linear memory; a clear error once disposed or overwritten. */
   get ptr(): number {
     return this.live('Tensor');
   }
 
-  /** The pointer, or a StateError naming `op` once the tensor is disposed. */
+  /** @internal The storage's version: a cache compares it with the one it saw. */
+  get version(): number {
+    return this.#storage.version;
+  }
+
+  /** @internal */
+  get storage(): Storage {
+    return this.#storage;
+  }
+
+  /** Whether a later call of its owner (a gate or layer) has overwritten this buffer. */
+  get stale(): boolean {
+    return this.#version !== this.#storage.version;
+  }
+
+  /** The pointer, or a StateError naming `op` once the tensor is disposed or overwritten. */
   private live(op: string): number {
-    if (this.#ptr === 0) throw new StateError(`${op}: Tensor [${this.shape.join(', ')}] has been disposed`);
-    return this.#ptr;
+    const storage = this.#storage;
+    if (this.#version !== storage.version) throw new StateError(`${op}: ${staleMessage(this)}`);
+    if (storage.ptr === 0) throw new StateError(`${op}: Tensor [${this.shape.join(', ')}] has been disposed`);
+    return storage.ptr;
   }
 
   get disposed(): boolean {
-    return this.#ptr === 0;
+    return this.#storage.ptr === 0;
   }
 
   /** A view of the elements in linear memory: valid until memory grows, so do not keep it. */
@@ -218,29 +317,100 @@ export class Tensor {
     return copy;
   }
 
-  /** Frees the buffer. A tensor a gate or graph returned is theirs: clone() it to keep it. */
+  /** Frees the buffer. A tensor a gate or layer returned is theirs: clone() it to keep it. */
   dispose(): void {
-    if (this.#owner !== null) {
-      throw new StateError(`dispose: this tensor belongs to ${this.#owner}, which reuses its buffer; clone() it to keep a copy`);
+    const storage = this.#storage;
+    if (storage.owner !== null) {
+      throw new StateError(
+        `dispose: this tensor belongs to ${storage.owner} (its ${storage.role}), which reuses its buffer; clone() it to keep a copy`,
+      );
     }
-    if (this.#ptr === 0) return;
-    collector.unregister(this);
-    release(this.#ptr);
-    this.#ptr = 0;
+    storage.release();
   }
 
-  /** @internal Called by the owning gate or graph when it frees or replaces the buffer. */
-  releaseOwned(): void {
-    if (this.#ptr !== 0 && !this.#borrowed) {
-      collector.unregister(this);
-      release(this.#ptr);
-    }
-    this.#ptr = 0;
+  /** @internal Marks this tensor as the gradient of `x` as it is now. */
+  gradientFor(x: Tensor): this {
+    this.gradientOf = x.#storage;
+    this.gradientOfVersion = x.#storage.version;
+    return this;
   }
 
   toString(): string {
     return `Tensor(${this.dtype} [${this.shape.join(', ')}])`;
   }
+}
+
+/** Why a handle is stale: whose buffer it is and what has written it since. */
+export function staleMessage(t: Tensor): string {
+  const storage = t.storage;
+  const what = storage.owner === null ? 'this tensor' : `this tensor (${storage.description} from an earlier call)`;
+  return `${what} has been overwritten since by ${storage.writer}; clone() a result you want to keep`;
+}
+
+// One block where Tensor.set stages and checks new values before they replace the old.
+let staging = 0;
+let stagingBytes = 0;
+
+function stagingBlock(bytes: number): number {
+  if (bytes > stagingBytes) {
+    const ptr = allocate(bytes, `Tensor.set: ${bytes} bytes to stage new values in`);
+    release(staging);
+    staging = ptr;
+    stagingBytes = bytes;
+  }
+  return staging;
+}
+
+/**
+ * After `flat` was copied to `ptr`: every element must have arrived as a finite number.
+ * The scan runs in wasm (one SIMD pass); only a failure looks at `flat` to say why.
+ */
+function requireFiniteCopy(op: string, ptr: number, like: Tensor, flat: ArrayLike<unknown>): void {
+  const at = like.size === 0 ? -1 : kernels(like.dtype).firstNonFinite(ptr, like.size);
+  if (at < 0) return;
+  const value = flat[at];
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    throw new ValueError(`${op}: element ${at} (${value}) is outside the range of ${like.dtype}`);
+  }
+  throw new ValueError(`${op}: element ${at} must be a finite number, got ${describe(value)}`);
+}
+
+function isFlatArray(data: unknown): boolean {
+  return Array.isArray(data) && !data.some(Array.isArray);
+}
+
+/**
+ * The values of `data` in row-major order and their shape. Typed arrays are taken as they
+ * are; plain arrays must hold numbers only (a string or boolean would be converted silently
+ * by a typed array, so it is refused here).
+ */
+function readData(op: string, data: unknown, shape: Shape | undefined, expectedSize?: number): { flat: ArrayLike<number>; shape: Shape } {
+  let flat: ArrayLike<number>;
+  let resolved: Shape;
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    flat = data as unknown as ArrayLike<number>;
+    resolved = shape ?? [flat.length];
+  } else if (shape !== undefined && isFlatArray(data)) {
+    flat = data as number[];
+    resolved = shape;
+  } else if (typeof data === 'number' || Array.isArray(data)) {
+    const nested = flatten(op, data as NestedNumbers);
+    flat = nested.values;
+    resolved = shape ?? nested.shape;
+  } else {
+    throw new ValueError(`${op}: data must be numbers (nested arrays, an array or a typed array), got ${describe(data)}`);
+  }
+  checkShape(op, resolved);
+  const size = expectedSize ?? sizeOf(resolved);
+  if (flat.length !== size) {
+    throw new ShapeError(`${op}: ${flat.length} values do not fill shape [${resolved.join(', ')}] (${size} elements)`);
+  }
+  if (Array.isArray(flat)) {
+    for (let i = 0; i < flat.length; i++) {
+      if (typeof flat[i] !== 'number') throw new ValueError(`${op}: element ${i} must be a finite number, got ${describe(flat[i])}`);
+    }
+  }
+  return { flat, shape: resolved };
 }
 
 export function sizeOf(shape: Shape): number {
@@ -286,20 +456,20 @@ function checkDType(op: string, dtype: unknown): DType {
   throw new ValueError(`${op}: dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
 }
 
-function flatten(data: NestedNumbers): { values: number[]; shape: number[] } {
+function flatten(op: string, data: NestedNumbers): { values: number[]; shape: number[] } {
   if (typeof data === 'number' || !Array.isArray(data)) return { values: [data as number], shape: [] };
   const shape: number[] = [];
   for (let level: unknown = data; Array.isArray(level); level = level[0]) shape.push(level.length);
   const values: number[] = [];
   const walk = (node: unknown, dim: number, path: string): void => {
     if (dim === shape.length) {
-      if (Array.isArray(node)) throw new ShapeError(`Tensor.from: ragged nesting at ${path}: an array where a number belongs`);
+      if (Array.isArray(node)) throw new ShapeError(`${op}: ragged nesting at ${path}: an array where a number belongs`);
       values.push(node as number);
       return;
     }
     if (!Array.isArray(node) || node.length !== shape[dim]) {
       throw new ShapeError(
-        `Tensor.from: ragged nesting at ${path}: expected ${shape[dim]} entries, got ${Array.isArray(node) ? node.length : describe(node)}`,
+        `${op}: ragged nesting at ${path}: expected ${shape[dim]} entries, got ${Array.isArray(node) ? node.length : describe(node)}`,
       );
     }
     for (const [i, child] of node.entries()) walk(child, dim + 1, `${path}[${i}]`);

@@ -1,6 +1,6 @@
 // Every gate: its gradient proven by central differences, its cache exactly what its
 // rule reads, and its results equal to the compiled Graph's (both run the rules of
-// assembly/scalar.ts; this checks the two paths feed them alike).
+// assembly/rules.ts; this checks the two paths feed them alike).
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EluGate,

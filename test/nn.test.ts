@@ -28,7 +28,7 @@ function checkModule(module: nn.Module, x: Tensor): void {
       for (const p of params) p.grad.data.fill(0);
       const y = module.forward(inputs[0] as Tensor);
       const value = weightedSum(y, w);
-      const dx = module.backward(w);
+      const dx = module.backward(w, { inputGrad: true }) as Tensor;
       return { value, grads: [Float64Array.from(dx.data), ...params.map((p) => Float64Array.from(p.grad.data))] };
     },
     [x, ...params.map((p) => p.value)],

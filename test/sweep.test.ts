@@ -68,7 +68,12 @@ const data = (samples: number) => ({ x: Tensor.zeros([samples, 2]), y: new Int32
 type ErrorClass = new (...args: never[]) => WasmgradError;
 const CASES: [call: string, run: () => unknown, error: ErrorClass, message: RegExp][] = [
   // Tensors
-  ['Tensor.from(null)', () => T.from(null), ValueError, /^Tensor\.from: element 0 must be a finite number, got null/],
+  [
+    'Tensor.from(null)',
+    () => T.from(null),
+    ValueError,
+    /^Tensor\.from: data must be numbers \(nested arrays, an array or a typed array\), got null/,
+  ],
   ['Tensor.from("abc")', () => T.from('abc'), ValueError, /^Tensor\.from:/],
   ['Tensor.from(ragged)', () => T.from([[1, 2], [3]]), ShapeError, /^Tensor\.from: ragged nesting at data\[1\]/],
   ['Tensor.from([1, NaN])', () => T.from([1, Number.NaN]), ValueError, /element 1 must be a finite number, got NaN/],

@@ -226,7 +226,7 @@ describe('errors', () => {
     const model = net();
     const w = await start({ model });
     const wide = Tensor.zeros([4, 3]);
-    const predicted = thrown(() => model.forward(wide));
+    const predicted = thrown(() => model.predict(wide));
     await expect(w.predict(wide)).rejects.toThrow(predicted.message);
     await expect(w.predict(wide)).rejects.toBeInstanceOf(ShapeError);
     const bad = { x: wide, y: new Int32Array(4) };

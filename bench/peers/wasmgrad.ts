@@ -111,3 +111,75 @@ export function wasmgradFit(problem: Problem): Peer {
     },
   };
 }
+
+/**
+ * The training loop the README shows, as a user writes it: batches from an nn.DataLoader
+ * over the training set (in order here, as every peer takes them), forward, loss,
+ * backward with no options, step; nothing disposed. The suite's "natural loop".
+ */
+export function wasmgradLoop(problem: Problem): Peer {
+  const m = makeModel(problem);
+  const { model, optimizer } = m;
+  const x = Tensor.from(problem.train.x, [problem.train.count, INPUTS]);
+  const loader = new nn.DataLoader({ x, y: problem.train.y }, { batchSize: BATCH });
+  let batches = loader[Symbol.iterator]();
+  let position = 0;
+  return {
+    id: 'wasmgrad loop',
+    label: 'wasmgrad: the README loop — for (const { x, y } of new nn.DataLoader(…)) forward, softmaxCrossEntropy, backward, step',
+    reset: m.reset,
+    train(first, count) {
+      if (first !== position % problem.batches) {
+        batches = loader[Symbol.iterator]();
+        for (position = 0; position < first; position++) batches.next();
+      }
+      for (let i = 0; i < count; i++, position++) {
+        let next = batches.next();
+        if (next.done) {
+          batches = loader[Symbol.iterator]();
+          next = batches.next();
+        }
+        const { x, y } = next.value as nn.Batch;
+        optimizer.zeroGrad();
+        const { dlogits } = nn.softmaxCrossEntropy(model.forward(x), y as Int32Array);
+        model.backward(dlogits);
+        optimizer.step();
+      }
+    },
+    accuracy: m.accuracy,
+    weights: m.weights,
+    dispose() {
+      x.dispose();
+    },
+  };
+}
+
+/**
+ * The README's other loop, for data that arrives from outside each step: one input tensor
+ * refilled with Tensor.set from a Float32Array (checked for NaN in wasm), labels a subarray.
+ */
+export function wasmgradSetLoop(problem: Problem): Peer {
+  const m = makeModel(problem);
+  const { model, optimizer } = m;
+  const x = Tensor.zeros([BATCH, INPUTS]);
+  return {
+    id: 'wasmgrad loop (Tensor.set)',
+    label: 'wasmgrad: the README loop over data from outside — x.set(batch) each step, forward, loss, backward, step',
+    reset: m.reset,
+    train(first, count) {
+      for (let i = 0; i < count; i++) {
+        const b = (first + i) % problem.batches;
+        x.set(problem.train.x.subarray(b * BATCH * INPUTS, (b + 1) * BATCH * INPUTS));
+        optimizer.zeroGrad();
+        const { dlogits } = nn.softmaxCrossEntropy(model.forward(x), problem.train.y.subarray(b * BATCH, (b + 1) * BATCH));
+        model.backward(dlogits);
+        optimizer.step();
+      }
+    },
+    accuracy: m.accuracy,
+    weights: m.weights,
+    dispose() {
+      x.dispose();
+    },
+  };
+}

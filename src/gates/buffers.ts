@@ -1,23 +1,48 @@
-// What tensor gates share: buffers they own and reuse while shapes stay the same, and
-// the checks every tensor argument gets.
+// What tensor gates and layers share: buffers they own and reuse while shapes stay the
+// same, and the checks every tensor argument and every cached tensor gets.
 import { describe, ShapeError, StateError, ValueError } from '../errors';
-import { type DType, type Shape, sameShape, Tensor } from '../tensor';
+import { type DType, type Shape, Storage, sizeOf, staleMessage, Tensor } from '../tensor';
 import { allocate, i32, release } from '../wasm/instance';
 import { kernels } from '../wasm/kernels';
 
-/** One buffer a gate owns: reused while the shape and dtype stay, replaced when they change. */
+/**
+ * What a buffer holds: its owner's forward output, a backward's gradient, a batch, or
+ * another result.
+ */
+export type Role = 'output' | 'gradient' | 'batch' | 'result';
+/**
+ * One buffer slot of a gate or layer: the same block while the shape and dtype stay, a
+ * new one when they change. Every `get` is a new write: it bumps the storage's version
+ * and returns a new handle, so the handles of earlier calls are stale.
+ */
 export class Owned {
-  private tensor: Tensor | null = null;
+  private storage: Storage | null = null;
+  private capacity = 0;
 
   /** `owner` names whose buffer it is in messages: a gate or layer, or a name. */
-  constructor(private readonly owner: object | string) {}
+  constructor(
+    private readonly owner: object | string,
+    private readonly role: Role = 'output',
+  ) {}
 
+  /**
+   * A new handle on the slot's block, shaped `shape`. The block is kept while it is large
+   * enough, so a smaller last batch and the full batches after it reuse it: a training
+   * loop allocates nothing after its first step.
+   */
   get(shape: Shape, dtype: DType): Tensor {
-    const current = this.tensor;
-    if (current && !current.disposed && current.dtype === dtype && sameShape(current.shape, shape)) return current;
-    current?.releaseOwned();
-    this.tensor = Tensor.owned(shape, dtype, typeof this.owner === 'string' ? this.owner : this.owner.constructor.name);
-    return this.tensor;
+    const bytes = sizeOf(shape) * (dtype === 'float32' ? 4 : 8);
+    let storage = this.storage;
+    if (storage === null || storage.ptr === 0 || bytes > this.capacity) {
+      const name = ownerName(this.owner);
+      const ptr = allocate(bytes, `${name}: a [${shape.join(', ')}] ${dtype} ${this.role}`);
+      storage?.release(true);
+      storage = this.storage = new Storage(ptr, name, this.role, this, bytes);
+      this.capacity = bytes;
+    }
+    storage.version++;
+    storage.writer = writerOf(ownerName(this.owner), this.role);
+    return new Tensor(storage, shape, dtype);
   }
 
   zeroed(shape: Shape, dtype: DType): Tensor {
@@ -25,13 +50,93 @@ export class Owned {
     tensor.data.fill(0);
     return tensor;
   }
+
+  /** Frees the buffer now (its handles become disposed). */
+  free(): void {
+    this.storage?.release();
+    this.storage = null;
+  }
+}
+
+function ownerName(owner: object | string): string {
+  if (typeof owner === 'string') return owner;
+  return (owner as { label?: string }).label ?? owner.constructor.name;
+}
+
+/** What wrote a buffer, for messages: "a later ReLU.forward", "a later mse call". */
+function writerOf(owner: string, role: Role): string {
+  if (owner.includes('.')) return `a later ${owner}`; // already names the method: "Linear.predict"
+  if (role === 'batch') return `the next batch of the ${owner}`;
+  // A function (softmaxCrossEntropy, mse) is called; a class's buffer is written by a method.
+  if (/^[a-z]/.test(owner) || role === 'result') return `a later ${owner} call`;
+  return `a later ${owner}.${role === 'gradient' ? 'backward' : 'forward'}`;
 }
 
 /** `value` as a live Tensor, or a clear error naming the op and the argument. */
 export function useTensor(op: string, name: string, value: unknown): Tensor {
   if (!(value instanceof Tensor)) throw new ValueError(`${op}: ${name} must be a Tensor, got ${describe(value)}`);
+  if (value.stale) throw new StateError(`${op}: ${name} is stale: ${staleMessage(value)}`);
   if (value.disposed) throw new StateError(`${op}: ${name} (${value}) has been disposed`);
   return value;
+}
+
+/**
+ * A tensor a forward keeps for its backward, with the version it had then. If anything
+ * wrote it in between (a later call of the gate that made it, or `Tensor.set`), the
+ * backward would differentiate numbers the forward never saw: that is a StateError.
+ */
+export class Saved {
+  private tensor: Tensor | null = null;
+  private version = 0;
+
+  keep(tensor: Tensor): void {
+    this.tensor = tensor;
+    this.version = tensor.version;
+  }
+
+  clear(): void {
+    this.tensor = null;
+  }
+
+  get kept(): Tensor | null {
+    return this.tensor;
+  }
+
+  /** The tensor, unchanged since `keep`, or a StateError naming `op` and what wrote it. */
+  use(op: string, name: string): Tensor {
+    if (this.tensor === null) throw new StateError(`${op}: called before forward`);
+    return useSaved(op, name, this.tensor, this.version);
+  }
+}
+
+/** A tensor kept by a forward at `version`, or a StateError if it has been written or freed since. */
+export function useSaved(op: string, name: string, tensor: Tensor, version: number): Tensor {
+  if (tensor.stale || tensor.version !== version) {
+    throw new StateError(
+      `${op}: ${name}, kept by the forward this backward differentiates, has been overwritten since by ${tensor.storage.writer}. ` +
+        'Run forward again before backward; to evaluate in between, use model.predict(x), which leaves training caches alone',
+    );
+  }
+  if (tensor.disposed) throw new StateError(`${op}: ${name} (${tensor}), kept by forward, has been disposed since`);
+  return tensor;
+}
+
+/**
+ * dout, checked against the output `produced` by the forward this backward differentiates:
+ * a gradient of an earlier output of the same slot means a forward ran in between, and the
+ * caches now belong to it.
+ */
+export function checkGradientSource(op: string, dout: Tensor, produced: Tensor | null): void {
+  const source = dout.gradientOf;
+  if (source === null || produced === null) return;
+  const slot = produced.storage.slot;
+  if (slot === null || source.slot !== slot) return;
+  if (source === produced.storage && dout.gradientOfVersion === produced.version) return;
+  throw new StateError(
+    `${op}: dout is the gradient of an output of an earlier ${produced.storage.owner}.forward: ${produced.storage.writer} ` +
+      'has run since, and the caches this backward needs now belong to it. Run forward again before backward; ' +
+      'to evaluate in between, use model.predict(x), which leaves training caches alone',
+  );
 }
 
 /** A NaN or ±Infinity in a result is an error naming the op, never a silent NaN. */

@@ -7,7 +7,7 @@ import { type Cached, OPS, type OpName } from '../ops';
 import { formatShape, rowsCols, sameShape, type Tensor } from '../tensor';
 import { f64, wasm } from '../wasm/instance';
 import { B_CONST, B_ROW, B_SAME, kernels } from '../wasm/kernels';
-import { Owned, requireFinite, useTensor } from './buffers';
+import { checkGradientSource, Owned, requireFinite, useSaved, useTensor } from './buffers';
 import { scratch } from './scratch';
 
 export type GateValue = number | Tensor;
@@ -21,6 +21,8 @@ const CACHE_KEY = { a: 'x', b: 'y', out: 'out' } as const satisfies Record<Cache
 export abstract class Gate {
   /** What the last forward kept for backward. */
   protected cache: GateCache | null = null;
+  /** @internal The name messages give this gate (a loss function's, when it runs one). */
+  label?: string;
 
   /** The values kept by the last forward (for inspection and teaching). */
   get cached(): Readonly<GateCache> | null {
@@ -28,7 +30,7 @@ export abstract class Gate {
   }
 
   protected get name(): string {
-    return this.constructor.name;
+    return this.label ?? this.constructor.name;
   }
 
   protected requireForward(): GateCache {
@@ -45,10 +47,13 @@ export abstract class Gate {
 export abstract class ElementwiseGate extends Gate {
   private broadcast = false;
   private readonly output = new Owned(this);
-  private readonly dx = new Owned(this);
-  private readonly dy = new Owned(this);
+  private readonly dx = new Owned(this, 'gradient');
+  private readonly dy = new Owned(this, 'gradient');
   /** x and y as forward saw them: the shapes backward must return. */
   private inputs: readonly GateValue[] = [];
+  /** Their versions then, and the output forward made: what backward checks it still differentiates. */
+  private versions: number[] = [];
+  private produced: Tensor | null = null;
 
   protected constructor(
     protected readonly op: OpName,
@@ -119,6 +124,7 @@ export abstract class ElementwiseGate extends Gate {
     requireFinite(op, out, () => `${this.op} of ${args.map(String).join(', ')}`);
     this.broadcast = broadcast;
     this.keep({ a: tx, b: y ?? this.constant, out }, y ? [tx, y] : [tx]);
+    this.produced = out;
     return out;
   }
 
@@ -131,16 +137,18 @@ export abstract class ElementwiseGate extends Gate {
     }
     this.cache = cache;
     this.inputs = inputs;
+    this.versions = inputs.map((value) => (typeof value === 'number' ? 0 : value.version));
+    this.produced = null;
   }
 
   /** Gradients of the loss w.r.t. each input, in input order, given dL/d(output). */
-  backward(dout: GateValue): GateValue[] {
+  backward(dout: GateValue): [GateValue] | [GateValue, GateValue] {
     const cache = this.requireForward();
     const first = this.inputs[0];
     return typeof first === 'number' ? this.backwardNumbers(cache, dout) : this.backwardTensors(cache, dout);
   }
 
-  private backwardNumbers(cache: GateCache, dout: unknown): number[] {
+  private backwardNumbers(cache: GateCache, dout: unknown): [number] | [number, number] {
     if (typeof dout !== 'number' || !Number.isFinite(dout)) {
       throw new ValueError(`${this.name}.backward: dout must be a finite number, got ${describe(dout)}`);
     }
@@ -154,14 +162,19 @@ export abstract class ElementwiseGate extends Gate {
         throw new ValueError(`${this.name}.backward: the gradient for ${this.inputNames[i]} is ${grad} (cached ${JSON.stringify(cache)})`);
       }
     });
-    return grads;
+    return grads as [number] | [number, number];
   }
 
-  private backwardTensors(cache: GateCache, doutArg: unknown): Tensor[] {
+  private backwardTensors(cache: GateCache, doutArg: unknown): [Tensor] | [Tensor, Tensor] {
     const op = `${this.name}.backward`;
-    const [x, y] = this.inputs as Tensor[];
+    // An input the rule reads must be as forward saw it; add's and sub's need only their shapes.
+    const reads: readonly Cached[] = OPS[this.op].reads;
+    const [x, y] = (this.inputs as Tensor[]).map((t, i) =>
+      reads.includes(i === 0 ? 'a' : 'b') ? useSaved(op, this.inputNames[i] as string, t, this.versions[i] as number) : t,
+    );
     const tx = x as Tensor;
     const dout = useTensor(op, 'dout', doutArg);
+    checkGradientSource(op, dout, this.produced);
     if (!sameShape(dout.shape, tx.shape) || dout.dtype !== tx.dtype) {
       throw shapeError(op, tx, dout, `dout must have the output's shape and dtype (${tx.dtype} ${formatShape(tx.shape)})`);
     }
@@ -186,7 +199,8 @@ export abstract class ElementwiseGate extends Gate {
     );
     requireFinite(op, dx, () => `the gradient for x`);
     if (dy) requireFinite(op, dy, () => `the gradient for y`);
-    return dy ? [dx, dy] : [dx];
+    dx.gradientFor(tx);
+    return dy && y ? [dx, dy.gradientFor(y)] : [dx];
   }
 }
 
@@ -197,9 +211,9 @@ export abstract class BinaryGate extends ElementwiseGate {
   forward(...inputs: [x: GateValue, y: GateValue]): GateValue {
     return this.run(inputs);
   }
-  override backward(dout: number): number[];
-  override backward(dout: Tensor): Tensor[];
-  override backward(dout: GateValue): GateValue[] {
+  override backward(dout: number): [dx: number, dy: number];
+  override backward(dout: Tensor): [dx: Tensor, dy: Tensor];
+  override backward(dout: GateValue): [GateValue] | [GateValue, GateValue] {
     return super.backward(dout);
   }
 }
@@ -211,9 +225,9 @@ export abstract class UnaryGate extends ElementwiseGate {
   forward(...inputs: [x: GateValue]): GateValue {
     return this.run(inputs);
   }
-  override backward(dout: number): number[];
-  override backward(dout: Tensor): Tensor[];
-  override backward(dout: GateValue): GateValue[] {
+  override backward(dout: number): [dx: number];
+  override backward(dout: Tensor): [dx: Tensor];
+  override backward(dout: GateValue): [GateValue] | [GateValue, GateValue] {
     return super.backward(dout);
   }
 }

@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from '../errors';
 import { formatShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
-import { Owned, OwnedInts, useTensor, writeLabels } from './buffers';
+import { Owned, OwnedInts, Saved, useTensor, writeLabels } from './buffers';
 import { finiteParameter, Gate } from './gate';
 
 /**
@@ -9,7 +9,8 @@ import { finiteParameter, Gate } from './gate';
  * Backward: +1 for each class inside the margin, −(their count) for the label. Caches s.
  */
 export class SvmLossGate extends Gate {
-  private readonly ds = new Owned(this);
+  private readonly ds = new Owned(this, 'gradient');
+  private readonly scores = new Saved();
   private readonly labels = new OwnedInts(this);
   private rows = 0;
 
@@ -19,7 +20,7 @@ export class SvmLossGate extends Gate {
   }
 
   forward(scores: Tensor, labels: Int32Array | readonly number[]): number {
-    const op = 'SvmLossGate.forward';
+    const op = `${this.name}.forward`;
     const s = useTensor(op, 'scores', scores);
     if (s.rank !== 2) throw new ShapeError(`${op}: scores must be 2-D [rows, classes], got ${formatShape(s.shape)}`);
     const [rows, cols] = s.shape as [number, number];
@@ -28,16 +29,18 @@ export class SvmLossGate extends Gate {
     const loss = kernels(s.dtype).svmForward(s.ptr, labelPtr, rows, cols, this.margin);
     this.rows = rows;
     this.cache = { x: s };
+    this.scores.keep(s);
     return loss;
   }
 
   backward(dloss = 1): [Tensor] {
-    const op = 'SvmLossGate.backward';
-    const s = useTensor(op, 'scores (cached by forward)', this.requireForward().x);
+    const op = `${this.name}.backward`;
+    this.requireForward();
+    const s = this.scores.use(op, 'scores');
     if (typeof dloss !== 'number' || !Number.isFinite(dloss)) throw new ValueError(`${op}: dloss must be a finite number`);
     const [rows, cols] = s.shape as [number, number];
     const ds = this.ds.zeroed(s.shape, s.dtype);
     kernels(s.dtype).svmBackward(s.ptr, this.labels.reserve(this.rows), ds.ptr, rows, cols, this.margin, dloss);
-    return [ds];
+    return [ds.gradientFor(s)];
   }
 }

@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from '../errors';
 import { formatShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
-import { Owned, useTensor } from './buffers';
+import { checkGradientSource, Owned, Saved, useTensor } from './buffers';
 import { Gate } from './gate';
 
 /**
@@ -10,8 +10,11 @@ import { Gate } from './gate';
  */
 export class MatMulGate extends Gate {
   private readonly output = new Owned(this);
-  private readonly da = new Owned(this);
-  private readonly db = new Owned(this);
+  private readonly da = new Owned(this, 'gradient');
+  private readonly db = new Owned(this, 'gradient');
+  private readonly a = new Saved();
+  private readonly b = new Saved();
+  private produced: Tensor | null = null;
 
   forward(a: Tensor, b: Tensor): Tensor {
     const op = 'MatMulGate.forward';
@@ -24,15 +27,19 @@ export class MatMulGate extends Gate {
     const c = this.output.get([m, n], ta.dtype);
     kernels(ta.dtype).gemm(0, 0, m, n, k, ta.ptr, k, tb.ptr, n, c.ptr, n, 0);
     this.cache = { x: ta, y: tb };
+    this.a.keep(ta);
+    this.b.keep(tb);
+    this.produced = c;
     return c;
   }
 
   backward(dc: Tensor): [Tensor, Tensor] {
     const op = 'MatMulGate.backward';
-    const cache = this.requireForward();
-    const a = useTensor(op, 'A (cached by forward)', cache.x);
-    const b = useTensor(op, 'B (cached by forward)', cache.y);
+    this.requireForward();
+    const a = this.a.use(op, 'A');
+    const b = this.b.use(op, 'B');
     const g = useTensor(op, 'dC', dc);
+    checkGradientSource(op, g, this.produced);
     const [m, k] = a.shape as [number, number];
     const n = b.shape[1] as number;
     if (g.rank !== 2 || g.shape[0] !== m || g.shape[1] !== n || g.dtype !== a.dtype) {
@@ -43,7 +50,7 @@ export class MatMulGate extends Gate {
     const gemm = kernels(a.dtype).gemm;
     gemm(0, 1, m, k, n, g.ptr, n, b.ptr, n, da.ptr, k, 0); // dA = dC·Bᵀ
     gemm(1, 0, k, n, m, a.ptr, k, g.ptr, n, db.ptr, n, 0); // dB = Aᵀ·dC
-    return [da, db];
+    return [da.gradientFor(a), db.gradientFor(b)];
   }
 }
 

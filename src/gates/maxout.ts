@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from '../errors';
 import { formatShape, sameShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
-import { Owned, OwnedInts, useTensor } from './buffers';
+import { checkGradientSource, Owned, OwnedInts, Saved, useTensor } from './buffers';
 import { Gate } from './gate';
 
 /**
@@ -11,7 +11,8 @@ import { Gate } from './gate';
  */
 export class MaxoutGate extends Gate {
   private readonly output = new Owned(this);
-  private readonly dz = new Owned(this);
+  private readonly dz = new Owned(this, 'gradient');
+  private readonly input = new Saved();
   private readonly winners = new OwnedInts(this);
   private inputShape: readonly number[] = [];
 
@@ -33,6 +34,7 @@ export class MaxoutGate extends Gate {
     kernels(t.dtype).maxoutForward(t.ptr, out.ptr, this.winners.reserve(rows * units), rows, units, this.k);
     this.inputShape = t.shape;
     this.cache = { out };
+    this.input.keep(t);
     return out;
   }
 
@@ -44,13 +46,15 @@ export class MaxoutGate extends Gate {
 
   backward(dout: Tensor): [Tensor] {
     const op = 'MaxoutGate.backward';
-    const out = this.requireForward().out as Tensor;
+    const out = useTensor(op, 'the output (cached by forward)', this.requireForward().out);
     const g = useTensor(op, 'dout', dout);
+    checkGradientSource(op, g, out);
     if (!sameShape(g.shape, out.shape) || g.dtype !== out.dtype)
       throw new ShapeError(`${op}: dout is ${formatShape(g.shape)}, the output was ${formatShape(out.shape)}`);
+    const z = this.input.use(op, 'z');
     const [rows, units] = out.shape as [number, number];
     const dz = this.dz.zeroed(this.inputShape, out.dtype);
     kernels(out.dtype).maxoutBackward(g.ptr, this.winners.reserve(rows * units), dz.ptr, rows, units, this.k);
-    return [dz];
+    return [dz.gradientFor(z)];
   }
 }

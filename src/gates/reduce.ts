@@ -1,7 +1,7 @@
 import { describe, ShapeError, ValueError } from '../errors';
 import { formatShape, rowsCols, type Tensor } from '../tensor';
 import { AXIS_ALL, kernels } from '../wasm/kernels';
-import { Owned, useTensor } from './buffers';
+import { Owned, Saved, useTensor } from './buffers';
 import { Gate } from './gate';
 
 export type Axis = 0 | 1 | undefined;
@@ -15,7 +15,7 @@ export type Reduced<A extends Axis> = A extends undefined ? number : Tensor;
  */
 export class SumGate<A extends Axis = undefined> extends Gate {
   private readonly output = new Owned(this);
-  private readonly dx = new Owned(this);
+  private readonly dx = new Owned(this, 'gradient');
   private source: Tensor | null = null;
 
   constructor(
@@ -59,14 +59,14 @@ export class SumGate<A extends Axis = undefined> extends Gate {
     if (axis === undefined) {
       if (typeof dout !== 'number' || !Number.isFinite(dout)) throw new ValueError(`${op}: dout must be a finite number`);
       dx.data.fill(dout * scale);
-      return [dx];
+      return [dx.gradientFor(x)];
     }
     const g = useTensor(op, 'dout', dout);
     const expected = axis === 0 ? cols : rows;
     if (g.size !== expected || g.dtype !== x.dtype)
       throw new ShapeError(`${op}: dout is ${formatShape(g.shape)}, the output was [${expected}]`);
     k.sumBackward(g.ptr, dx.ptr, rows, cols, axis, scale);
-    return [dx];
+    return [dx.gradientFor(x)];
   }
 }
 
@@ -80,25 +80,28 @@ export class MeanGate<A extends Axis = undefined> extends SumGate<A> {
 /** Σ x², the squared L2 norm: dx = 2x·dout. Caches x. */
 export class L2Gate extends Gate {
   private readonly output = new Owned(this);
-  private readonly seed = new Owned(this);
-  private readonly dx = new Owned(this);
+  private readonly seed = new Owned(this, 'result');
+  private readonly dx = new Owned(this, 'gradient');
+  private readonly input = new Saved();
 
   forward(x: Tensor): number {
     const t = useTensor('L2Gate.forward', 'x', x);
     const out = this.output.get([], t.dtype);
     kernels(t.dtype).l2Forward(t.ptr, out.ptr, t.size);
     this.cache = { x: t };
+    this.input.keep(t);
     return out.item();
   }
 
   backward(dout: number): [Tensor] {
     const op = 'L2Gate.backward';
-    const x = useTensor(op, 'x (cached by forward)', this.requireForward().x);
+    this.requireForward();
+    const x = this.input.use(op, 'x');
     if (typeof dout !== 'number' || !Number.isFinite(dout)) throw new ValueError(`${op}: dout must be a finite number`);
     const g = this.seed.get([], x.dtype);
     g.data[0] = dout;
     const dx = this.dx.zeroed(x.shape, x.dtype);
     kernels(x.dtype).l2Backward(x.ptr, g.ptr, dx.ptr, x.size);
-    return [dx];
+    return [dx.gradientFor(x)];
   }
 }

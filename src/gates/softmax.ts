@@ -1,13 +1,14 @@
 import { ShapeError, ValueError } from '../errors';
 import { formatShape, rowsCols, sameShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
-import { Owned, OwnedInts, requireFinite, useTensor, writeLabels } from './buffers';
+import { checkGradientSource, Owned, OwnedInts, requireFinite, Saved, useTensor, writeLabels } from './buffers';
 import { Gate } from './gate';
 
 /** softmax along the last axis: y = e^x / Σ e^x; dx = y ⊙ (dy − Σ dy ⊙ y). Caches y. */
 export class SoftmaxGate extends Gate {
   private readonly output = new Owned(this);
-  private readonly dx = new Owned(this);
+  private readonly dx = new Owned(this, 'gradient');
+  private readonly input = new Saved();
 
   forward(x: Tensor): Tensor {
     const t = useTensor('SoftmaxGate.forward', 'x', x);
@@ -15,19 +16,23 @@ export class SoftmaxGate extends Gate {
     const y = this.output.get(t.shape, t.dtype);
     kernels(t.dtype).softmaxForward(t.ptr, y.ptr, rows, cols);
     this.cache = { out: y };
+    this.input.keep(t);
     return y;
   }
 
   backward(dy: Tensor): [Tensor] {
     const op = 'SoftmaxGate.backward';
-    const y = this.requireForward().out as Tensor;
+    const y = useTensor(op, 'y (cached by forward)', this.requireForward().out);
     const g = useTensor(op, 'dy', dy);
+    checkGradientSource(op, g, y);
     if (!sameShape(g.shape, y.shape) || g.dtype !== y.dtype)
       throw new ShapeError(`${op}: dy is ${formatShape(g.shape)}, y was ${formatShape(y.shape)}`);
+    // y alone is what the rule reads; x is checked so that dx is known to be x's gradient.
+    const x = this.input.use(op, 'x');
     const [rows, cols] = rowsCols(y.shape);
     const dx = this.dx.zeroed(y.shape, y.dtype);
     kernels(y.dtype).softmaxBackward(y.ptr, g.ptr, dx.ptr, rows, cols);
-    return [dx];
+    return [dx.gradientFor(x)];
   }
 }
 
@@ -38,12 +43,13 @@ export class SoftmaxGate extends Gate {
  */
 export class SoftmaxCrossEntropyGate extends Gate {
   private readonly probs = new Owned(this);
-  private readonly dz = new Owned(this);
+  private readonly dz = new Owned(this, 'gradient');
+  private readonly logits = new Saved();
   private readonly labels = new OwnedInts(this);
   private rows = 0;
 
   forward(logits: Tensor, labels: Int32Array | readonly number[]): number {
-    const op = 'SoftmaxCrossEntropyGate.forward';
+    const op = `${this.name}.forward`;
     const z = useTensor(op, 'logits', logits);
     if (z.rank !== 2) throw new ShapeError(`${op}: logits must be 2-D [rows, classes], got ${formatShape(z.shape)}`);
     const [rows, cols] = z.shape as [number, number];
@@ -54,6 +60,7 @@ export class SoftmaxCrossEntropyGate extends Gate {
     if (!Number.isFinite(loss)) requireFinite(op, z, () => 'a logit');
     this.rows = rows;
     this.cache = { out: probs };
+    this.logits.keep(z);
     return loss;
   }
 
@@ -63,12 +70,13 @@ export class SoftmaxCrossEntropyGate extends Gate {
   }
 
   backward(dloss = 1): [Tensor] {
-    const op = 'SoftmaxCrossEntropyGate.backward';
-    const probs = this.requireForward().out as Tensor;
+    const op = `${this.name}.backward`;
+    const probs = useTensor(op, 'the softmax (cached by forward)', this.requireForward().out);
     if (typeof dloss !== 'number' || !Number.isFinite(dloss)) throw new ValueError(`${op}: dloss must be a finite number`);
+    const logits = this.logits.use(op, 'logits');
     const [rows, cols] = rowsCols(probs.shape);
     const dz = this.dz.zeroed(probs.shape, probs.dtype);
     kernels(probs.dtype).softmaxCrossEntropyBackward(probs.ptr, this.labels.reserve(this.rows), dz.ptr, rows, cols, dloss);
-    return [dz];
+    return [dz.gradientFor(logits)];
   }
 }

@@ -94,12 +94,14 @@ export class TensorProgram implements Program {
   }
 
   forward(): number {
+    this.overwrite(false);
     const tape = this.forwardTape;
     const bad = kernels(this.dtype).tensorForward(tape.ptr, tape.count);
     return bad < 0 ? -1 : (tape.nodes[bad] as number);
   }
 
   backward(target: number): number {
+    this.overwrite(true);
     const tape = this.backwardTape(target);
     const seed = (this.offsets[target] as number) + this.gradDelta;
     const count = sizeOf(this.nodes.shape(target));
@@ -126,12 +128,25 @@ export class TensorProgram implements Program {
   }
 
   free(): void {
-    for (const view of this.views.values()) view.releaseOwned();
+    for (const view of this.views.values()) view.storage.release();
     this.views.clear();
     this.memory.free();
   }
 
-  /** A Tensor over a node's value (or gradient) in the block, made once and reused. */
+  /**
+   * A run rewrites every value (or gradient): the Tensors handed out for the last one are
+   * stale from now on, so one kept across a forward is an error rather than new numbers.
+   */
+  private overwrite(gradients: boolean): void {
+    for (const [key, view] of this.views) {
+      if (key < 0 !== gradients) continue;
+      view.storage.version++;
+      view.storage.writer = gradients ? 'a later Graph.backward' : 'a later Graph.forward';
+      this.views.delete(key);
+    }
+  }
+
+  /** A Tensor over a node's value (or gradient) in the block, made once per run and reused. */
   private view(id: number, gradient = false): Tensor {
     const key = gradient ? -1 - id : id;
     let view = this.views.get(key);

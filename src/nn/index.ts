@@ -11,6 +11,7 @@ export {
   worker,
 } from '../worker/client';
 export { ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activations';
+export { type Batch, DataLoader, type DataLoaderOptions, type Targets } from './data-loader';
 export type { Init } from './init';
 export { Linear, type LinearOptions } from './linear';
 export { type LossFunction, type LossName, type LossResult, mse, softmaxCrossEntropy, svmLoss } from './losses';

@@ -1,5 +1,5 @@
-import { describe, ShapeError, StateError, ValueError } from '../errors';
-import { Owned, useTensor } from '../gates/buffers';
+import { describe, ShapeError, ValueError } from '../errors';
+import { checkGradientSource, Owned, Saved, useTensor } from '../gates/buffers';
 import { type DType, formatShape, Tensor } from '../tensor';
 import { B_ROW, kernels } from '../wasm/kernels';
 import { type Init, initialize } from './init';
@@ -28,8 +28,11 @@ export class Linear implements Module {
   readonly initChosen: boolean;
   readonly seed: number;
   private readonly output = new Owned(this);
-  private readonly dx = new Owned(this);
-  private input: Tensor | null = null;
+  private readonly prediction = new Owned('Linear.predict');
+  private readonly dx = new Owned(this, 'gradient');
+  private readonly input = new Saved();
+  /** The output of the forward that backward differentiates. */
+  private produced: Tensor | null = null;
 
   constructor(
     readonly inFeatures: number,
@@ -73,19 +76,34 @@ export class Linear implements Module {
   }
 
   forward(x: Tensor): Tensor {
-    const op = 'Linear.forward';
+    const t = this.check('Linear.forward', x);
+    const y = this.affine(t, this.output);
+    this.input.keep(t);
+    this.produced = y;
+    return y;
+  }
+
+  /** x·Wᵀ + b into a buffer of its own, leaving forward's cache alone. */
+  predict(x: Tensor): Tensor {
+    return this.affine(this.check('Linear.predict', x), this.prediction);
+  }
+
+  private check(op: string, x: Tensor): Tensor {
     const t = useTensor(op, 'x', x);
-    const w = this.weight.value;
     if (t.rank !== 2 || t.shape[1] !== this.inFeatures) {
       throw new ShapeError(`${op}: x must be [batch, ${this.inFeatures}], got ${formatShape(t.shape)}`);
     }
-    if (t.dtype !== w.dtype) throw new ValueError(`${op}: x is ${t.dtype}, the weights ${w.dtype}`);
+    if (t.dtype !== this.weight.value.dtype) throw new ValueError(`${op}: x is ${t.dtype}, the weights ${this.weight.value.dtype}`);
+    return t;
+  }
+
+  private affine(t: Tensor, into: Owned): Tensor {
+    const w = this.weight.value;
     const batch = t.shape[0] as number;
-    const y = this.output.get([batch, this.outFeatures], w.dtype);
+    const y = into.get([batch, this.outFeatures], w.dtype);
     const k = kernels(w.dtype);
     k.gemm(0, 1, batch, this.outFeatures, this.inFeatures, t.ptr, this.inFeatures, w.ptr, this.inFeatures, y.ptr, this.outFeatures, 0);
     if (this.bias) k.elementwiseForward(1, y.ptr, this.bias.value.ptr, y.ptr, batch, this.outFeatures, B_ROW, 0);
-    this.input = t;
     return y;
   }
 
@@ -93,9 +111,9 @@ export class Linear implements Module {
   backward(dout: Tensor, options: BackwardOptions): Tensor | null;
   backward(dout: Tensor, { inputGrad = true }: BackwardOptions = {}): Tensor | null {
     const op = 'Linear.backward';
-    if (this.input === null) throw new StateError(`${op}: called before forward`);
-    const x = useTensor(op, 'x (cached by forward)', this.input);
+    const x = this.input.use(op, 'its input x');
     const g = useTensor(op, 'dout', dout);
+    checkGradientSource(op, g, this.produced);
     const batch = x.shape[0] as number;
     if (g.rank !== 2 || g.shape[0] !== batch || g.shape[1] !== this.outFeatures || g.dtype !== x.dtype) {
       throw new ShapeError(`${op}: dout is ${formatShape(g.shape)}, the output was [${batch},${this.outFeatures}]`);
@@ -107,7 +125,7 @@ export class Linear implements Module {
     if (!inputGrad) return null;
     const dx = this.dx.get([batch, n], x.dtype);
     k.gemm(0, 0, batch, n, m, g.ptr, m, this.weight.value.ptr, n, dx.ptr, n, 0); // dx = dout·W
-    return dx;
+    return dx.gradientFor(x);
   }
 
   parameters(): Parameter[] {

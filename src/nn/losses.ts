@@ -1,43 +1,70 @@
 // Losses over a batch: each returns the mean loss and its gradient w.r.t. the scores,
-// the fused way (one gate, no Jacobian). The gradient is a buffer the loss owns, valid
-// until its next call.
+// the fused way (one gate, no Jacobian). The gradient is a buffer the loss keeps for the
+// scores' source (a model's output), valid until the next loss on scores from there.
 import { ShapeError, ValueError } from '../errors';
 import { Owned, useTensor } from '../gates/buffers';
 import { SvmLossGate } from '../gates/loss';
 import { SoftmaxCrossEntropyGate } from '../gates/softmax';
 import { OPS } from '../ops';
-import { formatShape, sameShape, type Tensor } from '../tensor';
+import { formatShape, sameShape, Tensor } from '../tensor';
 import { B_CONST, B_SAME, kernels } from '../wasm/kernels';
 
 export interface LossResult {
   loss: number;
-  /** d loss / d scores, owned by the loss function. */
+  /** d loss / d scores: the loss's buffer, valid until its next call on scores from the same source. */
   grad: Tensor;
 }
 
 /** A loss over labels (class indices) or targets (a tensor). */
 export type LossFunction = (scores: Tensor, targets: Int32Array | Tensor) => LossResult;
 
-const crossEntropy = new SoftmaxCrossEntropyGate();
-const svm = new SvmLossGate();
+/**
+ * One gate per source of scores: the buffer slot of the layer that made them (a model's
+ * training output, its predict output), or the tensor itself when it is the user's. So a
+ * loss on validation scores never overwrites the gradient a training step is about to use,
+ * and two models never share one. Weakly held: a gate goes when its source does.
+ */
+function perSource<G extends object>(make: () => G): (scores: unknown) => G {
+  const gates = new WeakMap<object, G>();
+  const shared = make(); // for a non-tensor argument, which the gate then refuses
+  return (scores) => {
+    if (!(scores instanceof Tensor)) return shared;
+    const key = scores.storage.slot ?? scores.storage;
+    let gate = gates.get(key);
+    if (gate === undefined) {
+      gate = make();
+      gates.set(key, gate);
+    }
+    return gate;
+  };
+}
+
+const crossEntropy = perSource(() => Object.assign(new SoftmaxCrossEntropyGate(), { label: 'softmaxCrossEntropy' }));
+const svm = perSource(() => Object.assign(new SvmLossGate(), { label: 'svmLoss' }));
 
 /** The mean of −log softmax(logits)[label]: stable, with dlogits = (softmax − onehot)/rows. */
 export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array | readonly number[]): LossResult & { dlogits: Tensor } {
-  const loss = crossEntropy.forward(logits, labels);
+  const gate = crossEntropy(logits);
+  const loss = gate.forward(logits, labels);
   if (!Number.isFinite(loss)) throw new ValueError(`softmaxCrossEntropy: the loss is ${loss}`);
-  const [grad] = crossEntropy.backward(1);
+  const [grad] = gate.backward(1);
   return { loss, grad, dlogits: grad };
 }
 
 /** The mean multiclass SVM (hinge) loss with margin 1. */
 export function svmLoss(scores: Tensor, labels: Int32Array | readonly number[]): LossResult {
-  const loss = svm.forward(scores, labels);
-  const [grad] = svm.backward(1);
+  const gate = svm(scores);
+  const loss = gate.forward(scores, labels);
+  const [grad] = gate.backward(1);
   return { loss, grad };
 }
 
-const difference = new Owned('mse');
-const scratch = new Owned('mse');
+interface MseBuffers {
+  difference: Owned;
+  total: Owned;
+}
+
+const mseBuffers = perSource<MseBuffers>(() => ({ difference: new Owned('mse', 'gradient'), total: new Owned('mse', 'result') }));
 
 /** The mean over all elements of (prediction − target)², with dprediction = 2(p − t)/n. */
 export function mse(prediction: Tensor, target: Tensor): LossResult {
@@ -48,15 +75,16 @@ export function mse(prediction: Tensor, target: Tensor): LossResult {
     throw new ShapeError(`${op}: prediction ${p.dtype} ${formatShape(p.shape)} and target ${t.dtype} ${formatShape(t.shape)} differ`);
   }
   const k = kernels(p.dtype);
-  const d = difference.get(p.shape, p.dtype);
+  const buffers = mseBuffers(p);
+  const d = buffers.difference.get(p.shape, p.dtype);
   const n = Math.max(p.size, 1);
   k.elementwiseForward(OPS.sub.code, p.ptr, t.ptr, d.ptr, 1, p.size, B_SAME, 0);
-  const total = scratch.get([], p.dtype);
+  const total = buffers.total.get([], p.dtype);
   k.l2Forward(d.ptr, total.ptr, p.size);
   const loss = total.item() / n;
   if (!Number.isFinite(loss)) throw new ValueError(`${op}: the loss is ${loss}`);
   k.elementwiseForward(OPS.scale.code, d.ptr, 0, d.ptr, 1, p.size, B_CONST, 2 / n);
-  return { loss, grad: d };
+  return { loss, grad: d.gradientFor(p) };
 }
 
 export const LOSSES = { softmaxCrossEntropy, svm: svmLoss, mse } as const;

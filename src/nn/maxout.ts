@@ -11,6 +11,7 @@ import type { BackwardOptions, Module, Parameter } from './module';
 export class Maxout implements Module {
   readonly linear: Linear;
   private readonly gate: MaxoutGate;
+  private readonly inference: MaxoutGate;
 
   constructor(
     readonly inFeatures: number,
@@ -19,11 +20,18 @@ export class Maxout implements Module {
     options: LinearOptions = {},
   ) {
     this.gate = new MaxoutGate(k);
+    this.gate.label = 'Maxout';
+    this.inference = new MaxoutGate(k);
+    this.inference.label = 'Maxout.predict';
     this.linear = new Linear(inFeatures, outFeatures * k, options);
   }
 
   forward(x: Tensor): Tensor {
     return this.gate.forward(this.linear.forward(x));
+  }
+
+  predict(x: Tensor): Tensor {
+    return this.inference.forward(this.linear.predict(x));
   }
 
   backward(dout: Tensor): Tensor;

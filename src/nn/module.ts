@@ -13,15 +13,22 @@ export interface Parameter {
 
 export interface BackwardOptions {
   /**
-   * false: skip the gradient w.r.t. the input, which no one reads for a network's first
-   * layer (for a Linear layer that saves a third of its backward work); backward returns null.
+   * Whether to compute the gradient w.r.t. the input. A layer computes it unless told
+   * `false`; a model (`Sequential`) only when told `true`, as PyTorch computes it only for
+   * inputs that require grad: no one reads it for a network's input, and for a first
+   * Linear layer it is a third of the backward's work. Skipped, backward returns null.
    */
   inputGrad?: boolean;
 }
 
 export interface Module {
   forward(x: Tensor): Tensor;
-  backward(dout: Tensor): Tensor;
-  backward(dout: Tensor, options: BackwardOptions): Tensor | null;
+  /**
+   * The output for x without touching what forward keeps for backward: evaluate between a
+   * forward and its backward with this. Its result is a buffer of its own, valid until the
+   * next predict. Optional for a module of your own (a Sequential falls back to forward).
+   */
+  predict?(x: Tensor): Tensor;
+  backward(dout: Tensor, options?: BackwardOptions): Tensor | null;
   parameters(): Parameter[];
 }

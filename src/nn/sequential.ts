@@ -30,12 +30,28 @@ export class Sequential implements Module {
     return out;
   }
 
-  backward(dout: Tensor): Tensor;
-  backward(dout: Tensor, options: BackwardOptions): Tensor | null;
-  backward(dout: Tensor, options: BackwardOptions = {}): Tensor | null {
+  /**
+   * The model's output for x, computed into buffers of its own: the caches forward keeps
+   * for backward are untouched, so a validation batch can be scored between a training
+   * forward and its backward. The result is valid until the next predict.
+   */
+  predict(x: Tensor): Tensor {
+    let out = x;
+    for (const layer of this.layers) out = layer.predict ? layer.predict(out) : layer.forward(out);
+    return out;
+  }
+
+  /**
+   * Backpropagates dout (d loss / d output) through every layer, adding into each
+   * parameter's gradient. The gradient w.r.t. the model's input is computed only when
+   * asked with `{ inputGrad: true }`; otherwise backward returns null.
+   */
+  backward(dout: Tensor, options: BackwardOptions & { inputGrad: true }): Tensor;
+  backward(dout: Tensor, options?: BackwardOptions): Tensor | null;
+  backward(dout: Tensor, { inputGrad = false }: BackwardOptions = {}): Tensor | null {
     let grad = dout;
-    for (let i = this.layers.length - 1; i > 0; i--) grad = (this.layers[i] as Module).backward(grad);
-    return (this.layers[0] as Module).backward(grad, options);
+    for (let i = this.layers.length - 1; i > 0; i--) grad = (this.layers[i] as Module).backward(grad, { inputGrad: true }) as Tensor;
+    return (this.layers[0] as Module).backward(grad, { inputGrad });
   }
 
   /** The weights as a safetensors file (with the layer list, for nn.load). */

@@ -1,19 +1,13 @@
-// The training loop the lecture ends with, as a function: minibatches gathered in wasm,
+// The training loop the lecture ends with, as a function: minibatches from a DataLoader,
 // forward, loss, backward, step — nothing allocated after the first step.
-import { ShapeError, ValueError } from '../errors';
-import { Owned, OwnedInts, useTensor } from '../gates/buffers';
-import { Random } from '../random';
-import { formatShape, type Tensor } from '../tensor';
-import { kernels } from '../wasm/kernels';
+import { ValueError } from '../errors';
+import type { Tensor } from '../tensor';
+import { checkDataset as checkRows, DataLoader, type Dataset } from './data-loader';
 import { LOSSES, type LossName } from './losses';
 import type { Module } from './module';
 import { type Optimizer, SGD } from './optim';
 
-/** A data set: x [samples, features], and class labels (one per sample) or target rows. */
-export interface Dataset {
-  x: Tensor;
-  y: Int32Array | Tensor;
-}
+export type { Dataset };
 
 export interface Progress {
   /** 'batch' after every step, 'epoch' after every epoch. */
@@ -65,32 +59,28 @@ export function fit(model: Module, data: Dataset, options: FitOptions = {}): Epo
   if (!(loss in LOSSES)) throw new ValueError(`fit: loss must be one of ${Object.keys(LOSSES).join(', ')}, got ${String(loss)}`);
   if (options.validation) checkDataset('fit (validation)', options.validation, loss);
   const optimizer = options.optimizer ?? new SGD(model.parameters(), { lr: 0.01 });
-  const batches = new Batches(data, batchSize);
-  const order = Int32Array.from({ length: samples }, (_, i) => i);
-  const random = new Random(seed);
-  const steps = Math.ceil(samples / batchSize);
+  const loader = new DataLoader(data, { batchSize, shuffle, seed });
+  const steps = loader.length;
   const history: EpochRecord[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    if (shuffle) shuffleInPlace(order, random);
     const started = performance.now();
     let total = 0;
-    for (let step = 0; step < steps; step++) {
-      const count = Math.min(batchSize, samples - step * batchSize);
-      const batch = batches.gather(order, step * batchSize, count);
+    let seen = 0;
+    for (const batch of loader) {
       optimizer.zeroGrad();
       const scores = model.forward(batch.x);
       const result = LOSSES[loss](scores, batch.y as never);
       if (!Number.isFinite(result.loss))
-        throw new ValueError(`fit: the loss became ${result.loss} at epoch ${epoch}, step ${step + 1}: lower the learning rate`);
+        throw new ValueError(`fit: the loss became ${result.loss} at epoch ${epoch}, step ${batch.index + 1}: lower the learning rate`);
       model.backward(result.grad, { inputGrad: false });
       optimizer.step();
-      total += result.loss * count;
-      const seen = step * batchSize + count;
+      total += result.loss * batch.size;
+      seen += batch.size;
       options.onProgress?.({
         phase: 'batch',
         epoch,
         epochs,
-        step: step + 1,
+        step: batch.index + 1,
         steps,
         loss: total / seen,
         samplesPerSecond: seen / ((performance.now() - started) / 1000),
@@ -114,22 +104,22 @@ export function fit(model: Module, data: Dataset, options: FitOptions = {}): Epo
   return history;
 }
 
-/** The mean loss and (for labels) the accuracy of `model` on `data`. */
+/**
+ * The mean loss and (for labels) the accuracy of `model` on `data`. Scored with
+ * `model.predict` where the model has it, so evaluating between a forward and its
+ * backward leaves the training caches alone.
+ */
 export function evaluate(
   model: Module,
   data: Dataset,
   { batchSize = 256, loss = 'softmaxCrossEntropy' }: { batchSize?: number; loss?: LossName } = {},
 ): Evaluation {
   const samples = checkDataset('evaluate', data, loss);
-  const batches = new Batches(data, batchSize);
-  const order = Int32Array.from({ length: samples }, (_, i) => i);
   let total = 0;
   let correct = 0;
-  for (let start = 0; start < samples; start += batchSize) {
-    const count = Math.min(batchSize, samples - start);
-    const batch = batches.gather(order, start, count);
-    const scores = model.forward(batch.x);
-    total += LOSSES[loss](scores, batch.y as never).loss * count;
+  for (const batch of new DataLoader(data, { batchSize })) {
+    const scores = model.predict ? model.predict(batch.x) : model.forward(batch.x);
+    total += LOSSES[loss](scores, batch.y as never).loss * batch.size;
     if (batch.y instanceof Int32Array) correct += countCorrect(scores, batch.y);
   }
   return { loss: total / samples, accuracy: correct / samples };
@@ -156,61 +146,11 @@ function countCorrect(scores: Tensor, labels: Int32Array): number {
 }
 
 function checkDataset(op: string, data: Dataset, loss: LossName): number {
-  if (typeof data !== 'object' || data === null || !data.x || !data.y)
-    throw new ValueError(`${op}: data must be { x: Tensor, y: Int32Array | Tensor }`);
-  useTensor(op, 'data.x', data.x);
-  if (!(data.y instanceof Int32Array)) useTensor(op, 'data.y', data.y);
-  if (data.x.rank !== 2) throw new ShapeError(`${op}: x must be [samples, features], got ${formatShape(data.x.shape)}`);
-  const samples = data.x.shape[0] as number;
-  const rows = data.y instanceof Int32Array ? data.y.length : (data.y.shape[0] as number);
-  if (rows !== samples) throw new ShapeError(`${op}: ${samples} samples in x but ${rows} in y`);
-  if (samples === 0) throw new ValueError(`${op}: the data set is empty (x is ${formatShape(data.x.shape)})`);
+  const samples = checkRows(op, data);
   if ((loss === 'mse') === data.y instanceof Int32Array) {
     throw new ValueError(
       `${op}: the ${loss} loss needs ${loss === 'mse' ? 'target rows (a Tensor)' : 'class labels (an Int32Array)'} as y`,
     );
   }
   return samples;
-}
-
-function shuffleInPlace(order: Int32Array, random: Random): void {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = random.below(i + 1);
-    const t = order[i] as number;
-    order[i] = order[j] as number;
-    order[j] = t;
-  }
-}
-
-/** Minibatches gathered by index into buffers reused from step to step. */
-class Batches {
-  private readonly xs = new Owned('fit');
-  private readonly ys = new Owned('fit');
-  private readonly indices = new OwnedInts('fit');
-  private labels = new Int32Array(0);
-
-  constructor(
-    private readonly data: Dataset,
-    batchSize: number,
-  ) {
-    this.indices.reserve(batchSize);
-  }
-
-  gather(order: Int32Array, start: number, count: number): { x: Tensor; y: Int32Array | Tensor } {
-    const { x, y } = this.data;
-    const ptr = this.indices.reserve(count);
-    this.indices.view(count).set(order.subarray(start, start + count));
-    const features = x.shape[1] as number;
-    const bx = this.xs.get([count, features], x.dtype);
-    kernels(x.dtype).gatherRows(x.ptr, ptr, bx.ptr, count, features);
-    if (y instanceof Int32Array) {
-      if (this.labels.length !== count) this.labels = new Int32Array(count);
-      for (let i = 0; i < count; i++) this.labels[i] = y[order[start + i] as number] as number;
-      return { x: bx, y: this.labels };
-    }
-    const cols = y.size / (y.shape[0] as number);
-    const by = this.ys.get([count, ...y.shape.slice(1)], y.dtype);
-    kernels(y.dtype).gatherRows(y.ptr, ptr, by.ptr, count, cols);
-    return { x: bx, y: by };
-  }
 }

@@ -65,7 +65,7 @@ export function allocate(bytes: number, what: string): number {
   } catch (error) {
     if (error instanceof WebAssembly.RuntimeError) {
       throw new OutOfMemoryError(
-        `${what}: ${bytes} bytes do not fit in linear memory (${exports.memory.buffer.byteLength} bytes, ${exports.allocated_bytes()} in use)`,
+        `${what}: ${bytes} bytes do not fit in linear memory (${exports.memory.buffer.byteLength} bytes, ${exports.allocated_bytes() >>> 0} in use)`,
       );
     }
     throw error;
@@ -83,14 +83,34 @@ export interface MemoryStats {
   blocks: number;
   /** The whole linear memory, allocated or not. */
   memoryBytes: number;
+  /**
+   * Tensors you made (Tensor.from, zeros, clone, …) that are neither disposed nor yet
+   * collected. A number that keeps rising in a loop is a leak: a collected tensor is freed
+   * only when the event loop gets to run, never inside a synchronous loop.
+   */
+  userTensors: number;
+  /** The bytes those tensors hold (part of bytesInUse). */
+  userTensorBytes: number;
+}
+
+let userTensors = 0;
+let userTensorBytes = 0;
+
+/** Counts a tensor the user made (+1) or freed (−1), and its bytes. */
+export function countUserTensor(count: number, bytes: number): void {
+  userTensors += count;
+  userTensorBytes += bytes;
 }
 
 export function memoryStats(): MemoryStats {
   const exports = wasm();
   return {
-    bytesInUse: exports.allocated_bytes(),
-    blocks: exports.allocated_blocks(),
+    // The core returns i32; past 2 GiB that reads negative unless taken as unsigned.
+    bytesInUse: exports.allocated_bytes() >>> 0,
+    blocks: exports.allocated_blocks() >>> 0,
     memoryBytes: exports.memory.buffer.byteLength,
+    userTensors,
+    userTensorBytes,
   };
 }
 

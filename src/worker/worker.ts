@@ -93,7 +93,7 @@ async function handle(request: Request, post: Post): Promise<{ result: unknown; 
       const m = current('predict');
       const x = toTensor(request.x);
       try {
-        const out = m.forward(x);
+        const out = m.predict ? m.predict(x) : m.forward(x);
         const result: TensorData = { data: out.data.slice(), shape: [...out.shape] };
         return { result, transfer: buffersOf(result.data) };
       } finally {
