@@ -177,15 +177,21 @@ describe('one core per process, whichever copy loads it', () => {
 
   // Not shared: objects stay with the copy that made them. An op refuses a Tensor of the
   // other copy (ValueError) rather than reading it.
-  it("a Tensor made by one copy is refused by the other's ops, with a ValueError", () => {
+  it("a Tensor made by one copy is refused by the other's ops with a ValueError that says why; memoryStats counts both copies' tensors", () => {
     const code = `${both}
       await esm.init();
+      const before = cjs.memoryStats().userTensors;
       const t = esm.Tensor.from([[1, -2]]);
       const outcome = (f) => { try { f(); return 'ok'; } catch (e) { return e.name + ': ' + e.message; } };
       console.log(JSON.stringify([
         outcome(() => new cjs.ReluGate().forward(t)),
         outcome(() => new esm.ReluGate().forward(t)),
+        cjs.memoryStats().userTensors - before,
       ]));`;
-    expect(run(code, 'module')).toEqual(['ValueError: ReluGate.forward: x must be a Tensor, got a Tensor', 'ok']);
+    expect(run(code, 'module')).toEqual([
+      'ValueError: ReluGate.forward: x is a Tensor of another copy of wasmgrad (the app loads the package twice, say by import and by require): pass each copy the tensors it made',
+      'ok',
+      1,
+    ]);
   });
 });

@@ -74,7 +74,15 @@ function writerOf(owner: string, role: Role): string {
 
 /** `value` as a live Tensor, or a clear error naming the op and the argument. */
 export function useTensor(op: string, name: string, value: unknown): Tensor {
-  if (!(value instanceof Tensor)) throw new ValueError(`${op}: ${name} must be a Tensor, got ${describe(value)}`);
+  if (!(value instanceof Tensor)) {
+    if ((value as object | null)?.constructor?.name === 'Tensor') {
+      throw new ValueError(
+        `${op}: ${name} is a Tensor of another copy of wasmgrad (the app loads the package twice, say by import and by require): ` +
+          'pass each copy the tensors it made',
+      );
+    }
+    throw new ValueError(`${op}: ${name} must be a Tensor, got ${describe(value)}`);
+  }
   if (value.stale) throw new StateError(`${op}: ${name} is stale: ${staleMessage(value)}`);
   if (value.disposed) throw new StateError(`${op}: ${name} (${value}) has been disposed`);
   return value;

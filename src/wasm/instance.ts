@@ -93,13 +93,10 @@ export interface MemoryStats {
   userTensorBytes: number;
 }
 
-let userTensors = 0;
-let userTensorBytes = 0;
-
 /** Counts a tensor the user made (+1) or freed (−1), and its bytes. */
 export function countUserTensor(count: number, bytes: number): void {
-  userTensors += count;
-  userTensorBytes += bytes;
+  core.userTensors += count;
+  core.userTensorBytes += bytes;
 }
 
 export function memoryStats(): MemoryStats {
@@ -109,8 +106,8 @@ export function memoryStats(): MemoryStats {
     bytesInUse: exports.allocated_bytes() >>> 0,
     blocks: exports.allocated_blocks() >>> 0,
     memoryBytes: exports.memory.buffer.byteLength,
-    userTensors,
-    userTensorBytes,
+    userTensors: core.userTensors,
+    userTensorBytes: core.userTensorBytes,
   };
 }
 

@@ -30,6 +30,9 @@ export interface Core {
   /** The compiled module: nn.worker sends it to its worker. */
   module: WebAssembly.Module | null;
   loadedWith: LoadedWith | null;
+  /** Tensors users made and have not freed, in every copy, and their bytes: memoryStats(). */
+  userTensors: number;
+  userTensorBytes: number;
 }
 
 // Replaced with the package's version by the build (rollup.config.mjs). From the sources
@@ -40,7 +43,7 @@ export const version = typeof __WASMGRAD_VERSION__ === 'string' ? __WASMGRAD_VER
 const key = Symbol.for(`wasmgrad ${version}: the loaded core`);
 const scope = globalThis as unknown as Record<symbol, Core | undefined>;
 
-scope[key] ??= { exports: null, pool: null, loading: null, module: null, loadedWith: null };
+scope[key] ??= { exports: null, pool: null, loading: null, module: null, loadedWith: null, userTensors: 0, userTensorBytes: 0 };
 
 /** The state every copy of this version in this realm shares. */
 export const core: Core = scope[key];
