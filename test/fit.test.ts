@@ -47,10 +47,14 @@ const net = (seed = 1, out = 3) =>
 
 const weights = (model: nn.Module) => model.parameters().map((p) => Array.from(p.value.data));
 
-/** Which rows each training forward saw, as sample indices; predict (validation, evaluate) is not noted. */
-function recording(model: nn.Sequential, data: Data): { module: nn.Module; batches: number[][] } {
+/**
+ * Which rows each training forward saw, as sample indices of `data`, and how many rows
+ * each predict (validation, evaluate) was given.
+ */
+function recording(model: nn.Sequential, data: Data): { module: nn.Module; batches: number[][]; predicted: number[] } {
   const index = new Map(data.rows.map((row, i) => [row.join(), i]));
   const batches: number[][] = [];
+  const predicted: number[] = [];
   const module: nn.Module = {
     forward(x) {
       const values = Array.from(x.data);
@@ -58,11 +62,14 @@ function recording(model: nn.Sequential, data: Data): { module: nn.Module; batch
       batches.push(Array.from({ length: rows }, (_, r) => index.get(values.slice(r * 2, r * 2 + 2).join()) ?? -1));
       return model.forward(x);
     },
-    predict: (x) => model.predict(x),
+    predict(x) {
+      predicted.push(x.shape[0] as number);
+      return model.predict(x);
+    },
     backward: (dout, options) => model.backward(dout, options),
     parameters: () => model.parameters(),
   };
-  return { module, batches };
+  return { module, batches, predicted };
 }
 
 /** Consecutive runs of `size` indices from 0 to n − 1, the last one shorter. */
@@ -247,6 +254,7 @@ describe('nn.fit is the plain loop: bit-identical weights with SGD, the same los
     const fitted = net();
     const { batches, module } = recording(fitted, data);
     const [record] = nn.fit(module, data, { batchSize: 4, shuffle: false, optimizer: new nn.SGD(fitted.parameters(), { lr: 0.3 }) });
+    expect(batches).toEqual(inOrder(10, 4));
     const byHand = net();
     const optimizer = new nn.SGD(byHand.parameters(), { lr: 0.3 });
     const losses = batches.map((indices) => {
@@ -423,7 +431,8 @@ describe('nn.fit options, one by one', () => {
     const fitted = net();
     const byHand = net();
     const events: nn.Progress[] = [];
-    const records = nn.fit(fitted, data, {
+    const { module, predicted } = recording(fitted, data);
+    const records = nn.fit(module, data, {
       epochs: 2,
       batchSize: 8,
       shuffle: false,
@@ -432,7 +441,8 @@ describe('nn.fit options, one by one', () => {
       onProgress: (p) => events.push(p),
     });
     const order = inOrder(20, 8);
-    // fit scores the validation set in batches of its own batchSize.
+    // Scored with predict, in batches of fit's batchSize: 13 rows as 8 + 5, after each epoch.
+    expect(predicted).toEqual([8, 5, 8, 5]);
     const hand = handFit(byHand, data, [order, order], { optimizer: new nn.SGD(byHand.parameters(), { lr: 0.3 }), validation: [held, 8] });
     expect(weights(fitted)).toEqual(weights(byHand));
     expect(records.map((r) => r.validation)).toEqual(hand.validations.map(nearEvaluation));
@@ -449,7 +459,9 @@ describe('nn.evaluate is a hand loop over model.predict', () => {
   it('the mean loss over samples and the fraction whose highest score is their label; batches of 256 by default', () => {
     const data = dataset(300, 5);
     const model = net(5);
-    const result = nn.evaluate(model, data);
+    const { module, predicted } = recording(model, data);
+    const result = nn.evaluate(module, data);
+    expect(predicted).toEqual([256, 44]);
     expect(result).toEqual(nearEvaluation(handEvaluate(model, data, 256)));
     // Neither none nor all right: a wrong count either way would show.
     expect(result.accuracy).toBeGreaterThan(0);
@@ -457,11 +469,14 @@ describe('nn.evaluate is a hand loop over model.predict', () => {
     dispose(data);
   });
 
-  it('batchSize: the same numbers, up to float32 rounding of each batch mean', () => {
+  it('batchSize: predict runs on that many rows at a time, and the numbers are those of one batch', () => {
     const data = dataset(50, 5);
     const model = net(5);
-    const batched = nn.evaluate(model, data, { batchSize: 7 });
+    const { module, predicted } = recording(model, data);
+    const batched = nn.evaluate(module, data, { batchSize: 7 });
+    expect(predicted).toEqual([7, 7, 7, 7, 7, 7, 7, 1]);
     expect(batched).toEqual(nearEvaluation(handEvaluate(model, data, 7)));
+    // The batch means are weighted by their rows, so batching changes nothing but rounding.
     expect(batched.loss).toBeCloseTo(handEvaluate(model, data, 50).loss, 6);
     dispose(data);
   });
