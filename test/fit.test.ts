@@ -4,7 +4,7 @@
 // be bit-identical, and the epoch losses, progress events and validation scores those the
 // loop computes. Which rows fit put in which batch is read off a module that wraps the
 // model and notes the rows each training forward sees.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { init, nn, Tensor } from '../src/index';
 import { rng } from './helpers';
 
@@ -176,9 +176,14 @@ describe('nn.fit trains on every sample once per epoch, the last partial batch i
   // One weight per sample: x = the identity, y = 1, mse, zero start. A batch of B rows
   // moves exactly the weights of its samples, each from 0 to lr·2/B, and leaves the rest
   // at 0; a sample trained twice would move further (from 0.25 to 0.4375 with B = 4).
+  const made: Tensor[] = [];
+  afterEach(() => {
+    for (const t of made.splice(0)) t.dispose();
+  });
   function oneHot(n: number): { model: nn.Sequential; data: nn.Dataset } {
     const x = Tensor.from(Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))));
     const y = Tensor.from(Array.from({ length: n }, () => [1]));
+    made.push(x, y);
     return { model: new nn.Sequential([new nn.Linear(n, 1, { bias: false, init: 'zeros' })]), data: { x, y } };
   }
   const trained = (model: nn.Sequential) => Array.from(model.parameters()[0]?.value.data ?? []);
