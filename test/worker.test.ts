@@ -172,6 +172,180 @@ describe('training in a worker', () => {
   });
 });
 
+/** A progress event without its rate, which is the only part that depends on the clock. */
+const event = ({ samplesPerSecond, ...rest }: nn.Progress) => {
+  expect(samplesPerSecond).toBeGreaterThan(0);
+  return rest;
+};
+
+/** What nn.fit reports in this thread for a copy of `model`, with `options` as data turned into objects. */
+function fitHere(model: nn.Sequential, data: nn.Dataset, options: nn.WorkerFitOptions) {
+  const local = nn.load(model.save());
+  const events: nn.Progress[] = [];
+  const { optimizer: spec, validation, ...rest } = options;
+  let optimizer: nn.Optimizer | undefined;
+  if (spec?.type === 'sgd') {
+    const { type: _, ...sgd } = spec;
+    optimizer = new nn.SGD(local.parameters(), sgd);
+  } else if (spec?.type === 'adam') {
+    const { type: _, ...adam } = spec;
+    optimizer = new nn.Adam(local.parameters(), adam);
+  }
+  const history = nn.fit(local, data, {
+    ...rest,
+    ...(optimizer ? { optimizer } : {}),
+    ...(validation ? { validation: validation as nn.Dataset } : {}),
+    onProgress: (p) => events.push(p),
+  });
+  return { records: history.map(({ epoch, loss, validation: v }) => ({ epoch, loss, validation: v })), weights: local.save(), events };
+}
+
+describe('progress: on("progress") and onProgress, each on its own and together', () => {
+  const options = { epochs: 2, batchSize: 128, seed: 3, optimizer: { type: 'sgd', lr: 0.1 } } as const;
+
+  it('w.on("progress") alone hears every batch and epoch event nn.fit reports here', async () => {
+    const data = spiral();
+    const model = net(5);
+    const w = await start({ model });
+    const heard: nn.Progress[] = [];
+    w.on('progress', (p) => heard.push(p));
+    await w.fit(data, options);
+    const here = fitHere(model, data, options).events.map(event);
+    expect(here).toHaveLength(8); // 300 rows in batches of 128: 3 steps and an epoch event, twice
+    expect(heard.map(event)).toEqual(here);
+    data.x.dispose();
+  });
+
+  it('onProgress alone gets every batch and epoch event nn.fit reports here', async () => {
+    const data = spiral();
+    const model = net(5);
+    const w = await start({ model });
+    const seen: nn.Progress[] = [];
+    await w.fit(data, { ...options, onProgress: (p) => seen.push(p) });
+    expect(seen.map(event)).toEqual(fitHere(model, data, options).events.map(event));
+    data.x.dispose();
+  });
+
+  it('together: onProgress and every listener each get every event once, in order; a removed listener gets none', async () => {
+    const data = spiral();
+    const model = net(5);
+    const w = await start({ model });
+    const log: string[] = [];
+    const label = (who: string) => (p: nn.Progress) => log.push(`${who} ${p.phase} ${p.epoch}.${p.step}`);
+    w.on('progress', label('first'));
+    const stop = w.on('progress', label('second'));
+    const removed = label('removed');
+    w.on('progress', removed);
+    w.off('progress', removed);
+    await w.fit(data, { ...options, onProgress: label('onProgress') });
+    const steps = ['batch 1.1', 'batch 1.2', 'batch 1.3', 'epoch 1.3', 'batch 2.1', 'batch 2.2', 'batch 2.3', 'epoch 2.3'];
+    // onProgress first, then the listeners in the order they were added.
+    expect(log).toEqual(steps.flatMap((s) => [`onProgress ${s}`, `first ${s}`, `second ${s}`]));
+    log.length = 0;
+    stop();
+    await w.fit(data, { ...options, epochs: 1 });
+    expect(log).toEqual(steps.slice(0, 4).map((s) => `first ${s}`));
+    data.x.dispose();
+  });
+
+  it('with a validation set, the epoch events carry its scores, as in nn.fit', async () => {
+    const data = spiral();
+    const held = datasets.spiral({ seed: 2, pointsPerClass: 20 });
+    const model = net(5);
+    const w = await start({ model });
+    const heard: nn.Progress[] = [];
+    w.on('progress', (p) => heard.push(p));
+    await w.fit(data, { ...options, validation: held });
+    const here = fitHere(model, data, { ...options, validation: held }).events.map(event);
+    expect(here.filter((p) => p.validation !== undefined)).toHaveLength(2);
+    expect(heard.map(event)).toEqual(here);
+    data.x.dispose();
+    held.x.dispose();
+  });
+});
+
+describe('fit options cross into the worker: each gives what nn.fit gives here with it', () => {
+  const base = { epochs: 2, batchSize: 64, seed: 1, optimizer: { type: 'sgd', lr: 0.1 } } as const;
+  const sgd = { type: 'sgd', lr: 0.1 } as const;
+  const adam = { type: 'adam', lr: 0.01 } as const;
+  // [option, with it, without it]: the second run shows the option changes the result here,
+  // so a worker that dropped it would not match.
+  const cases: [string, nn.WorkerFitOptions, nn.WorkerFitOptions][] = [
+    ['epochs', { ...base, epochs: 3 }, base],
+    ['batchSize', { ...base, batchSize: 50 }, base],
+    ['shuffle', { ...base, shuffle: false }, base],
+    ['seed', { ...base, seed: 2 }, base],
+    ['loss', { ...base, loss: 'svm' }, base],
+    ['optimizer: none is SGD with lr 0.01', { epochs: 2, batchSize: 64, seed: 1 }, base],
+    ['optimizer sgd: lr', { ...base, optimizer: { ...sgd, lr: 0.3 } }, base],
+    ['optimizer sgd: momentum', { ...base, optimizer: { ...sgd, momentum: 0.9 } }, base],
+    [
+      'optimizer sgd: nesterov',
+      { ...base, optimizer: { ...sgd, momentum: 0.9, nesterov: true } },
+      { ...base, optimizer: { ...sgd, momentum: 0.9 } },
+    ],
+    ['optimizer sgd: weightDecay', { ...base, optimizer: { ...sgd, weightDecay: 0.05 } }, base],
+    ['optimizer adam: lr', { ...base, optimizer: adam }, { ...base, optimizer: { type: 'adam' } }],
+    ['optimizer adam: beta1', { ...base, optimizer: { ...adam, beta1: 0.5 } }, { ...base, optimizer: adam }],
+    ['optimizer adam: beta2', { ...base, optimizer: { ...adam, beta2: 0.9 } }, { ...base, optimizer: adam }],
+    ['optimizer adam: eps', { ...base, optimizer: { ...adam, eps: 0.1 } }, { ...base, optimizer: adam }],
+    ['optimizer adam: weightDecay', { ...base, optimizer: { ...adam, weightDecay: 0.05 } }, { ...base, optimizer: adam }],
+  ];
+
+  it.each(cases)('%s', async (_name, options, without) => {
+    const data = spiral();
+    const model = net(9);
+    const w = await start({ model });
+    const remote = await w.fit(data, options);
+    const here = fitHere(model, data, options);
+    expect(remote.map(({ epoch, loss }) => ({ epoch, loss, validation: undefined }))).toEqual(here.records);
+    expect(await w.getWeights()).toEqual(here.weights);
+    expect(fitHere(model, data, without).weights).not.toEqual(here.weights);
+    data.x.dispose();
+  });
+
+  it('validation: scored per epoch as nn.fit scores it, and the weights are those of a fit without it', async () => {
+    const data = spiral();
+    const held = datasets.spiral({ seed: 2, pointsPerClass: 20 });
+    const model = net(9);
+    const w = await start({ model });
+    const remote = await w.fit(data, { ...base, validation: held });
+    const here = fitHere(model, data, { ...base, validation: held });
+    expect(remote.map(({ epoch, loss, validation }) => ({ epoch, loss, validation }))).toEqual(here.records);
+    expect(here.records.every((r) => r.validation !== undefined)).toBe(true);
+    expect(await w.getWeights()).toEqual(fitHere(model, data, base).weights);
+    data.x.dispose();
+    held.x.dispose();
+  });
+
+  it('evaluate: loss and batchSize cross, and give what nn.evaluate gives here', async () => {
+    const data = spiral();
+    const model = net(9);
+    const w = await start({ model });
+    for (const options of [{}, { loss: 'svm' as const }, { batchSize: 7, loss: 'svm' as const }]) {
+      expect(await w.evaluate(data, options)).toEqual(nn.evaluate(model, data, options));
+    }
+    expect((await w.evaluate(data, { loss: 'svm' })).loss).not.toBe(nn.evaluate(model, data).loss);
+    data.x.dispose();
+  });
+});
+
+describe('nn.worker options', () => {
+  it('model: a Sequential, the bytes its save() wrote, or their ArrayBuffer — the same model', async () => {
+    const model = net(4);
+    const bytes = model.save();
+    for (const given of [model, bytes, bytes.slice().buffer as ArrayBuffer]) {
+      const w = await start({ model: given });
+      expect(await w.getWeights()).toEqual(bytes);
+    }
+  });
+
+  it('threads: the worker runs the same build on as many threads as it is given', async () => {
+    const w = await start({ threads: 1 });
+    expect(await w.backend()).toEqual({ ...backend(), threads: 1 });
+  });
+});
+
 describe('predict, getWeights, setWeights', () => {
   it('predicts what the model predicts in this thread: a Tensor for a Tensor, data for data', async () => {
     const { x } = spiral();
@@ -211,12 +385,6 @@ describe('predict, getWeights, setWeights', () => {
   it('the worker runs the same build as this thread, with as many threads', async () => {
     const w = await start();
     expect(await w.backend()).toEqual(backend());
-  });
-
-  it('a model passed as bytes works like the model', async () => {
-    const model = net(4);
-    const w = await start({ model: model.save() });
-    expect(await w.getWeights()).toEqual(model.save());
   });
 });
 
