@@ -312,6 +312,12 @@ const CASES: [call: string, run: () => unknown, error: ErrorClass, message: RegE
   ['nn.SGD(params) without options', () => new N.SGD(model().parameters()), ValueError, /^SGD: options must be an object with at least lr/],
   ['nn.SGD(null, …)', () => new N.SGD(null, { lr: 1 }), ValueError, /^SGD: params must be an array/],
   ['nn.SGD lr -1', () => new nn.SGD(model().parameters(), { lr: -1 }), ValueError, /^SGD: lr must be a finite number ≥ 0, got -1/],
+  [
+    'nn.SGD nesterov without momentum',
+    () => new nn.SGD(model().parameters(), { lr: 0.1, nesterov: true }),
+    ValueError,
+    /^SGD: nesterov needs a momentum > 0/,
+  ],
   ['nn.Adam(params, null)', () => new N.Adam(model().parameters(), null), ValueError, /^Adam: options must be an object/],
   ['nn.Adam beta1 2', () => new nn.Adam(model().parameters(), { beta1: 2 }), ValueError, /^Adam: beta1 must be in \[0, 1\)/],
   ['nn.fit(model, null)', () => N.fit(model(), null, { epochs: 1 }), ValueError, /^fit: data must be/],

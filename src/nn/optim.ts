@@ -53,7 +53,10 @@ export class SGD extends Optimizer {
     const { lr, momentum = 0, nesterov = false, weightDecay = 0 } = options;
     this.lr = checkRate('SGD', lr, 'lr');
     this.momentum = checkRate('SGD', momentum, 'momentum');
-    this.nesterov = nesterov;
+    // As PyTorch: Nesterov's look-ahead is a momentum method; without momentum it would
+    // silently be plain SGD.
+    if (nesterov && this.momentum === 0) throw new ValueError('SGD: nesterov needs a momentum > 0');
+    this.nesterov = Boolean(nesterov);
     this.weightDecay = checkRate('SGD', weightDecay, 'weightDecay');
     this.velocity = this.momentum > 0 ? this.params.map((p) => Tensor.owned(p.value.shape, p.value.dtype, 'SGD')) : [];
   }
