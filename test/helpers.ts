@@ -46,6 +46,15 @@ const offKink: Sampler = (random) => {
 const positive: Sampler = (random) => [0.2 + random() * 3];
 
 /**
+ * The fixed parameters the table builds its gates with. Not the defaults: ELU's α = 1
+ * makes (out + α) and (out + 1) the same number, and leaky ReLU's α = 0.1 is also what a
+ * rule that ignored the gate's α would use, so tests at the defaults cannot tell a rule
+ * that reads α from one that does not.
+ */
+export const LEAKY_ALPHA = 0.3;
+export const ELU_ALPHA = 0.6;
+
+/**
  * Every scalar gate, the Graph op that runs the same rule, and where to sample inputs
  * (away from kinks and outside nothing of the op's domain).
  */
@@ -125,9 +134,14 @@ export const GATES = [
   { name: 'ReluGate', make: () => new ReluGate(), graph: (g: Graph, [x]: Node<number>[]) => g.relu(x as Node<number>), sample: offKink },
   {
     name: 'LeakyReluGate',
-    make: () => new LeakyReluGate(),
-    graph: (g: Graph, [x]: Node<number>[]) => g.leakyRelu(x as Node<number>),
+    make: () => new LeakyReluGate(LEAKY_ALPHA),
+    graph: (g: Graph, [x]: Node<number>[]) => g.leakyRelu(x as Node<number>, LEAKY_ALPHA),
     sample: offKink,
   },
-  { name: 'EluGate', make: () => new EluGate(), graph: (g: Graph, [x]: Node<number>[]) => g.elu(x as Node<number>), sample: offKink },
+  {
+    name: 'EluGate',
+    make: () => new EluGate(ELU_ALPHA),
+    graph: (g: Graph, [x]: Node<number>[]) => g.elu(x as Node<number>, ELU_ALPHA),
+    sample: offKink,
+  },
 ] as const;
