@@ -1,6 +1,8 @@
-// Every gate: its gradient proven by central differences, its cache exactly what its
-// rule reads, and its results equal to the compiled Graph's (both run the rules of
-// assembly/rules.ts; this checks the two paths feed them alike).
+// Every gate: its gradient proven by central differences and by the lecture's rule in
+// closed form (on both sides of every kink, and on it by the documented tie rule), its
+// cache exactly what its rule reads, and its results equal to the compiled Graph's (both
+// run the rules of assembly/rules.ts; that test checks the two paths feed them alike,
+// not the rules).
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EluGate,
@@ -18,7 +20,7 @@ import {
   StateError,
   ValueError,
 } from '../src/index';
-import { GATES, rng } from './helpers';
+import { expectNear, GATES, RULE_GATES, rng } from './helpers';
 
 beforeAll(() => init());
 
@@ -36,7 +38,7 @@ describe.each(GATES)('$name', ({ make, graph, sample }) => {
     }
   });
 
-  it('agrees with the compiled Graph, value and gradients', () => {
+  it('agrees with the compiled Graph, value and gradients (plumbing: both feed the same rule)', () => {
     const random = rng(11);
     const g = new Graph();
     const inputs = sample(random).map((_, i) => g.input(`x${i}`));
@@ -72,6 +74,31 @@ describe.each(GATES)('$name', ({ make, graph, sample }) => {
     expect(Number.isFinite(value)).toBe(true);
     expect(() => gate.backward(Number.POSITIVE_INFINITY)).toThrow(/dout must be a finite number/);
     expect(gate.backward(1).length).toBe(point.length);
+  });
+});
+
+type ScalarGate = { forward: (...xs: number[]) => number; backward: (dout: number) => number[] };
+
+describe.each(RULE_GATES)('$name against the lecture’s rule in closed form', ({ make, rule, points, onKink = [] }) => {
+  it('forward gives f, backward dout × the local gradient: on both sides of any kink, and on it by the documented tie rule', () => {
+    for (const point of [...points, ...onKink]) {
+      const gate = make() as ScalarGate;
+      const expected = rule([...point]);
+      expectNear(gate.forward(...point), expected.value, 1e-12, `f(${point})`);
+      // A dout that is not 1, so that the chain rule's product is checked too.
+      const grads = gate.backward(-1.3);
+      expected.grads.forEach((local, i) => {
+        expectNear(grads[i] as number, -1.3 * local, 1e-12, `d${i} at ${point}`);
+      });
+    }
+  });
+
+  it('passes gradcheck at the same points, on both sides of any kink', () => {
+    for (const point of points) {
+      const gate = make() as ScalarGate;
+      const result = gradcheck((xs) => ({ value: gate.forward(...(xs as number[])), grads: gate.backward(1) }), [...point]);
+      expect(result.ok, `at ${point}: ${JSON.stringify(result.worst)}`).toBe(true);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Graph, GraphError, gradcheck, init, memoryStats, type Node, StateError, ValueError } from '../src/index';
-import { GATES, rng } from './helpers';
+import { expectNear, GATES, RULES, rng } from './helpers';
 
 beforeAll(() => init());
 
@@ -160,6 +160,46 @@ describe('every Graph op passes gradcheck inside a composite graph', () => {
         return { value, grads: [g.grad(x), g.grad(y)] };
       }, point);
       expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+    }
+  });
+});
+
+describe.each(RULES)('$name as a scalar Graph op, against the lecture’s rule in closed form', ({ graph, rule, points, onKink = [] }) => {
+  const build = (arity: number) => {
+    const g = new Graph();
+    const inputs = Array.from({ length: arity }, (_, i) => g.input(`x${i}`));
+    const op = graph(g, inputs);
+    return { g, inputs, op };
+  };
+  const feed = (point: readonly number[]) => Object.fromEntries(point.map((v, i) => [`x${i}`, v]));
+
+  it('value and gradients at fixed points, on both sides of any kink and on it by the documented tie rule', () => {
+    const { g, inputs, op } = build((points[0] as number[]).length);
+    for (const point of [...points, ...onKink]) {
+      const expected = rule([...point]);
+      expectNear(g.forward(feed(point)) as number, expected.value, 1e-12, `f(${point})`);
+      g.backward(op);
+      inputs.forEach((node, i) => {
+        expectNear(g.grad(node), expected.grads[i] as number, 1e-12, `d${i} at ${point}`);
+      });
+    }
+  });
+
+  it('passes gradcheck at the same points inside a composite graph', () => {
+    const { g, inputs, op } = build((points[0] as number[]).length);
+    // Ops on both sides of it, so that its dout is not 1 and its input is read twice.
+    const f = g.add(g.mul(op, g.param('w', 0.7)), g.mul(inputs[0] as Node<number>, 0.3));
+    for (const point of points) {
+      const result = gradcheck(
+        (xs) => {
+          g.forward(feed(xs as number[]));
+          const value = g.value(f);
+          g.backward(f);
+          return { value, grads: inputs.map((n) => g.grad(n)) };
+        },
+        [...point],
+      );
+      expect(result.ok, `at ${point}: ${JSON.stringify(result.worst)}`).toBe(true);
     }
   });
 });

@@ -1,5 +1,6 @@
-// The gates on Tensors: every one gradchecked in float64 over random shapes, the lecture's
-// vectorized example, and the shape errors.
+// The gates on Tensors: every one gradchecked in float64 over random shapes and checked
+// against the lecture's rule in closed form (float64, and float32's vector kernels), the
+// lecture's vectorized example, and the shape errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AddGate,
@@ -24,7 +25,7 @@ import {
   Tensor,
   ValueError,
 } from '../src/index';
-import { GATES, rng } from './helpers';
+import { expectNear, GATES, RULE_GATES, rng } from './helpers';
 
 beforeAll(() => init());
 
@@ -58,6 +59,40 @@ describe.each(GATES)('$name on float64 tensors', ({ make, sample }) => {
       expect(result.ok, `${shape}: ${JSON.stringify(result.worst)}`).toBe(true);
     }
   });
+});
+
+type TensorGate = { forward: (...xs: Tensor[]) => Tensor; backward: (dout: Tensor) => Tensor[] };
+
+describe.each(RULE_GATES)('$name on tensors, against the lecture’s rule in closed form', ({ make, rule, points, onKink = [] }) => {
+  it.each(['float64', 'float32'] as const)(
+    '%s: values and gradients on both sides of any kink, and on it by the documented tie rule',
+    (dtype) => {
+      const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+      // float32 runs the f32x4 rules (assembly/rules-f32x4.ts): within a few roundings of float64.
+      const tolerance = dtype === 'float64' ? 1e-12 : 1e-5;
+      const all = [...points, ...onKink];
+      // 11 elements: two whole f32x4 vectors and a tail of 3, every point in the vectors.
+      const at = Array.from({ length: 11 }, (_, i) => (all[i % all.length] as number[]).map(round));
+      const dout = at.map((_, i) => round(((i * 7) % 11) / 5 - 1.1));
+      const inputs = (at[0] as number[]).map((_, k) =>
+        Tensor.from(
+          at.map((p) => p[k] as number),
+          [11],
+          { dtype },
+        ),
+      );
+      const gate = make() as TensorGate;
+      const out = gate.forward(...inputs).data;
+      const grads = gate.backward(Tensor.from(dout, [11], { dtype })).map((grad) => grad.data);
+      at.forEach((point, i) => {
+        const expected = rule(point);
+        expectNear(out[i] as number, expected.value, tolerance, `f(${point})`);
+        grads.forEach((grad, k) => {
+          expectNear(grad[i] as number, (dout[i] as number) * (expected.grads[k] as number), tolerance, `d${k}[${i}] at ${point}`);
+        });
+      });
+    },
+  );
 });
 
 describe('a row-broadcast bias', () => {

@@ -1,8 +1,9 @@
 // Graphs with tensors: compiled to the tensor tape, gradchecked in float64, the lecture's
-// ‖W·x‖², broadcasting, losses over labels, bad input, and memory that stays flat.
+// ‖W·x‖², every elementwise op against its rule in closed form (float64, and float32's
+// vector kernels), broadcasting, losses over labels, bad input, and memory that stays flat.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Graph, GraphError, gradcheck, init, memoryStats, type Node, ShapeError, StateError, Tensor, ValueError } from '../src/index';
-import { rng } from './helpers';
+import { expectNear, RULES, rng } from './helpers';
 
 beforeAll(() => init());
 
@@ -124,6 +125,73 @@ describe('every tensor op passes gradcheck through a float64 Graph', () => {
         return { value: g.value(loss), grads: [g.grad(z)] };
       },
       [scores],
+    );
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+});
+
+/** `points` repeated to n elements: two whole f32x4 vectors and a tail of 3 when n = 11. */
+const tiled = (points: readonly (readonly number[])[], n: number) =>
+  Array.from({ length: n }, (_, i) => points[i % points.length] as number[]);
+
+describe.each(RULES)('$name as a tensor Graph op, against the lecture’s rule in closed form', ({ graph, rule, points, onKink = [] }) => {
+  const arity = (points[0] as number[]).length;
+
+  /** f = Σ w ⊙ op(x…) over 11 elements: df/dxᵢ = wᵢ·∂op/∂xᵢ, each element with its own weight. */
+  function run(dtype: 'float32' | 'float64', at: number[][]) {
+    const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+    const g = new Graph({ dtype });
+    const inputs = Array.from({ length: arity }, (_, k) => g.input(`x${k}`, [at.length]));
+    const w = at.map((_, i) => round(((i * 7) % 11) / 5 - 1.1));
+    const op = graph(g, inputs as unknown as Node<number>[]) as unknown as Node<Tensor>;
+    const f = g.sum(g.mul(op, g.const(Tensor.from(w, [at.length], { dtype }))));
+    const given = at.map((p) => p.map(round));
+    g.forward(Object.fromEntries(inputs.map((_, k) => [`x${k}`, given.map((p) => p[k] as number)])));
+    g.backward(f);
+    return { g, inputs, op, w, given };
+  }
+
+  it.each(['float64', 'float32'] as const)(
+    '%s: values and gradients on both sides of any kink, and on it by the documented tie rule',
+    (dtype) => {
+      // float32 runs the f32x4 rules (assembly/rules-f32x4.ts): within a few roundings of float64.
+      const tolerance = dtype === 'float64' ? 1e-12 : 1e-5;
+      const { g, inputs, op, w, given } = run(dtype, tiled([...points, ...onKink], 11));
+      const outs = (g.value(op) as Tensor).data;
+      const grads = inputs.map((node) => (g.grad(node) as Tensor).data);
+      given.forEach((point, i) => {
+        const expected = rule(point);
+        expectNear(outs[i] as number, expected.value, tolerance, `f(${point})`);
+        grads.forEach((grad, k) => {
+          expectNear(grad[i] as number, (w[i] as number) * (expected.grads[k] as number), tolerance, `d${k}[${i}] at ${point}`);
+        });
+      });
+    },
+  );
+
+  it('float64: passes gradcheck at the points on both sides of any kink', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const at = tiled(points, 11);
+    const inputs = Array.from({ length: arity }, (_, k) => g.input(`x${k}`, [at.length]));
+    const w = Tensor.from(
+      at.map((_, i) => ((i * 7) % 11) / 5 - 1.1),
+      [at.length],
+      { dtype: 'float64' },
+    );
+    const f = g.sum(g.mul(graph(g, inputs as unknown as Node<number>[]) as unknown as Node<Tensor>, g.const(w)));
+    const result = gradcheck(
+      (xs) => {
+        g.forward(Object.fromEntries(xs.map((x, k) => [`x${k}`, x as Tensor])));
+        g.backward(f);
+        return { value: g.value(f), grads: inputs.map((x) => g.grad(x)) };
+      },
+      inputs.map((_, k) =>
+        Tensor.from(
+          Float64Array.from(at, (p) => p[k] as number),
+          [at.length],
+          { dtype: 'float64' },
+        ),
+      ),
     );
     expect(result.ok, JSON.stringify(result.worst)).toBe(true);
   });
