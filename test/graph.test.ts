@@ -141,26 +141,36 @@ describe('every Graph op passes gradcheck inside a composite graph', () => {
     }
   });
 
-  it('pow with a number exponent, and a neuron of every activation', () => {
+  it('pow with a number exponent, and a neuron of every activation, its ReLUs on both sides of their kink', () => {
     const random = rng(9);
     const g = new Graph();
     const x = g.input('x');
     const y = g.input('y');
-    const h = g.add(g.pow(x, 3), g.pow(y, -0.5));
-    const acts = [g.sigmoid(h), g.tanh(h), g.relu(h), g.leakyRelu(h), g.elu(h, 0.5), g.exp(g.scale(h, 0.1))];
+    // h = x³ + y^−½ − 2.2 runs from about −1.3 to 2.6 over the sampled square: the ReLU
+    // family sees negative inputs (their α branches) as well as positive ones.
+    const h = g.offset(g.add(g.pow(x, 3), g.pow(y, -0.5)), -2.2);
+    const acts = [g.sigmoid(h), g.tanh(h), g.relu(h), g.leakyRelu(h, 0.25), g.elu(h, 0.5), g.exp(g.scale(h, 0.1))];
     let total = acts[0] as Node<number>;
     for (const a of acts.slice(1)) total = g.add(total, a);
     const f = g.output(g.div(total, g.offset(g.log(g.add(g.mul(x, x), 1)), 1)));
+    const sides = { negative: 0, positive: 0 };
     for (let trial = 0; trial < 30; trial++) {
       const point = [0.5 + random(), 0.5 + random()];
+      g.forward({ x: point[0] as number, y: point[1] as number });
+      const at = g.value(h);
+      // gradcheck's steps must not cross the kink at h = 0.
+      if (Math.abs(at) < 0.01) continue;
+      sides[at < 0 ? 'negative' : 'positive']++;
       const result = gradcheck((xs) => {
         g.forward({ x: xs[0] as number, y: xs[1] as number });
         const value = g.value(f);
         g.backward();
         return { value, grads: [g.grad(x), g.grad(y)] };
       }, point);
-      expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+      expect(result.ok, `h = ${at}: ${JSON.stringify(result.worst)}`).toBe(true);
     }
+    expect(sides.negative).toBeGreaterThanOrEqual(5);
+    expect(sides.positive).toBeGreaterThanOrEqual(5);
   });
 });
 

@@ -67,7 +67,7 @@ describe('every tensor op passes gradcheck through a float64 Graph', () => {
     );
   });
 
-  it('activations and unary ops', () => {
+  it('activations and unary ops, the ReLU family on both sides of its kink and with α off its default', () => {
     check(
       (g, [a]) => {
         const x = a as Node<Tensor>;
@@ -76,14 +76,23 @@ describe('every tensor op passes gradcheck through a float64 Graph', () => {
           g.tanh(x),
           g.relu(x),
           g.leakyRelu(x),
+          g.leakyRelu(x, 0.3),
           g.elu(x),
+          g.elu(x, 0.6),
           g.scale(x, -2),
           g.neg(x),
           g.pow(g.offset(g.mul(x, x), 1), 1.5),
         ];
         return parts.reduce((total: Node<number>, p) => g.add(total, weighted(g, p)), g.const(0) as Node<number>);
       },
-      [randn([3, 5]).to('float64')],
+      // −1.43 … 1.43 in steps of 0.19: half below 0, half above, none within 0.09 of it.
+      [
+        Tensor.from(
+          Float64Array.from({ length: 15 }, (_, i) => (i - 7.5) * 0.19),
+          [3, 5],
+          { dtype: 'float64' },
+        ),
+      ],
     );
     check((g, [a]) => weighted(g, g.log(g.recip(a as Node<Tensor>))), [randn([4], 2)]);
   });
