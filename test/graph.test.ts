@@ -214,6 +214,77 @@ describe.each(RULES)('$name as a scalar Graph op, against the lecture’s rule i
   });
 });
 
+describe('gradients add at forks: a value used more than once (the scalar tape)', () => {
+  it('x used three times by three ops, f = x·y + eˣ + max(x, y): df/dx = y + eˣ + [x ≥ y], df/dy = x + [x < y]', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const y = g.input('y');
+    const f = g.add(g.add(g.mul(x, y), g.exp(x)), g.max(x, y));
+    const run = ([a, b]: readonly number[]) => {
+      const value = g.forward({ x: a as number, y: b as number }) as number;
+      g.backward(f);
+      return { value, grads: [g.grad(x), g.grad(y)] };
+    };
+    for (const [a, b] of [
+      [1.2, -0.7],
+      [-0.4, 0.9],
+      [0.5, 0.5], // a tie: max's share goes to x
+    ] as const) {
+      const { grads } = run([a, b]);
+      expectNear(grads[0] as number, b + Math.exp(a) + (a >= b ? 1 : 0), 1e-12, `df/dx at ${[a, b]}`);
+      expectNear(grads[1] as number, a + (a < b ? 1 : 0), 1e-12, `df/dy at ${[a, b]}`);
+      if (a !== b) {
+        const result = gradcheck((xs) => run(xs), [a, b]);
+        expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+      }
+    }
+  });
+
+  it('x used three times along a chain, f = (x·x)·x: df/dx = 3x²', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const f = g.mul(g.mul(x, x), x);
+    for (const v of [-1.5, 0.4, 2]) {
+      g.forward({ x: v });
+      g.backward(f);
+      expectNear(g.grad(x), 3 * v * v, 1e-12, `at ${v}`);
+      const result = gradcheck(
+        ([a]) => {
+          const value = g.forward({ x: a }) as number;
+          g.backward(f);
+          return { value, grads: [g.grad(x)] };
+        },
+        [v],
+      );
+      expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+    }
+  });
+
+  it.each(GATES.filter(({ points }) => points[0]?.length === 2))(
+    '$name of x with itself: both operands’ gradients land on x and add',
+    ({ graph, rule }) => {
+      const g = new Graph();
+      const x = g.input('x');
+      const f = graph(g, [x, x]);
+      for (const v of [0.7, 1.3]) {
+        g.forward({ x: v });
+        g.backward(f);
+        const { grads } = rule([v, v]);
+        expectNear(g.grad(x), (grads[0] as number) + (grads[1] as number), 1e-12, `at ${v}`);
+        const result = gradcheck(
+          ([a]) => {
+            const value = g.forward({ x: a }) as number;
+            g.backward(f);
+            return { value, grads: [g.grad(x)] };
+          },
+          [v],
+        );
+        expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+      }
+    },
+  );
+});
+
 describe('Graph: bad input is a clear error, and the graph stays usable', () => {
   const circuit = () => {
     const g = new Graph();

@@ -1,9 +1,10 @@
 // Graphs with tensors: compiled to the tensor tape, gradchecked in float64, the lecture's
 // ‖W·x‖², every elementwise op against its rule in closed form (float64, and float32's
-// vector kernels), broadcasting, losses over labels, bad input, and memory that stays flat.
+// vector kernels), gradients adding where a tensor is used more than once, broadcasting,
+// losses over labels, bad input, and memory that stays flat.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Graph, GraphError, gradcheck, init, memoryStats, type Node, ShapeError, StateError, Tensor, ValueError } from '../src/index';
-import { expectNear, RULES, rng } from './helpers';
+import { expectNear, GATES, RULES, rng } from './helpers';
 
 beforeAll(() => init());
 
@@ -204,6 +205,128 @@ describe.each(RULES)('$name as a tensor Graph op, against the lecture’s rule i
     );
     expect(result.ok, JSON.stringify(result.worst)).toBe(true);
   });
+});
+
+describe('gradients add at forks: a tensor used more than once (the tensor tape, float64)', () => {
+  const random = rng(303);
+  const randn = (shape: number[]) =>
+    Tensor.from(
+      Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1),
+      shape,
+      { dtype: 'float64' },
+    );
+
+  /** gradchecks f = build(g, inputs) at `points`; returns the graph's gradients there. */
+  function check(build: (g: Graph, xs: Node<Tensor>[]) => Node<number>, points: (Tensor | number)[]) {
+    const g = new Graph({ dtype: 'float64' });
+    const xs = points.map((p, i) => (typeof p === 'number' ? g.input(`x${i}`) : g.input(`x${i}`, p.shape))) as Node<Tensor>[];
+    const f = build(g, xs);
+    const run = (given: readonly (number | Tensor)[]) => {
+      g.forward(Object.fromEntries(given.map((t, i) => [`x${i}`, t])));
+      g.backward(f);
+      return { value: g.value(f), grads: xs.map((x) => g.grad(x)) };
+    };
+    const result = gradcheck((given) => run(given as unknown as (number | Tensor)[]), points);
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+    return run(points).grads.map(values);
+  }
+  /** A·B of row-major m×k and k×n arrays, and the transpose of an n×n one, for closed forms. */
+  const product = (a: number[], b: number[], m: number, k: number, n: number) =>
+    Array.from({ length: m * n }, (_, i) => {
+      let s = 0;
+      for (let j = 0; j < k; j++) s += (a[Math.floor(i / n) * k + j] as number) * (b[j * n + (i % n)] as number);
+      return s;
+    });
+  const transpose = (a: number[], n: number) => a.map((_, i) => a[(i % n) * n + Math.floor(i / n)] as number);
+
+  it('matmul(x, x), x square: df/dx = w·xᵀ + xᵀ·w for f = Σ w ⊙ x·x', () => {
+    const x = randn([3, 3]);
+    const w = randn([3, 3]);
+    const [dx] = check((g, [a]) => g.sum(g.mul(g.matmul(a as Node<Tensor>, a as Node<Tensor>), g.const(w))), [x]);
+    const [xs, ws] = [values(x), values(w)];
+    const expected = product(ws, transpose(xs, 3), 3, 3, 3).map((v, i) => v + (product(transpose(xs, 3), ws, 3, 3, 3)[i] as number));
+    dx?.forEach((v, i) => {
+      expectNear(v, expected[i] as number, 1e-12, `dx[${i}]`);
+    });
+  });
+
+  it('x·x·x = matmul(matmul(x, x), x): x is an operand of two matmuls, three times', () => {
+    // Backward runs the outer matmul first: x's share as its B must survive the inner
+    // matmul's dA and dB, which add to it.
+    check(
+      (g, [a]) => {
+        const x = a as Node<Tensor>;
+        return g.l2(g.matmul(g.matmul(x, x), x));
+      },
+      [randn([3, 3])],
+    );
+  });
+
+  it('x feeds a matmul, then an add: z = x·W + x', () => {
+    // Backward runs in reverse creation order: the add's share reaches x first, and the
+    // matmul's dA must add to it, not replace it.
+    check(
+      (g, [a, W]) => {
+        const x = a as Node<Tensor>;
+        return g.l2(g.add(g.matmul(x, W as Node<Tensor>), x));
+      },
+      [randn([4, 3]), randn([3, 3])],
+    );
+  });
+
+  it('x feeds an add, then a matmul: f = ‖x + b‖² + ‖x·W‖²', () => {
+    // The other order: the matmul's share comes first, and the add's adds to it.
+    check(
+      (g, [a, b, W]) => {
+        const x = a as Node<Tensor>;
+        const first = g.l2(g.add(x, b as Node<Tensor>));
+        return g.add(first, g.l2(g.matmul(x, W as Node<Tensor>)));
+      },
+      [randn([4, 3]), randn([3]), randn([3, 2])],
+    );
+  });
+
+  it('W used by two matmuls: f = ‖x·W·W‖²', () => {
+    check((g, [a, W]) => g.l2(g.matmul(g.matmul(a as Node<Tensor>, W as Node<Tensor>), W as Node<Tensor>)), [randn([2, 3]), randn([3, 3])]);
+  });
+
+  it('a scalar used three times, f = Σ w ⊙ x·s + ‖x + s‖² + eˢ: df/ds = Σ w ⊙ x + 2Σ(x + s) + eˢ', () => {
+    const x = randn([2, 3]);
+    const w = randn([2, 3]);
+    const s = 0.4;
+    const [dx, ds] = check(
+      (g, [a, b]) => {
+        const [t, scalar] = [a as Node<Tensor>, b as unknown as Node<number>];
+        return g.add(g.add(g.sum(g.mul(g.mul(t, scalar), g.const(w))), g.l2(g.add(t, scalar))), g.exp(scalar));
+      },
+      [x, s],
+    );
+    const [xs, ws] = [values(x), values(w)];
+    const expected = xs.reduce((total, v, i) => total + (ws[i] as number) * v + 2 * (v + s), Math.exp(s));
+    expectNear(ds?.[0] as number, expected, 1e-12, 'df/ds');
+    dx?.forEach((v, i) => {
+      expectNear(v, (ws[i] as number) * s + 2 * ((xs[i] as number) + s), 1e-12, `dx[${i}]`);
+    });
+  });
+
+  it.each(GATES.filter(({ points }) => points[0]?.length === 2))(
+    '$name of a tensor with itself: both operands’ gradients land on it and add',
+    ({ graph }) => {
+      // Positive and away from 0: in pow's domain, and no divisor near 0.
+      const x = Tensor.from(
+        Float64Array.from({ length: 6 }, (_, i) => 0.5 + 0.3 * i),
+        [2, 3],
+        { dtype: 'float64' },
+      );
+      check(
+        (g, [a]) => {
+          const t = a as Node<Tensor>;
+          return g.l2(graph(g, [t, t] as unknown as Node<number>[]) as unknown as Node<Tensor>);
+        },
+        [x],
+      );
+    },
+  );
 });
 
 describe('a tensor Graph', () => {
