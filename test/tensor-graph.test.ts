@@ -329,6 +329,61 @@ describe('gradients add at forks: a tensor used more than once (the tensor tape,
   );
 });
 
+describe('max routes a tie to the operand written first, whichever broadcasts', () => {
+  // The Graph broadcasts the second operand only, so it runs max(0, X) as max(X, 0): the
+  // tie rule must not swap with the operands (max(0, x) is ReLU, whose gradient at 0 is 0).
+  const tie = (build: (g: Graph, x: Node) => Node) => {
+    const g = new Graph();
+    const x = g.input('x', [2, 2]);
+    g.output(g.sum(build(g, x)));
+    g.forward({ x: [0, 1, -1, 0] });
+    g.backward();
+    return (g.grad(x) as Tensor).toArray();
+  };
+  const zeros = (g: Graph) => g.const(0);
+  const row = (g: Graph) => g.const(Tensor.from([0, 0]));
+
+  it('max(0, X) and max(row, X): X gets nothing where it ties, as ReLU', () => {
+    expect(tie((g, x) => g.max(0, x))).toEqual([
+      [0, 1],
+      [0, 0],
+    ]);
+    expect(tie((g, x) => g.max(zeros(g), x))).toEqual([
+      [0, 1],
+      [0, 0],
+    ]);
+    expect(tie((g, x) => g.max(row(g), x))).toEqual([
+      [0, 1],
+      [0, 0],
+    ]);
+  });
+
+  it('max(X, 0) and max(X, row): X gets all of it where it ties', () => {
+    expect(tie((g, x) => g.max(x, 0))).toEqual([
+      [1, 1],
+      [0, 1],
+    ]);
+    expect(tie((g, x) => g.max(x, row(g)))).toEqual([
+      [1, 1],
+      [0, 1],
+    ]);
+  });
+
+  it('the scalar operand gets the gradient of every tie it wins, and draws in the order written', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [3]);
+    const s = g.input('s');
+    const m = g.max(s, x);
+    g.output(g.sum(m));
+    g.forward({ x: [2, 2, 5], s: 2 });
+    g.backward();
+    expect([g.grad(s), (g.grad(x) as Tensor).toArray()]).toEqual([2, [0, 0, 1]]);
+    expect(m.inputs.map((n) => n.op)).toEqual(['input', 'input']);
+    expect(m.inputs[0]?.id).toBe(s.id);
+    expect(m.op).toBe('max');
+  });
+});
+
 describe('a tensor Graph', () => {
   it('returns scalars as numbers and tensors as graph-owned views; params keep their values', () => {
     const g = new Graph();
