@@ -1,5 +1,6 @@
 // What tensor gates and layers share: buffers they own and reuse while shapes stay the
 // same, and the checks every tensor argument and every cached tensor gets.
+import { DTYPES } from '../dtype';
 import { describe, ShapeError, StateError, ValueError } from '../errors';
 import { type DType, type Shape, Storage, sizeOf, staleMessage, Tensor } from '../tensor';
 import { allocate, i32, release } from '../wasm/instance';
@@ -31,7 +32,7 @@ export class Owned {
    * loop allocates nothing after its first step.
    */
   get(shape: Shape, dtype: DType): Tensor {
-    const bytes = sizeOf(shape) * (dtype === 'float32' ? 4 : 8);
+    const bytes = sizeOf(shape) * DTYPES[dtype].bytes;
     let storage = this.storage;
     if (storage === null || storage.ptr === 0 || bytes > this.capacity) {
       const name = ownerName(this.owner);

@@ -3,69 +3,15 @@
 // a graph of scalars to an f64 tape, a graph with tensors to a tensor tape — so that a
 // whole forward or backward pass is one call into wasm.
 import { describe, GraphError, ShapeError, StateError, ValueError } from '../errors';
-import { LEAF_CODE, OPS, type OpName, TENSOR_OPS } from '../ops';
+import { categoryOf, type ElementwiseOpName, LEAF_CODE, OPS, opOfCode } from '../ops';
 import { type DType, formatShape, type NestedNumbers, rowsCols, type Shape, sameShape, sizeOf, Tensor } from '../tensor';
 import { B_ROW, B_SAME, B_SCALAR, kernels } from '../wasm/kernels';
+import { ElementwiseBuilders } from './builders.generated';
+import { type Combined, Node, type NodeValue, type Operand } from './node';
 import { Kind, NO_NODE, NodeTable, SCALAR } from './nodes';
 import type { Program } from './program';
 import { ScalarProgram } from './scalar-program';
 import { TensorProgram } from './tensor-program';
-
-/** What a node holds: a number for a scalar, a Tensor for a tensor. */
-export type NodeValue = number | Tensor;
-
-/**
- * A node of one Graph. Read its value and gradient from the graph that made it. `V`
- * tells TypeScript whether it is a scalar (number) or a tensor.
- */
-export class Node<V extends NodeValue = NodeValue> {
-  /** Type-level only: what value() and grad() return for this node. */
-  declare readonly valueType?: V;
-
-  constructor(
-    readonly graph: Graph,
-    readonly id: number,
-  ) {}
-
-  /** The op's name, or 'input', 'param', 'const', 'labels'. */
-  get op(): string {
-    return this.graph.opOf(this.id);
-  }
-
-  /** [] for a scalar. */
-  get shape(): Shape {
-    return this.graph.shapeOf(this.id);
-  }
-
-  get value(): V {
-    return this.graph.value(this);
-  }
-
-  get grad(): V {
-    return this.graph.grad(this);
-  }
-
-  /** The nodes this op reads (a fixed constant such as scale's factor is part of the op). */
-  get inputs(): Node[] {
-    return this.graph.inputsOf(this.id).map((id) => new Node(this.graph, id));
-  }
-
-  /** The op as drawn on a gate, with its fixed constant: "mul", "scale -1", "pow 0.5". */
-  get gate(): string {
-    return this.graph.gateLabel(this.id);
-  }
-
-  toString(): string {
-    return this.graph.label(this.id);
-  }
-}
-
-/** An operand: a node of this graph, or a number that becomes a constant. */
-export type Operand = Node | number;
-
-type ValueOf<O> = O extends Node<infer V> ? V : number;
-/** An elementwise op's result: a tensor if either operand is one. */
-type Combined<A, B> = [ValueOf<A>] extends [number] ? ValueOf<B> : ValueOf<A>;
 
 /** What forward takes for an input: a number, or for a tensor input a Tensor or (nested) array. */
 export type InputValue = number | Tensor | NestedNumbers | ArrayLike<number>;
@@ -75,13 +21,12 @@ export interface GraphOptions {
   dtype?: DType;
 }
 
-const OP_NAME_BY_CODE = new Map<number, string>([
-  ...Object.entries(OPS).map(([name, info]) => [info.code, name] as [number, string]),
-  ...Object.entries(TENSOR_OPS).map(([name, code]) => [code, name] as [number, string]),
-]);
-const COMMUTATIVE = new Set<OpName>(['add', 'mul', 'max']);
+export { Node, type NodeValue, type Operand };
 
-export class Graph {
+const COMMUTATIVE = new Set<ElementwiseOpName>(['add', 'mul', 'max']);
+
+/** A Graph: its elementwise ops (g.add, g.relu, …) come from the op table (builders.generated.ts); the rest are here. */
+export class Graph extends ElementwiseBuilders {
   readonly dtype: DType;
   private readonly table = new NodeTable();
   /** Every named leaf: inputs, labels and params. */
@@ -95,8 +40,11 @@ export class Graph {
   private disposed = false;
   private forwardDone = false;
   private gradientsOf = NO_NODE;
+  /** The sum nodes that are means (a mean over one element scales by 1, as a sum does). */
+  private readonly means = new Set<number>();
 
   constructor(options: GraphOptions = {}) {
+    super();
     const dtype = options.dtype ?? 'float32';
     if (dtype !== 'float32' && dtype !== 'float64')
       throw new ValueError(`Graph: dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
@@ -186,63 +134,9 @@ export class Graph {
 
   // ---- ops ------------------------------------------------------------------------------
 
-  add<A extends Operand, B extends Operand>(a: A, b: B): Node<Combined<A, B>> {
-    return this.binary('add', a, b);
-  }
-  sub<A extends Operand, B extends Operand>(a: A, b: B): Node<Combined<A, B>> {
-    return this.binary('sub', a, b);
-  }
-  mul<A extends Operand, B extends Operand>(a: A, b: B): Node<Combined<A, B>> {
-    return this.binary('mul', a, b);
-  }
-  div<A extends Operand, B extends Operand>(a: A, b: B): Node<Combined<A, B>> {
-    return this.binary('div', a, b);
-  }
-  /** max(a, b); a tie routes the gradient to a. */
-  max<A extends Operand, B extends Operand>(a: A, b: B): Node<Combined<A, B>> {
-    return this.binary('max', a, b);
-  }
   /** aᵇ. A number exponent is a fixed constant; a node exponent gets a gradient too (a > 0). */
-  pow<A extends Operand, B extends Operand>(a: A, b: B): Node<Combined<A, B>> {
-    return typeof b === 'number' ? this.withConstant('powc', a, b) : this.binary('pow', a, b);
-  }
-  exp<A extends Operand>(a: A): Node<ValueOf<A>> {
-    return this.unary('exp', a);
-  }
-  log<A extends Operand>(a: A): Node<ValueOf<A>> {
-    return this.unary('log', a);
-  }
-  /** 1/a */
-  recip<A extends Operand>(a: A): Node<ValueOf<A>> {
-    return this.unary('recip', a);
-  }
-  neg<A extends Operand>(a: A): Node<ValueOf<A>> {
-    return this.unary('neg', a);
-  }
-  sigmoid<A extends Operand>(a: A): Node<ValueOf<A>> {
-    return this.unary('sigmoid', a);
-  }
-  tanh<A extends Operand>(a: A): Node<ValueOf<A>> {
-    return this.unary('tanh', a);
-  }
-  relu<A extends Operand>(a: A): Node<ValueOf<A>> {
-    return this.unary('relu', a);
-  }
-  /** factor·a for a fixed number factor. */
-  scale<A extends Operand>(a: A, factor: number): Node<ValueOf<A>> {
-    return this.withConstant('scale', a, factor);
-  }
-  /** c + a for a fixed number c. */
-  offset<A extends Operand>(a: A, c: number): Node<ValueOf<A>> {
-    return this.withConstant('offset', a, c);
-  }
-  /** max(α·a, a), α = 0.1 as in the lecture. */
-  leakyRelu<A extends Operand>(a: A, alpha = 0.1): Node<ValueOf<A>> {
-    return this.withConstant('leakyRelu', a, alpha);
-  }
-  /** a for a ≥ 0, α(eᵃ − 1) below. */
-  elu<A extends Operand>(a: A, alpha = 1): Node<ValueOf<A>> {
-    return this.withConstant('elu', a, alpha);
+  override pow<A extends Operand, B extends Operand>(a: A, b: B): Node<Combined<A, B>> {
+    return (typeof b === 'number' ? this.withConstant('powc', a, b) : this.binary('pow', a, b)) as Node<Combined<A, B>>;
   }
 
   /** A·B of 2-D tensors: [m, k]·[k, n] → [m, n]. */
@@ -251,7 +145,7 @@ export class Graph {
     const [sa, sb] = [this.shapeOf(ia), this.shapeOf(ib)];
     if (sa.length !== 2 || sb.length !== 2) throw new ShapeError(`matmul: ${formatShape(sa)} · ${formatShape(sb)}: both must be 2-D`);
     if (sa[1] !== sb[0]) throw new ShapeError(`matmul: ${formatShape(sa)} · ${formatShape(sb)}: inner dims ${sa[1]} ≠ ${sb[0]}`);
-    return this.op(TENSOR_OPS.matmul, ia, ib, [sa[0] as number, sb[1] as number]);
+    return this.op(OPS.matmul.code, ia, ib, [sa[0] as number, sb[1] as number]);
   }
 
   /** Σ a over everything (a scalar), down the rows (axis 0) or along each row (axis 1). */
@@ -270,13 +164,13 @@ export class Graph {
 
   /** Σ a², the squared L2 norm. */
   l2(a: Node): Node<number> {
-    return this.op(TENSOR_OPS.l2, this.own(a, 'l2'), NO_NODE, SCALAR);
+    return this.op(OPS.l2.code, this.own(a, 'l2'), NO_NODE, SCALAR);
   }
 
   /** softmax along the last axis. */
   softmax(a: Node): Node<Tensor> {
     const id = this.own(a, 'softmax');
-    return this.op(TENSOR_OPS.softmax, id, NO_NODE, this.shapeOf(id));
+    return this.op(OPS.softmax.code, id, NO_NODE, this.shapeOf(id));
   }
 
   /** The mean softmax cross-entropy of logits [rows, classes] against labels (fused, stable). */
@@ -296,7 +190,7 @@ export class Graph {
     if (!Number.isInteger(k) || k < 1) throw new ValueError(`maxout: k must be a positive integer, got ${describe(k)}`);
     if (shape.length !== 2 || (shape[1] as number) % k !== 0)
       throw new ShapeError(`maxout: z must be [rows, units·${k}], got ${formatShape(shape)}`);
-    return this.op(TENSOR_OPS.maxout, id, NO_NODE, [shape[0] as number, (shape[1] as number) / k], 0, k);
+    return this.op(OPS.maxout.code, id, NO_NODE, [shape[0] as number, (shape[1] as number) / k], 0, k);
   }
 
   /** Makes `node` the one forward returns and backward starts from by default. */
@@ -399,10 +293,11 @@ export class Graph {
       case Kind.Labels:
         return 'labels';
       case Kind.Op: {
-        const name = OP_NAME_BY_CODE.get(this.table.codes[id] as number) as string;
+        // The op as the user wrote it: the Graph's own variants of pow and max by their name.
+        const name = opOfCode(this.table.codes[id] as number);
         if (name === 'powc') return 'pow';
         if (name === 'maxSwapped') return 'max';
-        if (name === 'sum' && this.table.initial[id] !== 1) return 'mean';
+        if (name === 'sum' && this.means.has(id)) return 'mean';
         return name;
       }
       default:
@@ -426,8 +321,7 @@ export class Graph {
   /** @internal The op with its fixed constant, as drawn on a gate: "scale -1", "pow 0.5". */
   gateLabel(id: number): string {
     if (this.table.kinds[id] !== Kind.Op) return this.label(id);
-    const info = OPS[OP_NAME_BY_CODE.get(this.table.codes[id] as number) as OpName] as { arity: unknown } | undefined;
-    if (info?.arity !== 'const') return this.opOf(id);
+    if (categoryOf(this.table.codes[id] as number) !== 'const') return this.opOf(id);
     return `${this.opOf(id)} ${this.table.initial[this.table.argB[id] as number]}`;
   }
 
@@ -437,10 +331,9 @@ export class Graph {
     const code = this.table.codes[id] as number;
     const a = this.table.argA[id] as number;
     const b = this.table.argB[id] as number;
-    if (code === TENSOR_OPS.softmaxCrossEntropy || code === TENSOR_OPS.svmLoss) return [a, b];
+    if (code === OPS.softmaxCrossEntropy.code || code === OPS.svmLoss.code) return [a, b];
     if (code === OPS.maxSwapped.code) return [b, a]; // in the order they were written
-    const info = OPS[OP_NAME_BY_CODE.get(code) as OpName] as { arity: unknown } | undefined;
-    return info?.arity === 2 || code === TENSOR_OPS.matmul ? [a, b] : [a];
+    return categoryOf(code) === 'binary' || code === OPS.matmul.code ? [a, b] : [a];
   }
 
   private describeOp(id: number): string {
@@ -477,7 +370,7 @@ export class Graph {
     return new Node<R>(this, this.table.push(Kind.Op, code, a, b, constant, shape, extra));
   }
 
-  private binary<R extends NodeValue>(op: OpName, a: Operand, b: Operand): Node<R> {
+  protected binary<R extends NodeValue>(op: ElementwiseOpName, a: Operand, b: Operand): Node<R> {
     this.checkLive(op);
     const ia = this.operand(op, a, 'first');
     const ib = this.operand(op, b, 'second');
@@ -499,13 +392,13 @@ export class Graph {
     return this.op(OPS[op].code, ia, ib, sa, 0, mode);
   }
 
-  private unary<R extends NodeValue>(op: OpName, a: Operand): Node<R> {
+  protected unary<R extends NodeValue>(op: ElementwiseOpName, a: Operand): Node<R> {
     this.checkLive(op);
     const ia = this.operand(op, a, 'first');
     return this.op(OPS[op].code, ia, ia, this.shapeOf(ia));
   }
 
-  private withConstant<R extends NodeValue>(op: OpName, a: Operand, constant: number): Node<R> {
+  protected withConstant<R extends NodeValue>(op: ElementwiseOpName, a: Operand, constant: number): Node<R> {
     this.checkLive(op);
     const ia = this.operand(op, a, 'first');
     const value = this.finite(op, 'its constant', constant);
@@ -525,7 +418,9 @@ export class Graph {
     const [rows, cols] = rowsCols(shape);
     const out = axis === undefined ? SCALAR : [axis === 0 ? cols : rows];
     const count = axis === undefined ? sizeOf(shape) : axis === 0 ? rows : cols;
-    return this.op(TENSOR_OPS.sum, id, NO_NODE, out, mean ? 1 / Math.max(count, 1) : 1, axis ?? -1);
+    const node = this.op<R>(OPS.sum.code, id, NO_NODE, out, mean ? 1 / Math.max(count, 1) : 1, axis ?? -1);
+    if (mean) this.means.add(node.id);
+    return node;
   }
 
   private loss(op: 'softmaxCrossEntropy' | 'svmLoss', scores: Node, labels: Node, margin: number): Node<number> {
@@ -540,7 +435,7 @@ export class Graph {
     if (classes !== 0 && classes !== shape[1])
       throw new ShapeError(`${op}: ${this.label(il)} already labels ${classes} classes, not ${shape[1]}`);
     this.table.extra[il] = shape[1] as number;
-    return this.op(TENSOR_OPS[op], is, il, SCALAR, margin);
+    return this.op(OPS[op].code, is, il, SCALAR, margin);
   }
 
   private operand(op: string, x: unknown, which: string): number {

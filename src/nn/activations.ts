@@ -1,5 +1,5 @@
 // Activation layers: the gates of the lecture, as modules without parameters.
-import { EluGate, LeakyReluGate, ReluGate, SigmoidGate, TanhGate } from '../gates/activations';
+import { EluGate, LeakyReluGate, ReluGate, SigmoidGate, TanhGate } from '../gates/elementwise.generated';
 import type { UnaryGate } from '../gates/gate';
 import type { Tensor } from '../tensor';
 import type { BackwardOptions, Module, Parameter } from './module';
