@@ -7,7 +7,7 @@ import { ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activations';
 import { Linear } from './linear';
 import { Maxout } from './maxout';
 import type { Module } from './module';
-import { decodeSafetensors, encodeSafetensors } from './safetensors';
+import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
 import { Sequential } from './sequential';
 
 const ARCHITECTURE = 'wasmgrad.layers';
