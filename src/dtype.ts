@@ -4,6 +4,6 @@
 export type DType = 'float32' | 'float64';
 
 export const DTYPES = {
-  float32: { bytes: 4, suffix: 'f32' },
-  float64: { bytes: 8, suffix: 'f64' },
-} as const satisfies Record<DType, { bytes: number; suffix: string }>;
+  float32: { bytes: 4, suffix: 'f32', safetensors: 'F32' },
+  float64: { bytes: 8, suffix: 'f64', safetensors: 'F64' },
+} as const satisfies Record<DType, { bytes: number; suffix: string; safetensors: string }>;

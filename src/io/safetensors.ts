@@ -23,6 +23,8 @@
 // Endianness: the file is little-endian and so is wasm linear memory (the wasm spec fixes
 // it, whatever the host), so element bytes are copied as they are, on any host; the header
 // length is read and written through a DataView with an explicit little-endian flag.
+
+import { DTYPES } from '../dtype';
 import { describe, FormatError, OutOfMemoryError, StateError, ValueError } from '../errors';
 import { type DType, Tensor } from '../tensor';
 import { isReady, wasm } from '../wasm/instance';
@@ -48,12 +50,9 @@ const METADATA_KEY = '__metadata__';
 const MAX_HEADER_DEPTH = 32;
 const SPACE = 0x20;
 
-const FILE_DTYPE: Record<DType, string> = { float32: 'F32', float64: 'F64' };
-const FROM_FILE_DTYPE: ReadonlyMap<string, DType> = new Map([
-  ['F32', 'float32'],
-  ['F64', 'float64'],
-]);
-const ITEM_BYTES: Record<DType, number> = { float32: 4, float64: 8 };
+const FROM_FILE_DTYPE: ReadonlyMap<string, DType> = new Map(
+  Object.entries(DTYPES).map(([dtype, d]) => [d.safetensors, dtype as DType] as [string, DType]),
+);
 /** Dtypes the spec (and its reference implementation) names, which wasmgrad does not hold. */
 const OTHER_SPEC_DTYPES: ReadonlySet<string> = new Set([
   'BOOL',
@@ -93,7 +92,7 @@ export function encodeSafetensors(tensors: SafetensorsInput, metadata?: Readonly
   for (const [name, tensor] of named) {
     const bytes = tensor.size * tensor.itemBytes;
     parts.push(
-      `${JSON.stringify(name)}:{"dtype":"${FILE_DTYPE[tensor.dtype]}","shape":[${tensor.shape.join(',')}],"data_offsets":[${offset},${offset + bytes}]}`,
+      `${JSON.stringify(name)}:{"dtype":"${DTYPES[tensor.dtype].safetensors}","shape":[${tensor.shape.join(',')}],"data_offsets":[${offset},${offset + bytes}]}`,
     );
     offset += bytes;
   }
@@ -377,7 +376,7 @@ function readEntry(name: string, value: Json, dataBytes: number): Entry {
   }
 
   // Exact while the product is at most 2^53; beyond that only "too big" matters.
-  const needed = shape.includes(0) ? 0 : shape.reduce((product, dim) => product * dim, ITEM_BYTES[dtype]);
+  const needed = shape.includes(0) ? 0 : shape.reduce((product, dim) => product * dim, DTYPES[dtype].bytes);
   if (needed !== end - begin) {
     const bytes = Number.isSafeInteger(needed) ? `${needed} bytes` : 'more than 2^53 bytes';
     throw new FormatError(
