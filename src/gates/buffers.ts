@@ -2,6 +2,7 @@
 // same, and the checks every tensor argument and every cached tensor gets.
 import { DTYPES } from '../dtype';
 import { describe, ShapeError, StateError, ValueError } from '../errors';
+import { checkClassIndices } from '../shapes';
 import { type DType, type Shape, Storage, sizeOf, staleMessage, Tensor } from '../tensor';
 import { allocate, i32, release } from '../wasm/instance';
 import { kernels } from '../wasm/kernels';
@@ -205,12 +206,7 @@ export function writeLabels(op: string, labels: unknown, rows: number, classes: 
   if (!ok) throw new ValueError(`${op}: labels must be an Int32Array (or an array) of class indices, got ${describe(labels)}`);
   const list = labels as ArrayLike<number>;
   if (list.length !== rows) throw new ShapeError(`${op}: ${list.length} labels for ${rows} rows`);
-  for (let i = 0; i < rows; i++) {
-    const label = list[i];
-    if (!Number.isInteger(label) || (label as number) < 0 || (label as number) >= classes) {
-      throw new ValueError(`${op}: label ${i} is ${describe(label)}, not a class index in [0, ${classes})`);
-    }
-  }
+  checkClassIndices(op, list, classes, (i) => `label ${i}`);
   const ptr = into.reserve(rows);
   into.view(rows).set(list);
   return ptr;

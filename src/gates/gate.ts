@@ -4,6 +4,7 @@
 // compiled Graph runs; a gate decides what to cache and checks its inputs.
 import { describe, ShapeError, StateError, ValueError } from '../errors';
 import { type Cached, type ElementwiseDescriptor, type ElementwiseOpName, OPS } from '../ops';
+import { isRowOf } from '../shapes';
 import { formatShape, rowsCols, sameShape, type Tensor } from '../tensor';
 import { f64, wasm } from '../wasm/instance';
 import { B_CONST, B_ROW, B_SAME, kernels } from '../wasm/kernels';
@@ -106,10 +107,8 @@ export abstract class ElementwiseGate extends Gate {
     if (y) {
       if (y.dtype !== tx.dtype) throw new ValueError(`${op}: dtypes differ: x is ${tx.dtype}, y is ${y.dtype}`);
       broadcast = !sameShape(tx.shape, y.shape);
-      const cols = rowsCols(tx.shape)[1];
-      const isRow = y.size === cols && tx.rank >= 1 && (y.rank === 1 || (y.rank === 2 && y.shape[0] === 1));
-      if (broadcast && !isRow) {
-        throw shapeError(op, tx, y, `y must have x's shape or be a row of ${cols} values`);
+      if (broadcast && !isRowOf(tx.shape, y.shape)) {
+        throw shapeError(op, tx, y, `y must have x's shape or be a row of ${rowsCols(tx.shape)[1]} values`);
       }
     }
     const [rows, cols] = rowsCols(tx.shape);

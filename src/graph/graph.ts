@@ -3,9 +3,10 @@
 // a graph of scalars to an f64 tape, a graph with tensors to a tensor tape — so that a
 // whole forward or backward pass is one call into wasm.
 import { describe, GraphError, ShapeError, StateError, ValueError } from '../errors';
-import { categoryOf, type ElementwiseOpName, LEAF_CODE, OPS, opOfCode } from '../ops';
+import { AXIS_ALL, BROADCAST, categoryOf, type ElementwiseOpName, LEAF_CODE, OPS, opOfCode } from '../ops';
+import { broadcastOf, checkClassIndices, checkPieces, matmulDims, maxoutShape, reduction, scoresShape } from '../shapes';
 import { type DType, formatShape, type NestedNumbers, rowsCols, type Shape, sameShape, sizeOf, Tensor } from '../tensor';
-import { B_ROW, B_SAME, B_SCALAR, kernels } from '../wasm/kernels';
+import { kernels } from '../wasm/kernels';
 import { ElementwiseBuilders } from './builders.generated';
 import { type Combined, Node, type NodeValue, type Operand } from './node';
 import { Kind, NO_NODE, NodeTable, SCALAR } from './nodes';
@@ -142,10 +143,8 @@ export class Graph extends ElementwiseBuilders {
   /** A·B of 2-D tensors: [m, k]·[k, n] → [m, n]. */
   matmul(a: Node, b: Node): Node<Tensor> {
     const [ia, ib] = [this.own(a, 'matmul'), this.own(b, 'matmul')];
-    const [sa, sb] = [this.shapeOf(ia), this.shapeOf(ib)];
-    if (sa.length !== 2 || sb.length !== 2) throw new ShapeError(`matmul: ${formatShape(sa)} · ${formatShape(sb)}: both must be 2-D`);
-    if (sa[1] !== sb[0]) throw new ShapeError(`matmul: ${formatShape(sa)} · ${formatShape(sb)}: inner dims ${sa[1]} ≠ ${sb[0]}`);
-    return this.op(OPS.matmul.code, ia, ib, [sa[0] as number, sb[1] as number]);
+    const [m, , n] = matmulDims('matmul', this.shapeOf(ia), this.shapeOf(ib));
+    return this.op(OPS.matmul.code, ia, ib, [m, n]);
   }
 
   /** Σ a over everything (a scalar), down the rows (axis 0) or along each row (axis 1). */
@@ -187,10 +186,8 @@ export class Graph extends ElementwiseBuilders {
   maxout(z: Node, k: number): Node<Tensor> {
     const id = this.own(z, 'maxout');
     const shape = this.shapeOf(id);
-    if (!Number.isInteger(k) || k < 1) throw new ValueError(`maxout: k must be a positive integer, got ${describe(k)}`);
-    if (shape.length !== 2 || (shape[1] as number) % k !== 0)
-      throw new ShapeError(`maxout: z must be [rows, units·${k}], got ${formatShape(shape)}`);
-    return this.op(OPS.maxout.code, id, NO_NODE, [shape[0] as number, (shape[1] as number) / k], 0, k);
+    const [rows, units] = maxoutShape('maxout', shape, checkPieces('maxout', k));
+    return this.op(OPS.maxout.code, id, NO_NODE, [rows, units], 0, k);
   }
 
   /** Makes `node` the one forward returns and backward starts from by default. */
@@ -375,14 +372,14 @@ export class Graph extends ElementwiseBuilders {
     const ia = this.operand(op, a, 'first');
     const ib = this.operand(op, b, 'second');
     const [sa, sb] = [this.shapeOf(ia), this.shapeOf(ib)];
-    if (sa === SCALAR && sb === SCALAR) return this.op(OPS[op].code, ia, ib, SCALAR, 0, B_SAME);
+    if (sa === SCALAR && sb === SCALAR) return this.op(OPS[op].code, ia, ib, SCALAR, 0, BROADCAST.same);
     // The second operand broadcasts into the first; a commutative op may swap them for that.
-    if (sizeOf(sa) < sizeOf(sb) && COMMUTATIVE.has(op) && broadcastMode(sb, sa) >= 0) {
+    if (sizeOf(sa) < sizeOf(sb) && COMMUTATIVE.has(op) && broadcastOf(sb, sa) >= 0) {
       // max's tie goes to the operand written first: swapped, that is b.
       const code = op === 'max' ? OPS.maxSwapped.code : OPS[op].code;
-      return this.op(code, ib, ia, sb, 0, broadcastMode(sb, sa));
+      return this.op(code, ib, ia, sb, 0, broadcastOf(sb, sa));
     }
-    const mode = broadcastMode(sa, sb);
+    const mode = broadcastOf(sa, sb);
     if (mode < 0) {
       const cols = rowsCols(sa)[1];
       throw new ShapeError(
@@ -413,12 +410,15 @@ export class Graph extends ElementwiseBuilders {
   private reduction<R extends NodeValue>(op: 'sum' | 'mean', a: Node, axis: 0 | 1 | undefined, mean: boolean): Node<R> {
     const id = this.own(a, op);
     const shape = this.shapeOf(id);
-    if (axis !== undefined && axis !== 0 && axis !== 1) throw new ValueError(`${op}: axis must be 0, 1 or left out, got ${describe(axis)}`);
-    if (axis !== undefined && shape.length !== 2) throw new ShapeError(`${op}: axis ${axis} needs a 2-D tensor, got ${formatShape(shape)}`);
-    const [rows, cols] = rowsCols(shape);
-    const out = axis === undefined ? SCALAR : [axis === 0 ? cols : rows];
-    const count = axis === undefined ? sizeOf(shape) : axis === 0 ? rows : cols;
-    const node = this.op<R>(OPS.sum.code, id, NO_NODE, out, mean ? 1 / Math.max(count, 1) : 1, axis ?? -1);
+    const { count, out } = reduction(op, shape, axis);
+    const node = this.op<R>(
+      OPS.sum.code,
+      id,
+      NO_NODE,
+      out.length === 0 ? SCALAR : out,
+      mean ? 1 / Math.max(count, 1) : 1,
+      axis ?? AXIS_ALL,
+    );
     if (mean) this.means.add(node.id);
     return node;
   }
@@ -426,8 +426,7 @@ export class Graph extends ElementwiseBuilders {
   private loss(op: 'softmaxCrossEntropy' | 'svmLoss', scores: Node, labels: Node, margin: number): Node<number> {
     const is = this.own(scores, op);
     const il = this.own(labels, op);
-    const shape = this.shapeOf(is);
-    if (shape.length !== 2) throw new ShapeError(`${op}: scores must be 2-D [rows, classes], got ${formatShape(shape)}`);
+    const shape = scoresShape(op, 'scores', this.shapeOf(is));
     if (this.table.kinds[il] !== Kind.Labels) throw new GraphError(`${op}: ${this.label(il)} is not a labels node (g.labels(name, count))`);
     if (this.shapeOf(il)[0] !== shape[0]) throw new ShapeError(`${op}: ${this.shapeOf(il)[0]} labels for ${shape[0]} rows`);
     // A labels node remembers how many classes its losses have, to check every label it is given.
@@ -521,13 +520,7 @@ export class Graph extends ElementwiseBuilders {
     if (!(value instanceof Int32Array || Array.isArray(value)))
       throw new ValueError(`forward: ${what} must be an Int32Array or array of class indices`);
     if (value.length !== count) throw new ShapeError(`forward: ${what} has ${value.length} entries, declared ${count}`);
-    const classes = this.table.extra[id] as number;
-    for (let i = 0; i < count; i++) {
-      const label = value[i];
-      if (!Number.isInteger(label) || (label as number) < 0 || (label as number) >= classes) {
-        throw new ValueError(`forward: ${what} entry ${i} is ${describe(label)}, not a class index in [0, ${classes})`);
-      }
-    }
+    checkClassIndices('forward', value, this.table.extra[id] as number, (i) => `${what} entry ${i}`);
     return value;
   }
 
@@ -587,15 +580,6 @@ function checkShape(op: string, shape: unknown): Shape {
     );
   }
   return shape.length === 0 ? SCALAR : Object.freeze([...shape]);
-}
-
-/** How b reaches a's shape: the same shape, a row broadcast down a's rows, one value — or -1. */
-function broadcastMode(a: Shape, b: Shape): number {
-  if (sameShape(a, b)) return B_SAME;
-  if (sizeOf(b) === 1) return B_SCALAR;
-  const cols = rowsCols(a)[1];
-  const isRow = a.length >= 1 && sizeOf(b) === cols && (b.length === 1 || (b.length === 2 && b[0] === 1));
-  return isRow ? B_ROW : -1;
 }
 
 /** A value for a message: a number as is, a tensor by shape and first values. */
