@@ -4,10 +4,11 @@
 // whole forward or backward pass is one call into wasm.
 import { describe, GraphError, ShapeError, StateError, ValueError } from '../errors';
 import { AXIS_ALL, BROADCAST, categoryOf, type ElementwiseOpName, LEAF_CODE, OPS, opOfCode } from '../ops';
-import { broadcastOf, checkClassIndices, checkPieces, matmulDims, maxoutShape, reduction, scoresShape } from '../shapes';
-import { type DType, formatShape, type NestedNumbers, rowsCols, type Shape, sameShape, sizeOf, Tensor } from '../tensor';
-import { kernels } from '../wasm/kernels';
+import { broadcastOf, checkPieces, matmulDims, maxoutShape, reduction, scoresShape } from '../shapes';
+import { type DType, formatShape, type NestedNumbers, rowsCols, type Shape, sizeOf, Tensor } from '../tensor';
+import { summary, toDot } from '../viz/dot';
 import { ElementwiseBuilders } from './builders.generated';
+import { checkShape, type Declared, finite, readInputs, readValue } from './inputs';
 import { type Combined, Node, type NodeValue, type Operand } from './node';
 import { Kind, NO_NODE, NodeTable, SCALAR } from './nodes';
 import type { Program } from './program';
@@ -43,6 +44,8 @@ export class Graph extends ElementwiseBuilders {
   private gradientsOf = NO_NODE;
   /** The sum nodes that are means (a mean over one element scales by 1, as a sum does). */
   private readonly means = new Set<number>();
+  /** What input checks read (graph/inputs.ts). */
+  private readonly declared: Declared = { table: this.table, inputIds: this.inputIds, label: (id) => this.label(id) };
 
   constructor(options: GraphOptions = {}) {
     super();
@@ -125,7 +128,7 @@ export class Graph extends ElementwiseBuilders {
   set(param: Node, value: number | Tensor | NestedNumbers): void {
     const id = this.own(param, 'set');
     if (this.table.kinds[id] !== Kind.Param) throw new GraphError(`set: ${this.label(id)} is not a param`);
-    const values = this.readValue('set', id, value);
+    const values = readValue(this.declared, 'set', id, value);
     if (this.table.leafData.has(id)) this.table.leafData.set(id, values);
     else this.table.initial[id] = values[0] as number;
     if (this.program && id < this.program.size) this.program.setLeaf(id, values);
@@ -179,7 +182,7 @@ export class Graph extends ElementwiseBuilders {
 
   /** The mean multiclass SVM (hinge) loss of scores [rows, classes] against labels. */
   svmLoss(scores: Node, labels: Node, margin = 1): Node<number> {
-    return this.loss('svmLoss', scores, labels, this.finite('svmLoss', 'margin', margin));
+    return this.loss('svmLoss', scores, labels, finite('svmLoss', 'margin', margin));
   }
 
   /** The max of each unit's k pieces: z [rows, units·k] → [rows, units]. */
@@ -205,7 +208,7 @@ export class Graph extends ElementwiseBuilders {
   forward(inputs: Readonly<Record<string, InputValue>> = {}): number | Tensor {
     this.checkLive('forward');
     const output = this.defaultOutput('forward');
-    const given = this.readInputs(inputs);
+    const given = readInputs(this.declared, inputs);
     const program = this.compile();
     for (const [id, value] of given) program.setInput(id, value);
     this.gradientsOf = NO_NODE;
@@ -258,24 +261,17 @@ export class Graph extends ElementwiseBuilders {
 
   /** Graphviz DOT: inputs on the left, each node with its value and, after backward, its gradient. */
   toDot(): string {
-    const lines = ['digraph wasmgrad {', '  rankdir=LR;', '  node [shape=box, fontname="Helvetica"];'];
-    const withValues = this.forwardDone;
-    const withGrads = this.gradientsOf !== NO_NODE;
-    for (let id = 0; id < this.table.count; id++) {
-      const kind = this.table.kinds[id];
-      if (kind === Kind.OpConstant) continue;
-      const node = new Node(this, id);
-      const parts = [this.gateLabel(id)];
-      if (this.shapeOf(id).length > 0) parts.push(formatShape(this.shapeOf(id)));
-      if (kind !== Kind.Labels && (withValues || kind === Kind.Param || kind === Kind.Const))
-        parts.push(`value ${summary(this.value(node))}`);
-      if (withGrads && kind !== Kind.Labels) parts.push(`grad ${summary(this.grad(node))}`);
-      const shape = kind === Kind.Op ? 'ellipse' : 'box';
-      lines.push(`  n${id} [shape=${shape}, label=${JSON.stringify(parts.join('\n'))}];`);
-      for (const arg of this.inputsOf(id)) lines.push(`  n${arg} -> n${id};`);
-    }
-    lines.push('}');
-    return `${lines.join('\n')}\n`;
+    return toDot(this);
+  }
+
+  /** @internal Whether the last forward ran to the end (values can be read). */
+  get hasValues(): boolean {
+    return this.forwardDone;
+  }
+
+  /** @internal Whether gradients from a backward can be read. */
+  get hasGradients(): boolean {
+    return this.gradientsOf !== NO_NODE;
   }
 
   // ---- internals, used by Node and the error messages -------------------------------
@@ -354,7 +350,7 @@ export class Graph extends ElementwiseBuilders {
       this.table.leafData.set(id, Float64Array.from(value.data));
       return id;
     }
-    return this.table.push(kind, LEAF_CODE, NO_NODE, NO_NODE, this.finite(op, 'value', value));
+    return this.table.push(kind, LEAF_CODE, NO_NODE, NO_NODE, finite(op, 'value', value));
   }
 
   private leafValue(id: number): number | Tensor {
@@ -398,7 +394,7 @@ export class Graph extends ElementwiseBuilders {
   protected withConstant<R extends NodeValue>(op: ElementwiseOpName, a: Operand, constant: number): Node<R> {
     this.checkLive(op);
     const ia = this.operand(op, a, 'first');
-    const value = this.finite(op, 'its constant', constant);
+    const value = finite(op, 'its constant', constant);
     let ib = this.constantIds.get(value);
     if (ib === undefined || Object.is(value, -0) !== Object.is(this.table.initial[ib], -0)) {
       ib = this.table.push(Kind.OpConstant, LEAF_CODE, NO_NODE, NO_NODE, value);
@@ -438,7 +434,7 @@ export class Graph extends ElementwiseBuilders {
   }
 
   private operand(op: string, x: unknown, which: string): number {
-    if (typeof x === 'number') return this.const(this.finite(op, `the ${which} operand`, x)).id;
+    if (typeof x === 'number') return this.const(finite(op, `the ${which} operand`, x)).id;
     if (x instanceof Node) {
       const id = this.own(x, op);
       if (this.table.kinds[id] === Kind.Labels) throw new GraphError(`${op}: ${this.label(id)} holds labels, which only a loss reads`);
@@ -455,13 +451,6 @@ export class Graph extends ElementwiseBuilders {
     return node.id;
   }
 
-  private finite(op: string, what: string, value: unknown): number {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new ValueError(`${op}: ${what} must be a finite number, got ${describe(value)}`);
-    }
-    return value;
-  }
-
   private checkName(op: string, name: unknown): void {
     this.checkLive(op);
     if (typeof name !== 'string' || name === '') throw new ValueError(`${op}: the name must be a non-empty string, got ${describe(name)}`);
@@ -476,81 +465,6 @@ export class Graph extends ElementwiseBuilders {
     if (this.outputId !== NO_NODE) return this.outputId;
     if (this.table.count === 0) throw new GraphError(`${op}: the graph is empty`);
     return this.table.count - 1;
-  }
-
-  /** Every input, checked before anything is written: a bad call changes nothing. */
-  private readInputs(inputs: unknown): Array<[number, number | Tensor | ArrayLike<number>]> {
-    if (typeof inputs !== 'object' || inputs === null) {
-      throw new ValueError(`forward: inputs must be an object of name → value, got ${describe(inputs)}`);
-    }
-    const given: Array<[number, number | Tensor | ArrayLike<number>]> = [];
-    for (const [name, value] of Object.entries(inputs)) {
-      const id = this.inputIds.get(name);
-      if (id === undefined) {
-        const known = [...this.inputIds.keys()].map((n) => JSON.stringify(n)).join(', ') || 'none';
-        throw new GraphError(`forward: unknown input ${JSON.stringify(name)} (inputs: ${known})`);
-      }
-      given.push([id, this.table.kinds[id] === Kind.Labels ? this.readLabels(id, value) : this.readInput(id, value)]);
-    }
-    if (given.length !== this.inputIds.size) {
-      const missing = [...this.inputIds.keys()].filter((name) => !Object.hasOwn(inputs, name));
-      throw new GraphError(`forward: missing input ${missing.map((n) => JSON.stringify(n)).join(', ')}`);
-    }
-    return given;
-  }
-
-  private readInput(id: number, value: unknown): number | Tensor | ArrayLike<number> {
-    const what = `input ${JSON.stringify(this.label(id))}`;
-    if (this.shapeOf(id).length === 0) return this.finite('forward', what, value);
-    if (value instanceof Tensor) {
-      if (value.disposed) throw new StateError(`forward: ${what} has been disposed`);
-      if (!sameShape(value.shape, this.shapeOf(id))) {
-        throw new ShapeError(`forward: ${what} has shape ${formatShape(value.shape)}, declared ${formatShape(this.shapeOf(id))}`);
-      }
-      const bad = kernels(value.dtype).firstNonFinite(value.ptr, value.size);
-      if (bad >= 0) throw new ValueError(`forward: ${what} element ${bad} is ${value.data[bad]}`);
-      return value;
-    }
-    return this.readValue('forward', id, value);
-  }
-
-  private readLabels(id: number, value: unknown): ArrayLike<number> {
-    const count = this.shapeOf(id)[0] as number;
-    const what = `labels ${JSON.stringify(this.label(id))}`;
-    if (!(value instanceof Int32Array || Array.isArray(value)))
-      throw new ValueError(`forward: ${what} must be an Int32Array or array of class indices`);
-    if (value.length !== count) throw new ShapeError(`forward: ${what} has ${value.length} entries, declared ${count}`);
-    checkClassIndices('forward', value, this.table.extra[id] as number, (i) => `${what} entry ${i}`);
-    return value;
-  }
-
-  /** A value for a leaf of `id`'s shape as f64s: a number for a scalar, else a Tensor or (nested) array. */
-  private readValue(op: string, id: number, value: unknown): Float64Array {
-    const shape = this.shapeOf(id);
-    const what = `${this.table.kinds[id] === Kind.Input ? 'input' : 'value of'} ${JSON.stringify(this.label(id))}`;
-    if (shape.length === 0) return Float64Array.of(this.finite(op, what, value));
-    let values: Float64Array;
-    let given: Shape;
-    if (value instanceof Tensor) {
-      values = Float64Array.from(value.data);
-      given = value.shape;
-    } else if (ArrayBuffer.isView(value) || (Array.isArray(value) && !value.some(Array.isArray))) {
-      values = Float64Array.from(value as ArrayLike<number>);
-      given = values.length === sizeOf(shape) ? shape : [values.length];
-    } else if (Array.isArray(value)) {
-      const t = Tensor.from(value as NestedNumbers, undefined, { dtype: 'float64' });
-      values = Float64Array.from(t.data);
-      given = t.shape;
-      t.dispose();
-    } else {
-      throw new ValueError(`${op}: ${what} must be a Tensor or an array of numbers, got ${describe(value)}`);
-    }
-    if (sizeOf(given) !== sizeOf(shape) || (value instanceof Tensor && !sameShape(given, shape))) {
-      throw new ShapeError(`${op}: ${what} has shape ${formatShape(given)}, declared ${formatShape(shape)}`);
-    }
-    const bad = values.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new ValueError(`${op}: ${what} element ${bad} is ${values[bad]}`);
-    return values;
   }
 
   /** The program for the nodes made so far: compiled on first use and after the graph grows. */
@@ -571,21 +485,4 @@ export class Graph extends ElementwiseBuilders {
     this.forwardDone = false;
     return program;
   }
-}
-
-function checkShape(op: string, shape: unknown): Shape {
-  if (!Array.isArray(shape) || !shape.every((dim) => Number.isInteger(dim) && dim >= 1)) {
-    throw new ShapeError(
-      `${op}: a shape is an array of positive integers, got ${Array.isArray(shape) ? formatShape(shape) : describe(shape)}`,
-    );
-  }
-  return shape.length === 0 ? SCALAR : Object.freeze([...shape]);
-}
-
-/** A value for a message: a number as is, a tensor by shape and first values. */
-function summary(value: number | Tensor): string {
-  if (typeof value === 'number') return String(Number(value.toPrecision(6)));
-  const data = value.data;
-  const head = Array.from(data.subarray(0, 4), (x) => Number(x.toPrecision(4))).join(', ');
-  return `${formatShape(value.shape)} [${head}${data.length > 4 ? ', …' : ''}]`;
 }
