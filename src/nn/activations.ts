@@ -1,15 +1,21 @@
-// Activation layers: the gates of the lecture, as modules without parameters.
+// Activation layers: the gates of the lecture, as modules without parameters. Each is
+// named in ACTIVATIONS, which is how a model file's layer list (layer-list.ts) writes and
+// rebuilds them: a new activation is its class and its line there.
 import { EluGate, LeakyReluGate, ReluGate, SigmoidGate, TanhGate } from '../gates/elementwise.generated';
 import type { UnaryGate } from '../gates/gate';
 import type { Tensor } from '../tensor';
 import type { BackwardOptions, Module, Parameter } from './module';
 
-abstract class Activation implements Module {
+export abstract class Activation implements Module {
   /** The gate forward and backward run, and a second one for predict, whose cache no backward reads. */
   private readonly gate: UnaryGate;
   private readonly inference: UnaryGate;
 
-  protected constructor(make: () => UnaryGate) {
+  protected constructor(
+    make: () => UnaryGate,
+    /** The fixed α of leaky ReLU and ELU, which a model file records. */
+    readonly alpha?: number,
+  ) {
     this.gate = make();
     this.inference = make();
     const name = this.constructor.name;
@@ -59,14 +65,25 @@ export class Tanh extends Activation {
 
 /** max(αx, x); α = 0.1 as in the lecture's max(0.1x, x). */
 export class LeakyReLU extends Activation {
-  constructor(readonly alpha = 0.1) {
-    super(() => new LeakyReluGate(alpha));
+  declare readonly alpha: number;
+  constructor(alpha = 0.1) {
+    super(() => new LeakyReluGate(alpha), alpha);
   }
 }
 
 /** x for x ≥ 0, α(eˣ − 1) below. */
 export class ELU extends Activation {
-  constructor(readonly alpha = 1) {
-    super(() => new EluGate(alpha));
+  declare readonly alpha: number;
+  constructor(alpha = 1) {
+    super(() => new EluGate(alpha), alpha);
   }
 }
+
+/** Every activation layer by the name a model file records: how to make it, with α when it takes one. */
+export const ACTIVATIONS: Readonly<Record<string, { readonly make: (alpha?: number) => Activation; readonly alpha: boolean }>> = {
+  ReLU: { make: () => new ReLU(), alpha: false },
+  Sigmoid: { make: () => new Sigmoid(), alpha: false },
+  Tanh: { make: () => new Tanh(), alpha: false },
+  LeakyReLU: { make: (alpha) => new LeakyReLU(alpha), alpha: true },
+  ELU: { make: (alpha) => new ELU(alpha), alpha: true },
+};

@@ -4,7 +4,7 @@
 // from a file describes the tensors beside it.
 import { FormatError } from '../errors';
 import { formatShape, sameShape, type Tensor } from '../tensor';
-import { ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activations';
+import { ACTIVATIONS, Activation } from './activations';
 import { Linear } from './linear';
 import { Maxout } from './maxout';
 import type { Module } from './module';
@@ -15,17 +15,16 @@ export const ARCHITECTURE = 'wasmgrad.layers';
 export type LayerSpec =
   | { type: 'Linear'; in: number; out: number; bias: boolean }
   | { type: 'Maxout'; in: number; out: number; k: number }
-  | { type: 'ReLU' | 'Sigmoid' | 'Tanh' }
-  | { type: 'LeakyReLU' | 'ELU'; alpha: number };
+  /** An activation (ACTIVATIONS), with its α when it takes one. */
+  | { type: 'activation'; name: string; alpha?: number };
 
 function specOf(layer: Module): LayerSpec | null {
   if (layer instanceof Linear) return { type: 'Linear', in: layer.inFeatures, out: layer.outFeatures, bias: layer.bias !== null };
   if (layer instanceof Maxout) return { type: 'Maxout', in: layer.inFeatures, out: layer.outFeatures, k: layer.k };
-  if (layer instanceof LeakyReLU) return { type: 'LeakyReLU', alpha: layer.alpha };
-  if (layer instanceof ELU) return { type: 'ELU', alpha: layer.alpha };
-  if (layer instanceof ReLU) return { type: 'ReLU' };
-  if (layer instanceof Sigmoid) return { type: 'Sigmoid' };
-  if (layer instanceof Tanh) return { type: 'Tanh' };
+  const name = layer.constructor.name;
+  if (layer instanceof Activation && ACTIVATIONS[name]) {
+    return layer.alpha === undefined ? { type: 'activation', name } : { type: 'activation', name, alpha: layer.alpha };
+  }
   return null;
 }
 
@@ -36,16 +35,8 @@ export function buildLayer(spec: LayerSpec, dtype: 'float32' | 'float64'): Modul
       return new Linear(spec.in, spec.out, { bias: spec.bias, init: 'zeros', dtype });
     case 'Maxout':
       return new Maxout(spec.in, spec.out, spec.k, { init: 'zeros', dtype });
-    case 'ReLU':
-      return new ReLU();
-    case 'Sigmoid':
-      return new Sigmoid();
-    case 'Tanh':
-      return new Tanh();
-    case 'LeakyReLU':
-      return new LeakyReLU(spec.alpha);
-    case 'ELU':
-      return new ELU(spec.alpha);
+    case 'activation':
+      return (ACTIVATIONS[spec.name] as (typeof ACTIVATIONS)[string]).make(spec.alpha);
     default:
       throw new FormatError(`load: unknown layer ${JSON.stringify(spec)} in the file's ${ARCHITECTURE}`);
   }
@@ -54,7 +45,10 @@ export function buildLayer(spec: LayerSpec, dtype: 'float32' | 'float64'): Modul
 /** The metadata that records `layers`: the list when every layer is a known one, else nothing. */
 export function layerListMetadata(layers: readonly Module[]): Record<string, string> {
   const specs = layers.map(specOf);
-  return specs.every((s) => s !== null) ? { [ARCHITECTURE]: JSON.stringify(specs) } : {};
+  if (!specs.every((s) => s !== null)) return {};
+  // In the file an activation is its name: { "type": "ReLU" }, { "type": "ELU", "alpha": 1 }.
+  const written = specs.map((s) => (s.type === 'activation' ? { type: s.name, ...(s.alpha === undefined ? {} : { alpha: s.alpha }) } : s));
+  return { [ARCHITECTURE]: JSON.stringify(written) };
 }
 
 /** The metadata's layer list, each layer checked to be one that `save` writes. */
@@ -91,21 +85,18 @@ function readSpec(spec: unknown, index: number): LayerSpec {
     }
     case 'Maxout':
       return { type, in: count('in'), out: count('out'), k: count('k') };
-    case 'ReLU':
-    case 'Sigmoid':
-    case 'Tanh':
-      return { type };
-    case 'LeakyReLU':
-    case 'ELU': {
+    default: {
+      const activation = typeof type === 'string' && Object.hasOwn(ACTIVATIONS, type) ? ACTIVATIONS[type] : undefined;
+      if (activation === undefined) break;
+      if (!activation.alpha) return { type: 'activation', name: type as string };
       const alpha = fields.alpha;
       if (typeof alpha !== 'number' || !Number.isFinite(alpha)) {
         throw new FormatError(`${at} (${type}) has alpha ${shown(alpha)}, not a finite number`);
       }
-      return { type, alpha };
+      return { type: 'activation', name: type as string, alpha };
     }
-    default:
-      throw new FormatError(`${at}: unknown layer ${shown(spec)}`);
   }
+  throw new FormatError(`${at}: unknown layer ${shown(spec)}`);
 }
 
 /** Each layer's parameters must be in the file with the shapes the layer gives them, and nothing else. */
