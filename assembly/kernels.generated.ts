@@ -9,7 +9,7 @@ import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward, svmBackward, s
 import { adamUpdate, sgdUpdate } from './optim';
 import { firstNonFinite, l2Backward, l2Forward, sumBackward, sumForward, sumRowsInto } from './reduce';
 import { tensorBackward, tensorForward } from './tensor-tape';
-export { LEAF as OP_LEAF, ADD as OP_ADD, SUB as OP_SUB, MUL as OP_MUL, DIV as OP_DIV, MAX as OP_MAX, POW as OP_POW, MAX_SWAPPED as OP_MAX_SWAPPED, EXP as OP_EXP, LOG as OP_LOG, RECIP as OP_RECIP, NEG as OP_NEG, SIGMOID as OP_SIGMOID, TANH as OP_TANH, RELU as OP_RELU, SCALE as OP_SCALE, OFFSET as OP_OFFSET, POWC as OP_POWC, LEAKY_RELU as OP_LEAKY_RELU, ELU as OP_ELU, MATMUL as OP_MATMUL, SUM as OP_SUM, L2 as OP_L2, SOFTMAX as OP_SOFTMAX, SOFTMAX_CROSS_ENTROPY as OP_SOFTMAX_CROSS_ENTROPY, SVM_LOSS as OP_SVM_LOSS, MAXOUT as OP_MAXOUT } from './ops.generated';
+export { LEAF as OP_LEAF, ADD as OP_ADD, SUB as OP_SUB, MUL as OP_MUL, DIV as OP_DIV, MAX as OP_MAX, POW as OP_POW, MAX_SWAPPED as OP_MAX_SWAPPED, EXP as OP_EXP, LOG as OP_LOG, RECIP as OP_RECIP, NEG as OP_NEG, SIGMOID as OP_SIGMOID, TANH as OP_TANH, RELU as OP_RELU, SOFTPLUS as OP_SOFTPLUS, SCALE as OP_SCALE, OFFSET as OP_OFFSET, POWC as OP_POWC, LEAKY_RELU as OP_LEAKY_RELU, ELU as OP_ELU, MATMUL as OP_MATMUL, SUM as OP_SUM, L2 as OP_L2, SOFTMAX as OP_SOFTMAX, SOFTMAX_CROSS_ENTROPY as OP_SOFTMAX_CROSS_ENTROPY, SVM_LOSS as OP_SVM_LOSS, MAXOUT as OP_MAXOUT } from './ops.generated';
 
 export function elementwise_forward_f32(op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: f32): void {
   elementwiseForward<f32>(op, a, b, out, rows, cols, bMode, constant);

@@ -18,6 +18,7 @@ export const NEG: i32 = 13;
 export const SIGMOID: i32 = 14;
 export const TANH: i32 = 15;
 export const RELU: i32 = 16;
+export const SOFTPLUS: i32 = 17;
 export const SCALE: i32 = 20;
 export const OFFSET: i32 = 21;
 export const POWC: i32 = 22;
@@ -42,7 +43,7 @@ export function isBinary(op: i32): bool {
 // @ts-ignore: decorator
 @inline
 export function isElementwise(op: i32): bool {
-  return (op >= 1 && op <= 7) || (op >= 10 && op <= 16) || (op >= 20 && op <= 24);
+  return (op >= 1 && op <= 7) || (op >= 10 && op <= 17) || (op >= 20 && op <= 24);
 }
 
 /** Whether assembly/rules-f32x4.ts has op's forward four lanes at a time. */
@@ -56,7 +57,7 @@ export function hasVectorForward(op: i32): bool {
 // @ts-ignore: decorator
 @inline
 export function hasVectorBackward(op: i32): bool {
-  return (op >= 1 && op <= 5) || op == 7 || (op >= 10 && op <= 16) || (op >= 20 && op <= 21) || (op >= 23 && op <= 24);
+  return (op >= 1 && op <= 5) || op == 7 || (op >= 10 && op <= 17) || (op >= 20 && op <= 21) || (op >= 23 && op <= 24);
 }
 
 // How b reaches a's shape in an elementwise op (src/ops.ts, BROADCAST).

@@ -6,7 +6,7 @@
 // arithmetic on cached values and runs here.
 import { expF32x4 } from './expf';
 import {
-  ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MAX_SWAPPED, MUL, NEG, OFFSET, RECIP, RELU, SCALE, SIGMOID, SUB, TANH,
+  ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MAX_SWAPPED, MUL, NEG, OFFSET, RECIP, RELU, SCALE, SIGMOID, SOFTPLUS, SUB, TANH,
 } from './ops.generated';
 
 // @ts-ignore: decorator
@@ -86,6 +86,12 @@ export function backwardF32x4(op: i32, a: v128, b: v128, out: v128, dout: v128, 
     case SIGMOID: accumulate(ga, f32x4.mul(f32x4.mul(dout, out), f32x4.sub(one, out))); break;
     case TANH: accumulate(ga, f32x4.mul(dout, f32x4.sub(one, f32x4.mul(out, out)))); break;
     case RELU: accumulate(ga, v128.and(dout, f32x4.gt(a, zero))); break;
+    case SOFTPLUS: { // dout·σ(a), σ as the sigmoid forward computes it
+      const e = expF32x4(f32x4.neg(f32x4.abs(a)));
+      const denominator = f32x4.add(one, e);
+      accumulate(ga, f32x4.mul(dout, v128.bitselect(f32x4.div(one, denominator), f32x4.div(e, denominator), f32x4.ge(a, zero))));
+      break;
+    }
     case SCALE: accumulate(ga, f32x4.mul(dout, b)); break;
     case OFFSET: accumulate(ga, dout); break;
     case LEAKY_RELU: accumulate(ga, v128.bitselect(dout, f32x4.mul(dout, b), f32x4.gt(a, zero))); break;

@@ -11,7 +11,8 @@
 import { expF32 } from './expf';
 
 import {
-  ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MAX_SWAPPED, MUL, NEG, OFFSET, POW, POWC, RECIP, RELU, SCALE, SIGMOID, SUB, TANH,
+  ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MAX_SWAPPED, MUL, NEG, OFFSET, POW, POWC, RECIP, RELU, SCALE, SIGMOID, SOFTPLUS, SUB,
+  TANH,
 } from './ops.generated';
 
 // @ts-ignore: decorator
@@ -32,6 +33,7 @@ export function forward<T extends number>(op: i32, a: T, b: T): T {
     case SIGMOID: return sigmoid<T>(a);
     case TANH: return tanh<T>(a);
     case RELU: return a > 0 ? a : <T>0;
+    case SOFTPLUS: return a > 0 ? a + log1p<T>(exp<T>(-a)) : log1p<T>(exp<T>(a)); // log(1 + eˣ), never overflowing
     case SCALE: return a * b;
     case OFFSET: return a + b;
     case POWC: return pow<T>(a, b);
@@ -92,6 +94,7 @@ export function backward<T extends number>(op: i32, a: T, b: T, out: T, dout: T,
     case SIGMOID: accumulate<T>(ga, dout * out * (<T>1 - out)); break;
     case TANH: accumulate<T>(ga, dout * (<T>1 - out * out)); break;
     case RELU: accumulate<T>(ga, a > 0 ? dout : <T>0); break;
+    case SOFTPLUS: accumulate<T>(ga, dout * sigmoid<T>(a)); break; // a smooth ReLU: its derivative is σ
     case SCALE: accumulate<T>(ga, dout * b); break;
     case OFFSET: accumulate<T>(ga, dout); break;
     case POWC: accumulate<T>(ga, dout * b * pow<T>(a, b - <T>1)); break;
@@ -126,6 +129,12 @@ export function exp<T extends number>(x: T): T {
 @inline
 function log<T extends number>(x: T): T {
   return sizeof<T>() == 4 ? <T>Mathf.log(<f32>x) : <T>Math.log(<f64>x);
+}
+
+// @ts-ignore: decorator
+@inline
+function log1p<T extends number>(x: T): T {
+  return sizeof<T>() == 4 ? <T>Mathf.log1p(<f32>x) : <T>Math.log1p(<f64>x);
 }
 
 // @ts-ignore: decorator

@@ -196,6 +196,16 @@ export const OPS = {
     gate: { name: 'ReluGate' },
     builder: 'relu',
   }),
+  softplus: elementwise({
+    code: 17,
+    category: 'unary',
+    reads: ['a'],
+    vector: 'backward',
+    symbol: 'softplus',
+    doc: 'log(1 + eˣ), a smooth ReLU: its derivative is σ(x), so dout·σ(x) goes to x. Caches x.',
+    gate: { name: 'SoftplusGate' },
+    builder: 'softplus',
+  }),
   // ---- const: f(a; c), codes 20–29 ----------------------------------------------------
   scale: elementwise({
     code: 20,

@@ -17,6 +17,7 @@ import {
   ReluGate,
   ScaleGate,
   SigmoidGate,
+  SoftplusGate,
   SubGate,
   TanhGate,
 } from '../src/index';
@@ -240,6 +241,15 @@ const GATE_ROWS = {
     rule: ([x]: number[]) => ((x as number) > 0 ? { value: x as number, grads: [1] } : { value: 0, grads: [0] }),
     points: AROUND_ZERO,
     onKink: [[0]],
+  },
+  softplus: {
+    name: 'SoftplusGate',
+    make: () => new SoftplusGate(),
+    graph: (g: Graph, [x]: Node<number>[]) => g.softplus(x as Node<number>),
+    sample: anywhere(1),
+    // log(1 + eˣ), written out; its derivative is σ(x). Far out on either side: x and 0.
+    rule: ([x]: number[]) => ({ value: Math.log1p(Math.exp(x as number)), grads: [sigma(x as number)] }),
+    points: [[-30], [-2], [0], [0.7], [25]],
   },
   leakyRelu: {
     name: 'LeakyReluGate',

@@ -93,6 +93,13 @@ export class ReluGate extends UnaryGate {
   }
 }
 
+/** log(1 + eˣ), a smooth ReLU: its derivative is σ(x), so dout·σ(x) goes to x. Caches x. */
+export class SoftplusGate extends UnaryGate {
+  constructor() {
+    super('softplus');
+  }
+}
+
 /** a·x for a fixed a, the lecture's f_a(x) = ax with df/dx = a. Caches nothing but a. */
 export class ScaleGate extends UnaryGate {
   constructor(readonly a: number) {

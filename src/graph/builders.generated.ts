@@ -74,6 +74,11 @@ export abstract class ElementwiseBuilders {
     return this.unary('relu', x) as Node<ValueOf<X>>;
   }
 
+  /** log(1 + eˣ), a smooth ReLU: its derivative is σ(x), so dout·σ(x) goes to x. Caches x. */
+  softplus<X extends Operand>(x: X): Node<ValueOf<X>> {
+    return this.unary('softplus', x) as Node<ValueOf<X>>;
+  }
+
   /** a·x for a fixed a, the lecture's f_a(x) = ax with df/dx = a. Caches nothing but a. */
   scale<X extends Operand>(x: X, a: number): Node<ValueOf<X>> {
     return this.withConstant('scale', x, a) as Node<ValueOf<X>>;

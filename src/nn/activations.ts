@@ -1,7 +1,7 @@
 // Activation layers: the gates of the lecture, as modules without parameters. Each is
 // named in ACTIVATIONS, which is how a model file's layer list (layer-list.ts) writes and
 // rebuilds them: a new activation is its class and its line there.
-import { EluGate, LeakyReluGate, ReluGate, SigmoidGate, TanhGate } from '../gates/elementwise.generated';
+import { EluGate, LeakyReluGate, ReluGate, SigmoidGate, SoftplusGate, TanhGate } from '../gates/elementwise.generated';
 import type { UnaryGate } from '../gates/gate';
 import type { Tensor } from '../tensor';
 import type { BackwardOptions, Module, Parameter } from './module';
@@ -79,6 +79,13 @@ export class ELU extends Activation {
   }
 }
 
+/** log(1 + eˣ), a smooth ReLU. */
+export class Softplus extends Activation {
+  constructor() {
+    super(() => new SoftplusGate());
+  }
+}
+
 /** Every activation layer by the name a model file records: how to make it, with α when it takes one. */
 export const ACTIVATIONS: Readonly<Record<string, { readonly make: (alpha?: number) => Activation; readonly alpha: boolean }>> = {
   ReLU: { make: () => new ReLU(), alpha: false },
@@ -86,4 +93,5 @@ export const ACTIVATIONS: Readonly<Record<string, { readonly make: (alpha?: numb
   Tanh: { make: () => new Tanh(), alpha: false },
   LeakyReLU: { make: (alpha) => new LeakyReLU(alpha), alpha: true },
   ELU: { make: (alpha) => new ELU(alpha), alpha: true },
+  Softplus: { make: () => new Softplus(), alpha: false },
 };
