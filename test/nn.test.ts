@@ -52,6 +52,18 @@ describe('every layer passes gradcheck, input and parameters (float64)', () => {
     checkModule(activation.make(activation.alpha ? 0.7 : undefined), x);
   });
 
+  it('a bundler that minifies class names changes no saved name (the names are written out)', () => {
+    const renamed = Object.values(nn.ACTIVATIONS).map((a) => a.type);
+    const names = renamed.map((type) => Object.getOwnPropertyDescriptor(type, 'name'));
+    try {
+      for (const type of renamed) Object.defineProperty(type, 'name', { value: 'b' });
+      const model = new nn.Sequential([new nn.Linear(2, 3, { seed: 1 }), new nn.Tanh(), new nn.Linear(3, 2, { seed: 2 }), new nn.ELU(0.5)]);
+      expect(nn.load(model.save()).layers.map((l) => (l as nn.Activation).name)).toEqual([undefined, 'Tanh', undefined, 'ELU']);
+    } finally {
+      renamed.forEach((type, i) => Object.defineProperty(type, 'name', names[i] as PropertyDescriptor));
+    }
+  });
+
   it.each(Object.keys(nn.ACTIVATIONS))('the activation %s is saved and loaded by name, with its α', (name) => {
     const activation = nn.ACTIVATIONS[name] as (typeof nn.ACTIVATIONS)[string];
     const model = new nn.Sequential([new nn.Linear(3, 4, { seed: 1 }), activation.make(activation.alpha ? 0.7 : undefined)]);

@@ -21,8 +21,9 @@ export type LayerSpec =
 function specOf(layer: Module): LayerSpec | null {
   if (layer instanceof Linear) return { type: 'Linear', in: layer.inFeatures, out: layer.outFeatures, bias: layer.bias !== null };
   if (layer instanceof Maxout) return { type: 'Maxout', in: layer.inFeatures, out: layer.outFeatures, k: layer.k };
-  const name = layer.constructor.name;
-  if (layer instanceof Activation && ACTIVATIONS[name]) {
+  // The exact class its name stands for: a subclass of one may compute something else.
+  const name = layer instanceof Activation ? layer.name : '';
+  if (layer instanceof Activation && Object.hasOwn(ACTIVATIONS, name) && layer.constructor === ACTIVATIONS[name]?.type) {
     return layer.alpha === undefined ? { type: 'activation', name } : { type: 'activation', name, alpha: layer.alpha };
   }
   return null;
