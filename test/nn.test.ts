@@ -60,7 +60,7 @@ describe('every layer passes gradcheck, input and parameters (float64)', () => {
       const model = new nn.Sequential([new nn.Linear(2, 3, { seed: 1 }), new nn.Tanh(), new nn.Linear(3, 2, { seed: 2 }), new nn.ELU(0.5)]);
       expect(nn.load(model.save()).layers.map((l) => (l as nn.Activation).name)).toEqual([undefined, 'Tanh', undefined, 'ELU']);
     } finally {
-      renamed.forEach((type, i) => Object.defineProperty(type, 'name', names[i] as PropertyDescriptor));
+      for (const [i, type] of renamed.entries()) Object.defineProperty(type, 'name', names[i] as PropertyDescriptor);
     }
   });
 
