@@ -4,20 +4,29 @@
 // importing the suite that drives them.
 import { loadMnist } from '../examples/data/mnist';
 import { nn } from '../src/index';
-import { BATCH, CLASSES, HIDDEN, INPUTS, type Problem, type Weights } from './peers/peer';
+import { BATCH, CLASSES, type Digits, HIDDEN, INPUTS, type Problem, type Weights } from './peers/peer';
 
 /** The digits and the initial weights, as plain arrays every library can take. */
 export function makeProblem(): Problem {
+  const { train, test } = loadDigits();
+  return { train, test, batches: Math.floor(train.count / BATCH), init: initialWeights() };
+}
+
+/**
+ * The 8,000 training and 2,000 test digits of loadMnist({ seed: 0 }), [count, 784] row-major,
+ * as plain arrays: the MNIST suites' data (mnist-cnn reads the same rows as [count, 1, 28, 28]).
+ */
+export function loadDigits(): { train: Digits; test: Digits } {
   const { train, test } = loadMnist({ seed: 0 });
-  const copy = (d: { x: { data: ArrayLike<number> }; y: Int32Array }) => ({
+  const copy = (d: { x: { data: ArrayLike<number> }; y: Int32Array }): Digits => ({
     x: Float32Array.from(d.x.data),
     y: Int32Array.from(d.y),
     count: d.y.length,
   });
-  const problem = { train: copy(train), test: copy(test), batches: Math.floor(train.y.length / BATCH), init: initialWeights() };
+  const digits = { train: copy(train), test: copy(test) };
   train.x.dispose();
   test.x.dispose();
-  return problem;
+  return digits;
 }
 
 /** nn.Linear's He-normal weights (seeds 1 and 2, as the demo's), biases 0. */

@@ -27,15 +27,17 @@ export interface Digits {
   count: number;
 }
 
-export interface Problem {
+/** The digits, the batches of an epoch and the shared initial weights (mnist-cnn's `W` is its own). */
+export interface Problem<W = Weights> {
   train: Digits;
   test: Digits;
-  /** 125 for 8,000 digits. */
+  /** 125 for 8,000 digits (250 for mnist-cnn's batches of 32). */
   batches: number;
-  init: Weights;
+  init: W;
 }
 
-export interface Peer {
+/** One library's implementation; `W` is the suite's weights in wasmgrad's layout. */
+export interface Peer<W = Weights> {
   /** The case name in the results: 'jax-js'. */
   id: string;
   /** Library, version and how it runs: '@jax-js/jax 0.1.25, jit, wasm backend'. */
@@ -49,7 +51,7 @@ export interface Peer {
   /** The fraction of the 2,000 test digits whose highest score is their label. */
   accuracy(): number;
   /** The current weights in wasmgrad's layout, for the agreement check. */
-  weights(): Weights;
+  weights(): W;
   dispose(): void;
 }
 
