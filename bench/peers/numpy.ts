@@ -1,7 +1,8 @@
 // numpy (float32, its OpenBLAS on one thread) in a python3 process that Node drives
 // through two named pipes, one command line and one reply line each: Node times a
 // command exactly as it times its own peers (the harness's warm-up and runs), and the
-// pipe round trip (tens of µs) is small next to a run of many steps.
+// pipe round trip (tens of µs) is small next to a run of many steps. One driver for
+// both MNIST suites: numpy_peer.py runs mnist-mlp's step, numpy_cnn_peer.py mnist-cnn's.
 //
 // OPENBLAS_NUM_THREADS=1 keeps it on one thread; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE,
 // set on some machines here for older OpenBLAS builds, are removed for this process only.
@@ -10,9 +11,9 @@ import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rm
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CNN_LEARNING_RATE, type CnnWeights } from './cnn';
 import type { Peer, Problem, Weights } from './peer';
 
-const SCRIPT = fileURLToPath(new URL('./numpy_peer.py', import.meta.url));
 const PYTHON = process.env.PYTHON ?? 'python3';
 
 export interface NumpyInfo {
@@ -36,8 +37,46 @@ function openWhenRead(path: string, ms: number): number | null {
   }
 }
 
-/** The numpy peer, or null (with the reason) when python3 or numpy is missing. */
-export async function numpyPeer(problem: Problem): Promise<{ peer: Peer; info: NumpyInfo } | { peer: null; reason: string }> {
+/** The peer with `loss()`: the loss numpy_cnn_peer.py replies to "train" (NaN from numpy_peer.py). */
+type Made<W> = { peer: Peer<W> & { loss(): number }; info: NumpyInfo } | { peer: null; reason: string };
+
+/** mnist-mlp's numpy peer, or null (with the reason) when python3 or numpy is missing. */
+export function numpyPeer(problem: Problem): Promise<Made<Weights>> {
+  return pythonPeer(problem, {
+    script: 'numpy_peer.py',
+    id: 'numpy',
+    describe: (info) => `numpy ${info.numpy} (${describeBlas(info)}), float32, in python3`,
+  });
+}
+
+/** mnist-cnn's numpy peer (im2col + GEMM), or null (with the reason). */
+export function numpyCnnPeer(problem: Problem<CnnWeights>): Promise<Made<CnnWeights>> {
+  return pythonPeer(problem, {
+    script: 'numpy_cnn_peer.py',
+    id: 'numpy',
+    settings: { lr: CNN_LEARNING_RATE },
+    describe: (info) => `numpy ${info.numpy} (${describeBlas(info)}): im2col + GEMM, float32, in python3`,
+  });
+}
+
+const describeBlas = (info: NumpyInfo) =>
+  `${info.blas ?? 'BLAS'}${info.core ? `, ${info.core} kernels` : ''}, ${info.threads ?? '?'} thread`;
+
+interface Script {
+  /** Beside this file. */
+  script: string;
+  id: string;
+  /** Written into counts.json beside the digits' counts. */
+  settings?: Record<string, number>;
+  describe: (info: NumpyInfo) => string;
+}
+
+/**
+ * A python3 script of this directory as a peer: the digits and each initial weight
+ * (init_<name>.bin, wasmgrad's layout) written to a temporary directory it reads, then
+ * commands over the pipes; "weights" has it write out_<name>.bin for every name.
+ */
+async function pythonPeer<W extends Weights | CnnWeights>(problem: Problem<W>, spec: Script): Promise<Made<W>> {
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
@@ -47,21 +86,23 @@ export async function numpyPeer(problem: Problem): Promise<{ peer: Peer; info: N
     return { peer: null, reason: `${PYTHON} with numpy not found` };
   }
 
-  const dir = mkdtempSync(join(tmpdir(), 'mnist-mlp-numpy-'));
+  const dir = mkdtempSync(join(tmpdir(), `${spec.script.replace(/\.py$/, '')}-`));
   const file = (name: string) => join(dir, name);
   const bytes = (a: Float32Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  writeFileSync(file('counts.json'), JSON.stringify({ train: problem.train.count, test: problem.test.count }));
+  writeFileSync(file('counts.json'), JSON.stringify({ train: problem.train.count, test: problem.test.count, ...spec.settings }));
   writeFileSync(file('train_x.bin'), bytes(problem.train.x));
   writeFileSync(file('train_y.bin'), bytes(problem.train.y));
   writeFileSync(file('test_x.bin'), bytes(problem.test.x));
   writeFileSync(file('test_y.bin'), bytes(problem.test.y));
-  for (const key of ['w1', 'b1', 'w2', 'b2'] as const) writeFileSync(file(`init_${key}.bin`), bytes(problem.init[key]));
+  const names = Object.keys(problem.init) as (keyof W)[];
+  for (const name of names) writeFileSync(file(`init_${String(name)}.bin`), bytes(problem.init[name] as Float32Array));
   const commandsPath = file('commands');
   const repliesPath = file('replies');
   execFileSync('mkfifo', [commandsPath, repliesPath]);
 
   // It says "ready" once its data is loaded, then opens the pipes in this order.
-  const child: ChildProcess = spawn(PYTHON, [SCRIPT, dir, commandsPath, repliesPath], {
+  const script = fileURLToPath(new URL(`./${spec.script}`, import.meta.url));
+  const child: ChildProcess = spawn(PYTHON, [script, dir, commandsPath, repliesPath], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -104,21 +145,26 @@ export async function numpyPeer(problem: Problem): Promise<{ peer: Peer; info: N
     const data = readFileSync(file(name));
     return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
   };
-  const peer: Peer = {
-    id: 'numpy',
-    label: `numpy ${info.numpy} (${info.blas ?? 'BLAS'}${info.core ? `, ${info.core} kernels` : ''}, ${info.threads ?? '?'} thread), float32, in python3`,
+  let lastLoss = Number.NaN;
+  const peer: Peer<W> & { loss(): number } = {
+    id: spec.id,
+    label: spec.describe(info),
     reset() {
       ask('reset');
     },
     train(first, count) {
-      ask(`train ${first} ${count}`);
+      const reply = ask(`train ${first} ${count}`);
+      lastLoss = reply === '' ? Number.NaN : Number(reply);
+    },
+    loss() {
+      return lastLoss;
     },
     accuracy() {
       return Number(ask('accuracy'));
     },
-    weights(): Weights {
+    weights(): W {
       ask('weights');
-      return { w1: read('out_w1.bin'), b1: read('out_b1.bin'), w2: read('out_w2.bin'), b2: read('out_b2.bin') };
+      return Object.fromEntries(names.map((name) => [name, read(`out_${String(name)}.bin`)])) as unknown as W;
     },
     dispose() {
       try {

@@ -11,6 +11,7 @@ line on REPLIES_FIFO, so that Node times a command the way it times its own peer
 
   reset                  back to the initial weights            -> ok
   train FIRST COUNT      COUNT steps from batch FIRST (mod 125)  -> ok
+                         (numpy_cnn_peer.py: -> ok LOSS, the last step's loss)
   accuracy               test accuracy                          -> ok 0.9125
   weights                writes DIR/out_{w1,b1,w2,b2}.bin        -> ok
   info                   numpy and BLAS versions, as JSON       -> ok {...}
@@ -107,6 +108,36 @@ def main():
         b2 -= LR * db2
         return loss
 
+    def accuracy():
+        scores = np.maximum(test_x @ p["w1"] + p["b1"], 0) @ p["w2"] + p["b2"]
+        return float((scores.argmax(axis=1) == test_y).mean())
+
+    def write_weights():
+        p["w1"].T.astype(np.float32).tofile(os.path.join(directory, "out_w1.bin"))
+        p["b1"].tofile(os.path.join(directory, "out_b1.bin"))
+        p["w2"].T.astype(np.float32).tofile(os.path.join(directory, "out_w2.bin"))
+        p["b2"].tofile(os.path.join(directory, "out_b2.bin"))
+
+    def train(first, count):
+        for i in range(count):
+            b = (first + i) % batches
+            step(xs[b], ys[b])
+
+    serve(
+        commands_path,
+        replies_path,
+        reset=lambda: p.update({k: v.copy() for k, v in init.items()}),
+        train=train,
+        accuracy=accuracy,
+        write_weights=write_weights,
+    )
+
+
+def serve(commands_path, replies_path, reset, train, accuracy, write_weights):
+    """Says "ready", then answers the commands of the module docstring until "quit".
+
+    numpy_cnn_peer.py serves its net through this too.
+    """
     print("ready", flush=True)
     with open(commands_path, "r") as commands, open(replies_path, "w") as replies:
 
@@ -122,22 +153,15 @@ def main():
             if command == "quit":
                 break
             if command == "reset":
-                p.update({k: v.copy() for k, v in init.items()})
+                reset()
                 reply()
             elif command == "train":
-                first, count = int(words[1]), int(words[2])
-                for i in range(count):
-                    b = (first + i) % batches
-                    step(xs[b], ys[b])
-                reply()
+                loss = train(int(words[1]), int(words[2]))
+                reply("ok" if loss is None else f"ok {loss!r}")
             elif command == "accuracy":
-                scores = np.maximum(test_x @ p["w1"] + p["b1"], 0) @ p["w2"] + p["b2"]
-                reply(f"ok {float((scores.argmax(axis=1) == test_y).mean())!r}")
+                reply(f"ok {accuracy()!r}")
             elif command == "weights":
-                p["w1"].T.astype(np.float32).tofile(os.path.join(directory, "out_w1.bin"))
-                p["b1"].tofile(os.path.join(directory, "out_b1.bin"))
-                p["w2"].T.astype(np.float32).tofile(os.path.join(directory, "out_w2.bin"))
-                p["b2"].tofile(os.path.join(directory, "out_b2.bin"))
+                write_weights()
                 reply()
             elif command == "info":
                 reply("ok " + json.dumps(blas_info()))
