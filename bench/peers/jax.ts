@@ -14,15 +14,21 @@ type Jax = typeof import('@jax-js/jax');
 type JaxArray = import('@jax-js/jax').numpy.Array;
 type Params = { w1: JaxArray; b1: JaxArray; w2: JaxArray; b2: JaxArray };
 
-export async function jaxPeer(problem: Problem): Promise<Peer> {
+/** jax-js on its wasm backend, and its version (mnist-cnn's peers load it here too). */
+export async function loadJax(): Promise<{ jax: Jax; version: string }> {
   const jax: Jax = await import('@jax-js/jax');
   // A bare init() probes WebGPU, which throws in Node.
   await jax.init('wasm');
   jax.defaultDevice('wasm');
-  const { jit, nn, numpy: np, tree, valueAndGrad } = jax;
   // Its package.json is not among its exports: read it beside its entry point.
   const entry = createRequire(import.meta.url).resolve('@jax-js/jax');
   const version = (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
+  return { jax, version };
+}
+
+export async function jaxPeer(problem: Problem): Promise<Peer> {
+  const { jax, version } = await loadJax();
+  const { jit, nn, numpy: np, tree, valueAndGrad } = jax;
 
   // Params as JAX code keeps them: x·W with W [in, out].
   const upload = (w: Weights): Params => ({
