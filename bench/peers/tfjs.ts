@@ -17,8 +17,8 @@ type Scalar = import('@tensorflow/tfjs').Scalar;
 
 let loading: Promise<Tf> | null = null;
 
-/** @tensorflow/tfjs with the wasm backend registered and both backends initialized. */
-function loadTf(): Promise<Tf> {
+/** @tensorflow/tfjs with the wasm backend registered and both backends initialized (mnist-cnn's peer loads it here too). */
+export function loadTf(): Promise<Tf> {
   loading ??= (async () => {
     const tf: Tf = await import('@tensorflow/tfjs');
     const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
