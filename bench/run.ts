@@ -8,7 +8,7 @@ import { scalarGraph } from './scalar-graph';
 
 /**
  * A suite runs here through the harness, or is a script of its own: the GEMM and MNIST
- * suites time every peer in fresh processes (the relaxed-SIMD build needs a Node flag
+ * suites (MLP and CNN) time every peer in fresh processes (the relaxed-SIMD build needs a Node flag
  * the peers must not get), so they are started as they would be by hand, and write
  * their own results.
  */
@@ -18,6 +18,7 @@ const SUITES: Record<string, Entry> = {
   'scalar-graph': { suite: scalarGraph },
   gemm: { script: 'gemm.ts' },
   'mnist-mlp': { script: 'mnist-mlp.ts' },
+  'mnist-cnn': { script: 'mnist-cnn.ts' },
   threads: { script: 'threads.ts' },
   soak: { script: 'soak.ts' },
 };
