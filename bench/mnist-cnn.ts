@@ -28,8 +28,8 @@ import { init } from '../src/index';
 import { type Case, type CaseResult, log, machineInfo, markdown, median, type Ratio, runSuite, type SuiteResult } from './harness';
 import { makeCnnProblem } from './mnist-cnn-problem';
 import { CNN_BATCH, CNN_KEYS, CNN_LEARNING_RATE, type CnnPeer, type CnnWeights, FLOP_PER_SAMPLE } from './peers/cnn';
-import { convnetjsCnnPeer } from './peers/convnetjs-cnn';
 import { referenceStep } from './peers/cnn-reference';
+import { convnetjsCnnPeer } from './peers/convnetjs-cnn';
 import { jaxCnnPeer } from './peers/jax-cnn';
 import { numpyCnnPeer } from './peers/numpy';
 import type { Problem } from './peers/peer';
@@ -108,7 +108,9 @@ function makeReference(problem: Problem<CnnWeights>): Reference {
   const start = performance.now();
   const first = referenceStep(problem, problem.init, 0);
   const second = referenceStep(problem, first.after, 1);
-  log(`${SUITE}: float64 reference, 2 steps in ${((performance.now() - start) / 1000).toFixed(1)} s (${first.ties} pooling ties above 0 in batch 0)`);
+  log(
+    `${SUITE}: float64 reference, 2 steps in ${((performance.now() - start) / 1000).toFixed(1)} s (${first.ties} pooling ties above 0 in batch 0)`,
+  );
   return { losses: [first.loss, second.loss], update: diff(first.after, problem.init), ties: first.ties };
 }
 
@@ -137,7 +139,9 @@ function agreement(peer: CnnPeer, problem: Problem<CnnWeights>, reference: Refer
   const loss2 = peer.loss();
   peer.reset();
   const start = peer.weights();
-  const roundTrip = CNN_KEYS.every((key) => start[key].length === problem.init[key].length && start[key].every((v, i) => v === problem.init[key][i]));
+  const roundTrip = CNN_KEYS.every(
+    (key) => start[key].length === problem.init[key].length && start[key].every((v, i) => v === problem.init[key][i]),
+  );
   const update = diff(after, start);
   const problems: string[] = [];
   const relative: Record<string, number> = {};
@@ -410,7 +414,8 @@ function summary(combined: Combined): string {
         : '—';
     const accuracy = row.accuracy === undefined ? '–' : `${(100 * row.accuracy).toFixed(2)}%`;
     const ratio = row.ratio === undefined ? '–' : `${row.ratio.toFixed(2)}×`;
-    const target = row.target === undefined ? '' : `≥ ${row.target}×${row.ratio === undefined ? '' : row.ratio >= row.target ? ' PASS' : ' MISS'}`;
+    const target =
+      row.target === undefined ? '' : `≥ ${row.target}×${row.ratio === undefined ? '' : row.ratio >= row.target ? ' PASS' : ' MISS'}`;
     lines.push(`| ${row.id} | ${speed} | ${range} | ${gflops} | ${losses} | ${update} | ${accuracy} | ${ratio} | ${target} |`);
   }
   const reference = combined.rows.find((row) => row.agreement)?.agreement?.reference;

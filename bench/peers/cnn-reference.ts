@@ -8,19 +8,7 @@
 // its neighbour exactly the same sum, so equal maxima above 0 occur (`ties` counts them),
 // and an implementation that sends the gradient to every tied element makes a different
 // step from the others.
-import {
-  C1,
-  C2,
-  CLASSES,
-  CNN_BATCH,
-  CNN_LEARNING_RATE,
-  type CnnWeights,
-  FLAT,
-  KERNEL,
-  PAD,
-  S1,
-  SIDE,
-} from './cnn';
+import { C1, C2, CLASSES, CNN_BATCH, CNN_LEARNING_RATE, type CnnWeights, FLAT, KERNEL, PAD, S1, SIDE } from './cnn';
 import type { Problem } from './peer';
 
 export interface ReferenceStep {
@@ -110,7 +98,7 @@ function poolForward(input: F64, channels: number, side: number, k: number): { o
   return { out, from, ties };
 }
 
-const relu = (a: F64): F64 => a.map((v) => (v > 0 ? v : 0));
+const relu = (a: F64): F64 => a.map((v) => Math.max(v, 0));
 
 /** One SGD step on batch `b` from `weights`, the mean loss over its 32 digits. */
 export function referenceStep(problem: Problem<CnnWeights>, weights: CnnWeights, b: number): ReferenceStep {

@@ -32,8 +32,7 @@ export const CNN_LEARNING_RATE = 0.05;
 
 /** Multiply–adds of one sample's forward and backward; the backward skips the first conv's dX. */
 const MACS_FORWARD = SIDE * SIDE * C1 * KERNEL * KERNEL + S1 * S1 * C2 * KERNEL * KERNEL * C1 + FLAT * CLASSES;
-const MACS_BACKWARD =
-  SIDE * SIDE * C1 * KERNEL * KERNEL + 2 * S1 * S1 * C2 * KERNEL * KERNEL * C1 + 2 * FLAT * CLASSES;
+const MACS_BACKWARD = SIDE * SIDE * C1 * KERNEL * KERNEL + 2 * S1 * S1 * C2 * KERNEL * KERNEL * C1 + 2 * FLAT * CLASSES;
 /** 4.41 MFLOP: what a sample costs in multiplies and adds, pooling and ReLU not counted. */
 export const FLOP_PER_SAMPLE = 2 * (MACS_FORWARD + MACS_BACKWARD);
 

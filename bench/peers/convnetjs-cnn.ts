@@ -131,7 +131,8 @@ export function convnetjsCnnPeer(problem: Problem<CnnWeights>): CnnPeer {
       for (let i = 0; i < count; i++) {
         const b = (first + i) % problem.batches;
         let sum = 0;
-        for (let s = b * CNN_BATCH; s < (b + 1) * CNN_BATCH; s++) sum += trainer.train(train[s] as Vol, problem.train.y[s] as number).cost_loss;
+        for (let s = b * CNN_BATCH; s < (b + 1) * CNN_BATCH; s++)
+          sum += trainer.train(train[s] as Vol, problem.train.y[s] as number).cost_loss;
         lastLoss = sum / CNN_BATCH;
       }
     },

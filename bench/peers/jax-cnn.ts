@@ -26,8 +26,8 @@ import {
   C2,
   CLASSES,
   CNN_BATCH,
-  type CnnPeer,
   CNN_LEARNING_RATE,
+  type CnnPeer,
   type CnnWeights,
   FLAT,
   fcFromChannelsLast,
@@ -164,10 +164,15 @@ function laxForm(jax: Jax): Form {
   const { lax, numpy: np } = jax;
   const conv = (x: JaxArray, w: JaxArray, b: JaxArray, channels: number) =>
     lax
-      .convGeneralDilated(x, w, [1, 1], [
-        [PAD, PAD],
-        [PAD, PAD],
-      ])
+      .convGeneralDilated(
+        x,
+        w,
+        [1, 1],
+        [
+          [PAD, PAD],
+          [PAD, PAD],
+        ],
+      )
       .add(b.reshape([1, channels, 1, 1]));
   const pool = (x: JaxArray, k: number) => lax.reduceWindow(x, (window) => np.max(window), [k, k], [k, k]);
   return {

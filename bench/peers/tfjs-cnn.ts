@@ -88,7 +88,12 @@ export async function tfjsCnnPeer(problem: Problem<CnnWeights>, backend: 'wasm' 
       for (let i = 0; i < count; i++) {
         const b = (first + i) % problem.batches;
         const cost = tf.tidy(
-          () => optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys[b] as Tensor2D, logits(xs[b] as Tensor4D)) as Scalar, true, vars) as Scalar,
+          () =>
+            optimizer.minimize(
+              () => tf.losses.softmaxCrossEntropy(ys[b] as Tensor2D, logits(xs[b] as Tensor4D)) as Scalar,
+              true,
+              vars,
+            ) as Scalar,
         );
         // Reading the last step's loss waits for the steps, as the other peers' do.
         if (i === count - 1) lastLoss = (cost.dataSync() as Float32Array)[0] as number;

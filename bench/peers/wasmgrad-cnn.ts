@@ -18,20 +18,7 @@
 // type-checks today; after the merge, write `nn.Conv2d` etc. directly and drop CONV_API.
 // =========================================================================================
 import { nn, Tensor } from '../../src/index';
-import {
-  C1,
-  C2,
-  CLASSES,
-  CNN_BATCH,
-  CNN_KEYS,
-  CNN_LEARNING_RATE,
-  type CnnPeer,
-  type CnnWeights,
-  FLAT,
-  KERNEL,
-  PAD,
-  SIDE,
-} from './cnn';
+import { C1, C2, CLASSES, CNN_BATCH, CNN_KEYS, CNN_LEARNING_RATE, type CnnPeer, type CnnWeights, FLAT, KERNEL, PAD, SIDE } from './cnn';
 import { argmaxRow, type Problem } from './peer';
 
 /** The constructors of branch `conv`, as PyTorch's. */
@@ -126,7 +113,9 @@ export function wasmgradCnnPeer(problem: Problem<CnnWeights>): CnnPeer {
       return correct / problem.test.count;
     },
     weights() {
-      return Object.fromEntries(CNN_KEYS.map((key, i) => [key, Float32Array.from((params[i] as nn.Parameter).value.data)])) as unknown as CnnWeights;
+      return Object.fromEntries(
+        CNN_KEYS.map((key, i) => [key, Float32Array.from((params[i] as nn.Parameter).value.data)]),
+      ) as unknown as CnnWeights;
     },
     dispose() {
       for (const x of [...xs, ...testXs]) x.dispose();
