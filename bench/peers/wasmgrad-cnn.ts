@@ -22,7 +22,7 @@ import { C1, C2, CLASSES, CNN_BATCH, CNN_KEYS, CNN_LEARNING_RATE, type CnnPeer, 
 import { argmaxRow, type Problem } from './peer';
 
 /** The constructors of branch `conv`, as PyTorch's. */
-interface ConvApi {
+export interface ConvApi {
   Conv2d: new (inChannels: number, outChannels: number, kernelSize: number, options?: { stride?: number; padding?: number }) => nn.Module;
   MaxPool2d: new (kernelSize: number, options?: { stride?: number }) => nn.Module;
   Flatten: new () => nn.Module;
@@ -36,8 +36,8 @@ export function convApi(): ConvApi | null {
   return CONV_API.every((name) => typeof layers[name] === 'function') ? (layers as unknown as ConvApi) : null;
 }
 
-export function wasmgradCnnPeer(problem: Problem<CnnWeights>): CnnPeer {
-  const api = convApi();
+/** `api`: the layers to build the net with (a test may pass stand-ins); by default nn's. */
+export function wasmgradCnnPeer(problem: Problem<CnnWeights>, api: ConvApi | null = convApi()): CnnPeer {
   if (!api) throw new Error(`nn.${CONV_API.join(', nn.')} are not in this build (they come with branch conv)`);
   const model = new nn.Sequential([
     new api.Conv2d(1, C1, KERNEL, { stride: 1, padding: PAD }),
