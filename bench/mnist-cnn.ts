@@ -60,9 +60,10 @@ interface Plan {
 }
 
 /**
- * Sized from a run on the shared 2-CPU machine (samples/s): numpy ≈ 1,300, jax-js im2col
- * ≈ 100–155, ConvNetJS ≈ 70, jax-js conv ≈ 20–33, tfjs-cpu ≈ 3.4 (9 s a step); wasmgrad's
- * target ≈ 3,000. A run lasts ≳ 0.5 s where a step allows.
+ * Sized from smoke runs on the shared 2-CPU machine (samples/s, CPU/wall 0.3–0.8): numpy
+ * 1,300–2,800, jax-js im2col 100–200 (steady after ~20 steps), ConvNetJS 45–125, jax-js
+ * conv 20–58, tfjs-cpu 3.4–5 (6–9 s a step); wasmgrad's target ≈ 3,000. A run lasts
+ * ≳ 0.3 s where a step allows.
  */
 const PLANS: Record<string, Plan> = {
   [OURS]: { steps: 25, warmupSteps: 25, warmup: 3, runs: 10, accuracy: true },
@@ -431,6 +432,14 @@ function summary(combined: Combined): string {
     lines.push(`- ${row.id}: ${row.label}${problems}`);
   }
   for (const [id, why] of Object.entries(combined.skipped)) lines.push(`- ${id}: not run — ${why}`);
+  // numpy's work is in its python process, which this process's CPU time does not count.
+  const contended = combined.cases.filter((c) => c.name !== 'numpy' && c.cpuShare < 0.9);
+  if (contended.length > 0) {
+    lines.push(
+      '',
+      `CPU/wall below 0.9 for ${contended.map((c) => `${c.name} (${c.cpuShare.toFixed(2)})`).join(', ')}: another process had the CPU during their runs; do not keep these figures.`,
+    );
+  }
   return lines.join('\n');
 }
 
