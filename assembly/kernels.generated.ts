@@ -3,9 +3,11 @@
 // @ts-nocheck: AssemblyScript; asc checks it.
 import { maxoutBackward, maxoutForward, softmaxBackward, softmaxForward } from './activations';
 import { gatherRows } from './data';
+import { dropoutMask } from './dropout';
 import { elementwiseBackward, elementwiseForward } from './elementwise';
 import { gemmF32, gemmF64 } from './gemm';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward, svmBackward, svmForward } from './loss';
+import { batchNormBackward, batchNormForward } from './norm';
 import { adamUpdate, sgdUpdate } from './optim';
 import { firstNonFinite, l2Backward, l2Forward, sumBackward, sumForward, sumRowsInto } from './reduce';
 import { tensorBackward, tensorForward } from './tensor-tape';
@@ -89,6 +91,30 @@ export function gather_rows_f32(src: usize, indices: usize, dst: usize, count: i
 
 export function gather_rows_f64(src: usize, indices: usize, dst: usize, count: i32, cols: i32): void {
   gatherRows<f64>(src, indices, dst, count, cols);
+}
+
+export function batch_norm_forward_f32(x: usize, y: usize, gamma: usize, beta: usize, mean: usize, invstd: usize, runningMean: usize, runningVar: usize, n: i32, channels: i32, spatial: i32, eps: f64, momentum: f64, training: i32): void {
+  batchNormForward<f32>(x, y, gamma, beta, mean, invstd, runningMean, runningVar, n, channels, spatial, eps, momentum, training);
+}
+
+export function batch_norm_forward_f64(x: usize, y: usize, gamma: usize, beta: usize, mean: usize, invstd: usize, runningMean: usize, runningVar: usize, n: i32, channels: i32, spatial: i32, eps: f64, momentum: f64, training: i32): void {
+  batchNormForward<f64>(x, y, gamma, beta, mean, invstd, runningMean, runningVar, n, channels, spatial, eps, momentum, training);
+}
+
+export function batch_norm_backward_f32(x: usize, dy: usize, dx: usize, gamma: usize, dgamma: usize, dbeta: usize, mean: usize, invstd: usize, n: i32, channels: i32, spatial: i32, training: i32): void {
+  batchNormBackward<f32>(x, dy, dx, gamma, dgamma, dbeta, mean, invstd, n, channels, spatial, training);
+}
+
+export function batch_norm_backward_f64(x: usize, dy: usize, dx: usize, gamma: usize, dgamma: usize, dbeta: usize, mean: usize, invstd: usize, n: i32, channels: i32, spatial: i32, training: i32): void {
+  batchNormBackward<f64>(x, dy, dx, gamma, dgamma, dbeta, mean, invstd, n, channels, spatial, training);
+}
+
+export function dropout_mask_f32(mask: usize, count: i32, keep: f64, state: usize): void {
+  dropoutMask<f32>(mask, count, keep, state);
+}
+
+export function dropout_mask_f64(mask: usize, count: i32, keep: f64, state: usize): void {
+  dropoutMask<f64>(mask, count, keep, state);
 }
 
 export function sgd_update_f32(w: usize, g: usize, velocity: usize, n: i32, lr: f64, momentum: f64, nesterov: i32, weightDecay: f64): void {

@@ -1,5 +1,5 @@
 // The size and safety budgets of the built package (issue 5), measured on dist/:
-//   - each .wasm binary ≤ 48 KiB;
+//   - each .wasm binary ≤ 64 KiB (48 until convolution, pooling and batch norm came in);
 //   - what a user pays in JavaScript: the bundle a user's bundler makes of
 //     `import { init, Graph, nn } from 'wasmgrad'`, minified and gzipped, ≤ 40 KiB. dist/
 //     itself is unminified (readable stack traces), so its own size says little: the
@@ -22,7 +22,7 @@ import { rollup, VERSION as rollupVersion } from 'rollup';
 
 const KiB = 1024;
 const BUDGETS = {
-  wasm: { bytes: 48 * KiB, enforced: true },
+  wasm: { bytes: 64 * KiB, enforced: true },
   consumerGzip: { bytes: 40 * KiB, enforced: true },
 };
 const at = process.argv.indexOf('--package');

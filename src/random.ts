@@ -59,6 +59,11 @@ export class Random {
     return radius * Math.cos(2 * Math.PI * v);
   }
 
+  /** The generator's four words of state, for a kernel that draws the same stream in wasm (assembly/dropout.ts). */
+  get state(): [number, number, number, number] {
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
+  }
+
   /** An integer in [0, n). */
   below(n: number): number {
     return Math.floor(this.uniform() * n);

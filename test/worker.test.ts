@@ -66,6 +66,26 @@ describe('training in a worker', () => {
     data.x.dispose();
   });
 
+  it('trains batch norm and dropout as nn.fit does here: the same losses, weights and running statistics, bit for bit', async () => {
+    const data = spiral();
+    const model = new nn.Sequential([
+      new nn.Linear(2, 16, { seed: 3 }),
+      new nn.BatchNorm1d(16),
+      new nn.ReLU(),
+      new nn.Dropout(0.2, { seed: 8 }),
+      new nn.Linear(16, 3, { seed: 4 }),
+    ]);
+    const local = nn.load(model.save());
+    const w = await start({ model });
+    const options = { epochs: 5, batchSize: 32, seed: 2 };
+    const remote = await w.fit(data, { ...options, optimizer: { type: 'adam', lr: 0.01 } });
+    const history = nn.fit(local, data, { ...options, optimizer: new nn.Adam(local.parameters(), { lr: 0.01 }) });
+    expect(remote.map((r) => r.loss)).toEqual(history.map((r) => r.loss));
+    expect(await w.getWeights()).toEqual(local.save());
+    expect(await w.evaluate(data)).toEqual(nn.evaluate(local, data));
+    data.x.dispose();
+  });
+
   it('takes typed-array data and a validation set, and reports it per epoch', async () => {
     const { x, y } = spiral();
     const w = await start();

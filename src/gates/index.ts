@@ -1,4 +1,7 @@
 // The elementwise gates, one per row of the op table (src/ops.ts).
+
+export { BatchNormGate, type BatchNormOptions } from './batch-norm';
+export { DropoutGate, type DropoutOptions } from './dropout';
 export * from './elementwise.generated';
 export { BinaryGate, ElementwiseGate, Gate, type GateCache, type GateValue, UnaryGate } from './gate';
 export { SvmLossGate } from './loss';

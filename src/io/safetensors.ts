@@ -190,23 +190,41 @@ function codeUnitRank(unit: number): number {
 
 interface Entry {
   name: string;
-  dtype: DType;
+  /** null: an entry the caller skips (its bytes checked for place and size, not read). */
+  dtype: DType | null;
   shape: number[];
   begin: number;
   end: number;
 }
 
+export interface DecodeOptions {
+  /**
+   * Integer tensors to leave out by name (checked for place and size, not read), such as
+   * the `num_batches_tracked` counter PyTorch's batch norm saves as I64.
+   */
+  skip?: (name: string) => boolean;
+}
+
+/** The byte sizes of the integer dtypes a skipped entry may have. */
+const SKIPPABLE_BYTES: ReadonlyMap<string, number> = new Map([
+  ['I64', 8],
+  ['I32', 4],
+  ['U8', 1],
+]);
+
 /**
  * The tensors and metadata of a safetensors file. F32 and F64 tensors are read (NaN and
  * ±Inf as they are); any other dtype of the spec (F16, BF16, integers, …) is a ValueError
- * naming the tensor, and a malformed file is a FormatError saying what is wrong.
+ * naming the tensor, unless `skip` leaves it out, and a malformed file is a FormatError
+ * saying what is wrong.
  */
-export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer): DecodedSafetensors {
+export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer, options: DecodeOptions = {}): DecodedSafetensors {
   const file = outsideLinearMemory(asBytes(bytes));
-  const { entries, metadata, dataStart } = readHeader(file);
+  const { entries, metadata, dataStart } = readHeader(file, options.skip);
   const tensors = new Map<string, Tensor>();
   try {
     for (const entry of entries) {
+      if (entry.dtype === null) continue;
       const tensor = Tensor.zeros(entry.shape, { dtype: entry.dtype });
       tensors.set(entry.name, tensor);
       // Byte-wise, so the file offset need not be aligned for the element type.
@@ -234,7 +252,10 @@ function asBytes(bytes: unknown): Uint8Array {
   throw new ValueError(`${DECODE}: expected a Uint8Array or an ArrayBuffer, got ${describe(bytes)}`);
 }
 
-function readHeader(file: Uint8Array): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } {
+function readHeader(
+  file: Uint8Array,
+  skip?: (name: string) => boolean,
+): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } {
   if (file.length < 8) {
     throw new FormatError(
       `${DECODE}: the file is ${file.length} bytes, too short for the 8-byte header length (truncated, or not safetensors)`,
@@ -274,7 +295,7 @@ function readHeader(file: Uint8Array): { entries: Entry[]; metadata: Record<stri
   const entries: Entry[] = [];
   for (const [key, value] of header) {
     if (key === METADATA_KEY) metadata = readMetadata(value);
-    else entries.push(readEntry(key, value, dataBytes));
+    else entries.push(readEntry(key, value, dataBytes, skip?.(key) ?? false));
   }
   checkCoverage(entries, dataBytes);
   return { entries, metadata, dataStart };
@@ -327,7 +348,7 @@ function readMetadata(value: Json): Record<string, string> {
   return metadata;
 }
 
-function readEntry(name: string, value: Json, dataBytes: number): Entry {
+function readEntry(name: string, value: Json, dataBytes: number, skipped: boolean): Entry {
   const label = `tensor ${quote(name)}`;
   if (!(value instanceof Map)) {
     throw new FormatError(`${DECODE}: ${label} must be an object with dtype, shape and data_offsets, got ${describeJson(value)}`);
@@ -347,7 +368,8 @@ function readEntry(name: string, value: Json, dataBytes: number): Entry {
 
   if (typeof fileDtype !== 'string') throw new FormatError(`${DECODE}: ${label} has dtype ${describeJson(fileDtype)}, not a string`);
   const dtype = FROM_FILE_DTYPE.get(fileDtype);
-  if (dtype === undefined) {
+  const elementBytes = dtype !== undefined ? DTYPES[dtype].bytes : skipped ? SKIPPABLE_BYTES.get(fileDtype) : undefined;
+  if (elementBytes === undefined) {
     if (OTHER_SPEC_DTYPES.has(fileDtype)) {
       throw new ValueError(
         `${DECODE}: ${label} has dtype ${fileDtype}, which wasmgrad does not hold: it reads F32 and F64 (convert the weights to float32 before saving)`,
@@ -376,14 +398,14 @@ function readEntry(name: string, value: Json, dataBytes: number): Entry {
   }
 
   // Exact while the product is at most 2^53; beyond that only "too big" matters.
-  const needed = shape.includes(0) ? 0 : shape.reduce((product, dim) => product * dim, DTYPES[dtype].bytes);
+  const needed = shape.includes(0) ? 0 : shape.reduce((product, dim) => product * dim, elementBytes);
   if (needed !== end - begin) {
     const bytes = Number.isSafeInteger(needed) ? `${needed} bytes` : 'more than 2^53 bytes';
     throw new FormatError(
       `${DECODE}: ${label} has shape [${shape.join(',')}] of ${fileDtype}, which takes ${bytes}, but data_offsets [${begin},${end}] hold ${end - begin}`,
     );
   }
-  return { name, dtype, shape, begin, end };
+  return { name, dtype: skipped ? null : (dtype ?? null), shape, begin, end };
 }
 
 /** The ranges must tile the data buffer: sorted by offset, each begins where the last ended. */

@@ -12,12 +12,14 @@ export {
 } from '../worker/client';
 // Every activation layer, and ACTIVATIONS, the list by name that model files use.
 export * from './activations';
+export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './batch-norm';
 export { type Batch, DataLoader, type DataLoaderOptions, type Targets } from './data-loader';
+export { Dropout } from './dropout';
 export type { Init } from './init';
 export { Linear, type LinearOptions } from './linear';
 export { type LossFunction, type LossName, type LossResult, mse, softmaxCrossEntropy, svmLoss } from './losses';
 export { Maxout } from './maxout';
-export type { BackwardOptions, Module, Parameter } from './module';
+export type { BackwardOptions, Module, ModuleBuffer, Parameter } from './module';
 export { Adam, type AdamOptions, Optimizer, SGD, type SGDOptions } from './optim';
 export { Sequential } from './sequential';
 export { load, loadInto, save } from './serialize';

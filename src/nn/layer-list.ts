@@ -5,6 +5,8 @@
 import { FormatError } from '../errors';
 import { formatShape, sameShape, type Tensor } from '../tensor';
 import { ACTIVATIONS, Activation } from './activations';
+import { BatchNorm1d, BatchNorm2d } from './batch-norm';
+import { Dropout } from './dropout';
 import { Linear } from './linear';
 import { Maxout } from './maxout';
 import type { Module } from './module';
@@ -15,12 +17,18 @@ export const ARCHITECTURE = 'wasmgrad.layers';
 export type LayerSpec =
   | { type: 'Linear'; in: number; out: number; bias: boolean }
   | { type: 'Maxout'; in: number; out: number; k: number }
+  | { type: 'Dropout'; p: number; seed: number }
+  | { type: 'BatchNorm1d' | 'BatchNorm2d'; features: number; eps: number; momentum: number; affine: boolean }
   /** An activation (ACTIVATIONS), with its α when it takes one. */
   | { type: 'activation'; name: string; alpha?: number };
 
 function specOf(layer: Module): LayerSpec | null {
   if (layer instanceof Linear) return { type: 'Linear', in: layer.inFeatures, out: layer.outFeatures, bias: layer.bias !== null };
   if (layer instanceof Maxout) return { type: 'Maxout', in: layer.inFeatures, out: layer.outFeatures, k: layer.k };
+  if (layer instanceof Dropout) return { type: 'Dropout', p: layer.p, seed: layer.seed };
+  if (layer instanceof BatchNorm1d || layer instanceof BatchNorm2d) {
+    return { type: layer.name, features: layer.numFeatures, eps: layer.eps, momentum: layer.momentum, affine: layer.affine };
+  }
   // The exact class its name stands for: a subclass of one may compute something else.
   const name = layer instanceof Activation ? layer.name : '';
   if (layer instanceof Activation && Object.hasOwn(ACTIVATIONS, name) && layer.constructor === ACTIVATIONS[name]?.type) {
@@ -36,6 +44,13 @@ export function buildLayer(spec: LayerSpec, dtype: 'float32' | 'float64'): Modul
       return new Linear(spec.in, spec.out, { bias: spec.bias, init: 'zeros', dtype });
     case 'Maxout':
       return new Maxout(spec.in, spec.out, spec.k, { init: 'zeros', dtype });
+    case 'Dropout':
+      return new Dropout(spec.p, { seed: spec.seed });
+    case 'BatchNorm1d':
+    case 'BatchNorm2d': {
+      const BatchNorm = spec.type === 'BatchNorm1d' ? BatchNorm1d : BatchNorm2d;
+      return new BatchNorm(spec.features, { eps: spec.eps, momentum: spec.momentum, affine: spec.affine, dtype });
+    }
     case 'activation':
       return (ACTIVATIONS[spec.name] as (typeof ACTIVATIONS)[string]).make(spec.alpha);
     default:
@@ -86,6 +101,22 @@ function readSpec(spec: unknown, index: number): LayerSpec {
     }
     case 'Maxout':
       return { type, in: count('in'), out: count('out'), k: count('k') };
+    case 'Dropout': {
+      const p = fields.p;
+      if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new FormatError(`${at} (Dropout) has p ${shown(p)}, not a number in [0, 1)`);
+      if (!Number.isSafeInteger(fields.seed)) throw new FormatError(`${at} (Dropout) has seed ${shown(fields.seed)}, not an integer`);
+      return { type, p, seed: fields.seed as number };
+    }
+    case 'BatchNorm1d':
+    case 'BatchNorm2d': {
+      const { eps, momentum, affine } = fields;
+      if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps))
+        throw new FormatError(`${at} (${type}) has eps ${shown(eps)}, not a positive number`);
+      if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
+        throw new FormatError(`${at} (${type}) has momentum ${shown(momentum)}, not a number in [0, 1]`);
+      if (typeof affine !== 'boolean') throw new FormatError(`${at} (${type}) has affine ${shown(affine)}, not true or false`);
+      return { type, features: count('features'), eps, momentum, affine };
+    }
     default: {
       const activation = typeof type === 'string' && Object.hasOwn(ACTIVATIONS, type) ? ACTIVATIONS[type] : undefined;
       if (activation === undefined) break;
@@ -108,6 +139,10 @@ export function checkAgainstTensors(specs: readonly LayerSpec[], tensors: Readon
       const units = spec.type === 'Maxout' ? spec.out * spec.k : spec.out;
       expected.set(`${i}.weight`, [units, spec.in]);
       if (spec.type === 'Maxout' || spec.bias) expected.set(`${i}.bias`, [units]);
+    }
+    if (spec.type === 'BatchNorm1d' || spec.type === 'BatchNorm2d') {
+      const names = spec.affine ? ['weight', 'bias', 'running_mean', 'running_var'] : ['running_mean', 'running_var'];
+      for (const name of names) expected.set(`${i}.${name}`, [spec.features]);
     }
   });
   for (const [name, shape] of expected) {

@@ -3,12 +3,14 @@ import type { Tensor } from '../tensor';
 import { Sigmoid, Tanh } from './activations';
 import { layerListMetadata } from './layer-list';
 import { Linear } from './linear';
-import type { BackwardOptions, Module, Parameter } from './module';
+import { type BackwardOptions, checkMode, type Module, type ModuleBuffer, type Parameter } from './module';
 import { loadInto, saveWeights } from './weights';
 
 /** Layers run in order; backward runs them in reverse, each applying the chain rule locally. */
 export class Sequential implements Module {
   readonly layers: readonly Module[];
+  /** Whether the model is in training mode (the default) or evaluation: see train(). */
+  training = true;
 
   constructor(layers: readonly Module[]) {
     if (!Array.isArray(layers) || layers.length === 0) throw new ValueError('Sequential: give it a non-empty array of layers');
@@ -23,6 +25,23 @@ export class Sequential implements Module {
       const next = this.layers[i + 1];
       if (layer instanceof Linear && !layer.initChosen && (next instanceof Sigmoid || next instanceof Tanh)) layer.reset('xavier');
     });
+  }
+
+  /**
+   * Puts every layer in training mode (true) or evaluation (false), as PyTorch's
+   * `model.train()`/`model.eval()`: dropout drops and batch norm uses the batch's statistics
+   * only while training. `predict` always evaluates; `nn.fit` trains in training mode and
+   * puts the model back as it found it.
+   */
+  train(mode = true): this {
+    this.training = checkMode('Sequential', mode);
+    for (const layer of this.layers) layer.train?.(mode);
+    return this;
+  }
+
+  /** Evaluation mode: `train(false)`. */
+  eval(): this {
+    return this.train(false);
   }
 
   forward(x: Tensor): Tensor {
@@ -68,5 +87,10 @@ export class Sequential implements Module {
   /** Every layer's parameters, named by index as PyTorch names them: "0.weight", "2.bias". */
   parameters(): Parameter[] {
     return this.layers.flatMap((layer, i) => layer.parameters().map((p) => ({ ...p, name: `${i}.${p.name}` })));
+  }
+
+  /** Every layer's buffers (batch norm's running statistics), named as parameters are: "1.running_mean". */
+  buffers(): ModuleBuffer[] {
+    return this.layers.flatMap((layer, i) => (layer.buffers?.() ?? []).map((b) => ({ ...b, name: `${i}.${b.name}` })));
   }
 }

@@ -6,7 +6,7 @@ import { decodeSafetensors } from '../io/safetensors';
 import { ARCHITECTURE, buildLayer, checkAgainstTensors, layerListMetadata, readLayerList } from './layer-list';
 import type { Module } from './module';
 import { Sequential } from './sequential';
-import { copyInto, saveWeights } from './weights';
+import { copyInto, MODEL_FILE, saveWeights } from './weights';
 
 export { loadInto } from './weights';
 
@@ -22,7 +22,7 @@ export function save(model: Module): Uint8Array {
  * nothing: the model made is never larger than the tensors the file holds.
  */
 export function load(bytes: Uint8Array | ArrayBuffer): Sequential {
-  const { tensors, metadata } = decodeSafetensors(bytes);
+  const { tensors, metadata } = decodeSafetensors(bytes, MODEL_FILE);
   try {
     const layers = metadata[ARCHITECTURE];
     if (layers === undefined)

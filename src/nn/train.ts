@@ -49,7 +49,11 @@ export interface Evaluation {
   accuracy: number;
 }
 
-/** Trains `model` on `data`; returns one record per epoch. */
+/**
+ * Trains `model` on `data`; returns one record per epoch. The model trains in training
+ * mode (dropout on, batch norm on the batch's statistics) and is put back in the mode it
+ * was in; validation is scored with `predict`, in evaluation.
+ */
 export function fit(model: Module, data: Dataset, options: FitOptions = {}): EpochRecord[] {
   const { epochs = 1, batchSize = 32, loss = 'softmaxCrossEntropy', shuffle = true, seed = 0 } = options;
   const samples = checkDataset('fit', data, loss);
@@ -62,6 +66,8 @@ export function fit(model: Module, data: Dataset, options: FitOptions = {}): Epo
   const loader = new DataLoader(data, { batchSize, shuffle, seed });
   const steps = loader.length;
   const history: EpochRecord[] = [];
+  const wasTraining = model.training;
+  model.train?.(true);
   // A loader for this call alone: its buffers go when fit returns, not when it is collected.
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -105,6 +111,7 @@ export function fit(model: Module, data: Dataset, options: FitOptions = {}): Epo
     }
   } finally {
     loader.dispose();
+    if (wasTraining === false) model.train?.(false);
   }
   return history;
 }

@@ -5,17 +5,28 @@ import { decodeSafetensors, encodeSafetensors } from '../io/safetensors';
 import { formatShape, sameShape, type Tensor } from '../tensor';
 import type { Module } from './module';
 
-/** The model's parameters as a safetensors file, with `metadata`. */
+/** What a model file holds: the parameters and the buffers (batch norm's running statistics), by name. */
+function stateOf(model: Module): { name: string; value: Tensor }[] {
+  return [...model.parameters(), ...(model.buffers?.() ?? [])];
+}
+
+/** The model's parameters and buffers as a safetensors file, with `metadata`. */
 export function saveWeights(model: Module, metadata: Readonly<Record<string, string>>): Uint8Array {
   return encodeSafetensors(
-    model.parameters().map((p) => [p.name, p.value] as const),
+    stateOf(model).map((p) => [p.name, p.value] as const),
     metadata,
   );
 }
 
-/** Copies a file's tensors into `model`'s parameters; the names and shapes must match exactly. */
+/**
+ * What a model file may hold that no layer here reads: PyTorch's batch norm saves a count
+ * of its training batches (I64 `num_batches_tracked`), used only when its momentum is None.
+ */
+export const MODEL_FILE = { skip: (name: string) => name === 'num_batches_tracked' || name.endsWith('.num_batches_tracked') };
+
+/** Copies a file's tensors into `model`'s parameters and buffers; the names and shapes must match exactly. */
 export function loadInto(model: Module, bytes: Uint8Array | ArrayBuffer): void {
-  const { tensors } = decodeSafetensors(bytes);
+  const { tensors } = decodeSafetensors(bytes, MODEL_FILE);
   try {
     copyInto(model, tensors);
   } finally {
@@ -23,9 +34,9 @@ export function loadInto(model: Module, bytes: Uint8Array | ArrayBuffer): void {
   }
 }
 
-/** Copies decoded tensors into `model`'s parameters, after checking them all: a file for another architecture changes nothing. */
+/** Copies decoded tensors into `model`'s parameters and buffers, after checking them all: a file for another architecture changes nothing. */
 export function copyInto(model: Module, tensors: ReadonlyMap<string, Tensor>): void {
-  const params = model.parameters();
+  const params = stateOf(model);
   for (const p of params) {
     const t = tensors.get(p.name);
     if (!t)
