@@ -2,7 +2,7 @@
 // that a gate and a Graph op refuse the same things with the same words. `op` names the
 // caller in messages ("MatMulGate.forward", "matmul").
 import { describe, ShapeError, ValueError } from './errors';
-import { BROADCAST } from './ops';
+import { BROADCAST, WINDOW, WINDOW_WORD } from './ops';
 import { formatShape, rowsCols, type Shape, sameShape, sizeOf } from './tensor';
 
 /** Whether y is a row of x's last axis ([cols] or [1, cols]), which broadcasts down x's rows as a bias does. */
@@ -204,6 +204,30 @@ export function poolSpec(op: string, kernel: unknown, options: unknown, dilation
 /** Pooling's shapes: x [N, C, H, W] under the window → the geometry (the output is [N, C, OH, OW]). */
 export function pool2dGeometry(op: string, x: Shape, spec: WindowSpec): WindowGeometry {
   return geometry(op, x, spec, null);
+}
+
+/** The words of `g` in WINDOW's order; the tape's pointer words are 0 (a gate passes those as arguments). */
+export function windowWords(g: WindowGeometry): Int32Array {
+  const words = new Int32Array(WINDOW.words.length);
+  const set = (field: keyof typeof WINDOW_WORD, value: number) => {
+    words[WINDOW_WORD[field]] = value;
+  };
+  set('batch', g.batch);
+  set('channels', g.channels);
+  set('height', g.height);
+  set('width', g.width);
+  set('outChannels', g.outChannels);
+  set('kernelH', g.kernel[0]);
+  set('kernelW', g.kernel[1]);
+  set('strideH', g.stride[0]);
+  set('strideW', g.stride[1]);
+  set('padH', g.padding[0]);
+  set('padW', g.padding[1]);
+  set('dilationH', g.dilation[0]);
+  set('dilationW', g.dilation[1]);
+  set('outH', g.outH);
+  set('outW', g.outW);
+  return words;
 }
 
 /** The shape of a window's output: [N, C out, OH, OW]. */

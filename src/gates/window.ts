@@ -2,33 +2,9 @@
 // words in linear memory, written from a WindowGeometry before each call. A gate owns
 // one block and rewrites it before every kernel call, since forward, evaluation and
 // backward may see batches of different sizes.
-import { WINDOW, WINDOW_WORD } from '../ops';
-import type { WindowGeometry } from '../shapes';
+import { WINDOW } from '../ops';
+import { type WindowGeometry, windowWords } from '../shapes';
 import { OwnedInts } from './buffers';
-
-/** The words of `g` in WINDOW's order; the tape's pointer words are 0 (a gate passes those as arguments). */
-export function windowWords(g: WindowGeometry): Int32Array {
-  const words = new Int32Array(WINDOW.words.length);
-  const set = (field: keyof typeof WINDOW_WORD, value: number) => {
-    words[WINDOW_WORD[field]] = value;
-  };
-  set('batch', g.batch);
-  set('channels', g.channels);
-  set('height', g.height);
-  set('width', g.width);
-  set('outChannels', g.outChannels);
-  set('kernelH', g.kernel[0]);
-  set('kernelW', g.kernel[1]);
-  set('strideH', g.stride[0]);
-  set('strideW', g.stride[1]);
-  set('padH', g.padding[0]);
-  set('padW', g.padding[1]);
-  set('dilationH', g.dilation[0]);
-  set('dilationW', g.dilation[1]);
-  set('outH', g.outH);
-  set('outW', g.outW);
-  return words;
-}
 
 /** A gate's window block: `write(g)` puts g's words there and returns the pointer. */
 export class WindowBlock {
