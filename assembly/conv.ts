@@ -31,7 +31,7 @@ export function conv2dForward<T extends number>(geometry: usize, x: usize, w: us
   for (let n = 0; n < g.batch; n++) {
     const cn = col + <usize>n * colBytes;
     const yn = y + <usize>n * yBytes;
-    im2col<T>(g, x + <usize>n * xBytes, cn);
+    im2col(g, x + <usize>n * xBytes, cn, size);
     // The bias is where the product starts: the GEMM adds onto it.
     if (b) for (let c = 0; c < o; c++) fill<T>(yn + <usize>(c * p) * size, load<T>(b + <usize>c * size), p);
     gemm<T>(0, 0, o, p, k, w, k, cn, p, yn, p, b != 0);
@@ -64,7 +64,7 @@ export function conv2dBackward<T extends number>(
     gemm<T>(0, 1, o, k, p, dyn, p, col + <usize>n * colBytes, p, dw, k, 1);
     if (dx) {
       gemm<T>(1, 0, k, p, o, w, k, dyn, p, dcol, p, 0);
-      col2im<T>(g, dcol, dx + <usize>n * xBytes);
+      col2im(g, dcol, dx + <usize>n * xBytes, size);
     }
   }
 }
@@ -78,13 +78,16 @@ export function conv2dBackward<T extends number>(
   else gemmF64(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 
+// im2col and col2im take the element size (4 or 8) rather than a type: one copy of each
+// serves both dtypes (they move values and add them, nothing more), which keeps the
+// module inside its size budget.
+
 /**
  * col[(c·KH + i)·KW + j, oh·OW + ow] = x[c, oh·SH − PH + i·DH, ow·SW − PW + j·DW], 0 in
  * the padding. For each (c, i, j) the windows that read inside the row are one run of ow,
  * found once; with stride 1 that run is a contiguous copy of the input row.
  */
-function im2col<T extends number>(g: Window, x: usize, col: usize): void {
-  const size = sizeof<T>();
+function im2col(g: Window, x: usize, col: usize, size: usize): void {
   const height = g.height;
   const width = g.width;
   const ow = g.outW;
@@ -108,7 +111,8 @@ function im2col<T extends number>(g: Window, x: usize, col: usize): void {
             zero(d, head);
             const s = plane + <usize>(row * width + shift + lo * sw) * size;
             if (sw == 1) copy(d + head, s, run);
-            else for (let t = 0; t < hi - lo; t++) store<T>(d + head + <usize>t * size, load<T>(s + <usize>(t * sw) * size));
+            else if (size == 4) for (let t = 0; t < hi - lo; t++) store<u32>(d + head + <usize>t * 4, load<u32>(s + <usize>(t * sw) * 4));
+            else for (let t = 0; t < hi - lo; t++) store<u64>(d + head + <usize>t * 8, load<u64>(s + <usize>(t * sw) * 8));
             zero(d + head + run, rowBytes - head - run);
           }
           d += rowBytes;
@@ -119,8 +123,7 @@ function im2col<T extends number>(g: Window, x: usize, col: usize): void {
 }
 
 /** im2col's adjoint: each value of col added into dx where im2col read it (the padding's are dropped). */
-function col2im<T extends number>(g: Window, col: usize, dx: usize): void {
-  const size = sizeof<T>();
+function col2im(g: Window, col: usize, dx: usize, size: usize): void {
   const height = g.height;
   const width = g.width;
   const ow = g.outW;
@@ -139,13 +142,8 @@ function col2im<T extends number>(g: Window, col: usize, dx: usize): void {
           const row = oh * g.strideH - g.padH + i * g.dilationH;
           if (<u32>row < <u32>height) {
             const t0 = plane + <usize>(row * width + shift + lo * sw) * size;
-            if (sw == 1) addInto<T>(t0, d + head, hi - lo);
-            else {
-              for (let t = 0; t < hi - lo; t++) {
-                const at = t0 + <usize>(t * sw) * size;
-                store<T>(at, load<T>(at) + load<T>(d + head + <usize>t * size));
-              }
-            }
+            if (size == 4) addRun<f32>(t0, d + head, hi - lo, sw);
+            else addRun<f64>(t0, d + head, hi - lo, sw);
           }
           d += rowBytes;
         }
@@ -180,10 +178,16 @@ function col2im<T extends number>(g: Window, col: usize, dx: usize): void {
   for (; o < bytes; o += 4) store<u32>(d + o, load<u32>(s + o));
 }
 
-/** dst[t] += src[t] for t < count. */
-// @ts-ignore: decorator
-@inline function addInto<T extends number>(dst: usize, src: usize, count: i32): void {
+/** dst[t·stride] += src[t] for t < count: SIMD when the run is contiguous (stride 1). */
+export function addRun<T extends number>(dst: usize, src: usize, count: i32, stride: i32): void {
   const size = sizeof<T>();
+  if (stride != 1) {
+    for (let t = 0; t < count; t++) {
+      const at = dst + <usize>(t * stride) * size;
+      store<T>(at, load<T>(at) + load<T>(src + <usize>t * size));
+    }
+    return;
+  }
   const bytes = <usize>count * size;
   let o: usize = 0;
   for (; o + 16 <= bytes; o += 16) {

@@ -8,7 +8,7 @@
 // gradient region. Convolution and pooling find their geometry at aux (a Window block),
 // and there too a conv's bias and the buffers both kinds keep (src/ops.ts, WINDOW).
 import { maxoutBackward, maxoutForward, softmaxBackward, softmaxForward } from './activations';
-import { conv2dBackward, conv2dForward } from './conv';
+import { addRun, conv2dBackward, conv2dForward } from './conv';
 import { elementwiseBackward, elementwiseForward } from './elementwise';
 import { gemmF32, gemmF64 } from './gemm';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward, svmBackward, svmForward } from './loss';
@@ -93,7 +93,7 @@ export function tensorBackward<T extends number>(
       conv2dBackward<T>(aux, b, dout, g.cache, db, g.dbias, da, g.scratch);
     } else if (op == MAX_POOL2D) maxPool2dBackward<T>(aux, dout, window(aux).cache, da);
     else if (op == AVG_POOL2D) avgPool2d<T>(aux, dout, da, 1);
-    else if (op == RESHAPE) addInto<T>(da, dout, load<i32>(ip, AT_A_SIZE));
+    else if (op == RESHAPE) addRun<T>(da, dout, load<i32>(ip, AT_A_SIZE), 1); // its gradient passes back unchanged
     else unreachable(); // an op of the table this tape has no kernel for
     if (firstNonFinite<T>(da, load<i32>(ip, AT_A_SIZE)) >= 0) return i;
     if (db != 0 && mode != CONST && firstNonFinite<T>(db, load<i32>(ip, AT_B_SIZE)) >= 0) return i;
@@ -115,13 +115,4 @@ function gemm<T extends number>(
 @inline
 function window(aux: usize): Window {
   return changetype<Window>(aux);
-}
-
-/** dst[i] += src[i] for i < count: a reshape passes its gradient back unchanged. */
-function addInto<T extends number>(dst: usize, src: usize, count: i32): void {
-  const size = sizeof<T>();
-  for (let i = 0; i < count; i++) {
-    const at = dst + <usize>i * size;
-    store<T>(at, <T>(load<T>(at) + load<T>(src + <usize>i * size)));
-  }
 }
