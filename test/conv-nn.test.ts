@@ -66,16 +66,24 @@ describe('nn.Conv2d', () => {
     const y = conv.forward(x);
     const [w, b] = [conv.weight.value.data, (conv.bias as nn.Parameter).value.data];
     const expectedY = ref.conv2d(cfg, x.data, w, b);
-    y.data.forEach((v, i) => expect(v).toBeCloseTo(expectedY[i] as number, 12));
+    y.data.forEach((v, i) => {
+      expect(v).toBeCloseTo(expectedY[i] as number, 12);
+    });
     const dy = tensor(y.shape, 'float64');
     const grads = ref.conv2dGradients(cfg, x.data, w, dy.data);
     const dx = conv.backward(dy);
     conv.forward(x);
     conv.backward(dy, { inputGrad: false });
-    dx.data.forEach((v, i) => expect(v).toBeCloseTo(grads.dx[i] as number, 12));
+    dx.data.forEach((v, i) => {
+      expect(v).toBeCloseTo(grads.dx[i] as number, 12);
+    });
     // Two backwards: twice the gradient, until the optimizer's zeroGrad.
-    conv.weight.grad.data.forEach((v, i) => expect(v).toBeCloseTo(2 * (grads.dw[i] as number), 11));
-    (conv.bias as nn.Parameter).grad.data.forEach((v, i) => expect(v).toBeCloseTo(2 * (grads.db[i] as number), 11));
+    conv.weight.grad.data.forEach((v, i) => {
+      expect(v).toBeCloseTo(2 * (grads.dw[i] as number), 11);
+    });
+    (conv.bias as nn.Parameter).grad.data.forEach((v, i) => {
+      expect(v).toBeCloseTo(2 * (grads.db[i] as number), 11);
+    });
   });
 
   it('bad arguments are errors naming the layer and the value', () => {
