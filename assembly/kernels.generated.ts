@@ -2,6 +2,7 @@
 
 // @ts-nocheck: AssemblyScript; asc checks it.
 import { maxoutBackward, maxoutForward, softmaxBackward, softmaxForward } from './activations';
+import { conv2dBackward, conv2dForward } from './conv';
 import { gatherRows } from './data';
 import { dropoutMask } from './dropout';
 import { elementwiseBackward, elementwiseForward } from './elementwise';
@@ -9,9 +10,10 @@ import { gemmF32, gemmF64 } from './gemm';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward, svmBackward, svmForward } from './loss';
 import { batchNormBackward, batchNormForward } from './norm';
 import { adamUpdate, sgdUpdate } from './optim';
+import { avgPool2d, maxPool2dBackward, maxPool2dForward } from './pool';
 import { firstNonFinite, l2Backward, l2Forward, sumBackward, sumForward, sumRowsInto } from './reduce';
 import { tensorBackward, tensorForward } from './tensor-tape';
-export { LEAF as OP_LEAF, ADD as OP_ADD, SUB as OP_SUB, MUL as OP_MUL, DIV as OP_DIV, MAX as OP_MAX, POW as OP_POW, MAX_SWAPPED as OP_MAX_SWAPPED, EXP as OP_EXP, LOG as OP_LOG, RECIP as OP_RECIP, NEG as OP_NEG, SIGMOID as OP_SIGMOID, TANH as OP_TANH, RELU as OP_RELU, SOFTPLUS as OP_SOFTPLUS, SCALE as OP_SCALE, OFFSET as OP_OFFSET, POWC as OP_POWC, LEAKY_RELU as OP_LEAKY_RELU, ELU as OP_ELU, MATMUL as OP_MATMUL, SUM as OP_SUM, L2 as OP_L2, SOFTMAX as OP_SOFTMAX, SOFTMAX_CROSS_ENTROPY as OP_SOFTMAX_CROSS_ENTROPY, SVM_LOSS as OP_SVM_LOSS, MAXOUT as OP_MAXOUT } from './ops.generated';
+export { LEAF as OP_LEAF, ADD as OP_ADD, SUB as OP_SUB, MUL as OP_MUL, DIV as OP_DIV, MAX as OP_MAX, POW as OP_POW, MAX_SWAPPED as OP_MAX_SWAPPED, EXP as OP_EXP, LOG as OP_LOG, RECIP as OP_RECIP, NEG as OP_NEG, SIGMOID as OP_SIGMOID, TANH as OP_TANH, RELU as OP_RELU, SOFTPLUS as OP_SOFTPLUS, SCALE as OP_SCALE, OFFSET as OP_OFFSET, POWC as OP_POWC, LEAKY_RELU as OP_LEAKY_RELU, ELU as OP_ELU, MATMUL as OP_MATMUL, SUM as OP_SUM, L2 as OP_L2, SOFTMAX as OP_SOFTMAX, SOFTMAX_CROSS_ENTROPY as OP_SOFTMAX_CROSS_ENTROPY, SVM_LOSS as OP_SVM_LOSS, MAXOUT as OP_MAXOUT, CONV2D as OP_CONV2D, MAX_POOL2D as OP_MAX_POOL2D, AVG_POOL2D as OP_AVG_POOL2D, RESHAPE as OP_RESHAPE } from './ops.generated';
 
 export function elementwise_forward_f32(op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: f32): void {
   elementwiseForward<f32>(op, a, b, out, rows, cols, bMode, constant);
@@ -211,4 +213,44 @@ export function svm_backward_f32(s: usize, labels: usize, ds: usize, rows: i32, 
 
 export function svm_backward_f64(s: usize, labels: usize, ds: usize, rows: i32, cols: i32, margin: f64, dloss: f64): void {
   svmBackward<f64>(s, labels, ds, rows, cols, margin, dloss);
+}
+
+export function conv2d_forward_f32(geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, keep: i32): void {
+  conv2dForward<f32>(geometry, x, w, b, y, col, keep);
+}
+
+export function conv2d_forward_f64(geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, keep: i32): void {
+  conv2dForward<f64>(geometry, x, w, b, y, col, keep);
+}
+
+export function conv2d_backward_f32(geometry: usize, w: usize, dy: usize, col: usize, dw: usize, db: usize, dx: usize, dcol: usize): void {
+  conv2dBackward<f32>(geometry, w, dy, col, dw, db, dx, dcol);
+}
+
+export function conv2d_backward_f64(geometry: usize, w: usize, dy: usize, col: usize, dw: usize, db: usize, dx: usize, dcol: usize): void {
+  conv2dBackward<f64>(geometry, w, dy, col, dw, db, dx, dcol);
+}
+
+export function max_pool2d_forward_f32(geometry: usize, x: usize, y: usize, argmax: usize): void {
+  maxPool2dForward<f32>(geometry, x, y, argmax);
+}
+
+export function max_pool2d_forward_f64(geometry: usize, x: usize, y: usize, argmax: usize): void {
+  maxPool2dForward<f64>(geometry, x, y, argmax);
+}
+
+export function max_pool2d_backward_f32(geometry: usize, dy: usize, argmax: usize, dx: usize): void {
+  maxPool2dBackward<f32>(geometry, dy, argmax, dx);
+}
+
+export function max_pool2d_backward_f64(geometry: usize, dy: usize, argmax: usize, dx: usize): void {
+  maxPool2dBackward<f64>(geometry, dy, argmax, dx);
+}
+
+export function avg_pool2d_f32(geometry: usize, from: usize, to: usize, backward: i32): void {
+  avgPool2d<f32>(geometry, from, to, backward);
+}
+
+export function avg_pool2d_f64(geometry: usize, from: usize, to: usize, backward: i32): void {
+  avgPool2d<f64>(geometry, from, to, backward);
 }

@@ -31,6 +31,10 @@ export const SOFTMAX: i32 = 43;
 export const SOFTMAX_CROSS_ENTROPY: i32 = 44;
 export const SVM_LOSS: i32 = 45;
 export const MAXOUT: i32 = 46;
+export const CONV2D: i32 = 47;
+export const MAX_POOL2D: i32 = 48;
+export const AVG_POOL2D: i32 = 49;
+export const RESHAPE: i32 = 50;
 
 /** Whether op reads a second input that gets a gradient (the codes of the binary ops). */
 // @ts-ignore: decorator
@@ -86,3 +90,28 @@ export const AT_OUT_SIZE: usize = 48;
 export const AT_A_SIZE: usize = 52;
 export const AT_B_SIZE: usize = 56;
 export const AT_CONSTANT: usize = 64;
+
+/** The geometry of a windowed op (src/ops.ts, WINDOW), read in place: changetype<Window>(pointer). */
+// @ts-ignore: decorator
+@unmanaged
+export class Window {
+  batch: i32;
+  channels: i32;
+  height: i32;
+  width: i32;
+  outChannels: i32;
+  kernelH: i32;
+  kernelW: i32;
+  strideH: i32;
+  strideW: i32;
+  padH: i32;
+  padW: i32;
+  dilationH: i32;
+  dilationW: i32;
+  outH: i32;
+  outW: i32;
+  bias: i32;
+  dbias: i32;
+  cache: i32;
+  scratch: i32;
+}

@@ -5,15 +5,19 @@
 // softmax probabilities, maxout winners), and the sizes of out, a and b; the op's f64
 // constant (scale's factor, a mean's 1/n, the SVM margin) at AT_CONSTANT. Pointers are
 // byte offsets; gradients are accumulated, so the backward pass starts from a zeroed
-// gradient region.
+// gradient region. Convolution and pooling find their geometry at aux (a Window block),
+// and there too a conv's bias and the buffers both kinds keep (src/ops.ts, WINDOW).
 import { maxoutBackward, maxoutForward, softmaxBackward, softmaxForward } from './activations';
+import { addRun, conv2dBackward, conv2dForward } from './conv';
 import { elementwiseBackward, elementwiseForward } from './elementwise';
 import { gemmF32, gemmF64 } from './gemm';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward, svmBackward, svmForward } from './loss';
 import {
   AT_A, AT_A_SIZE, AT_AUX, AT_B, AT_B_SIZE, AT_COLS, AT_CONSTANT, AT_DA, AT_DB, AT_DOUT, AT_K, AT_MODE, AT_OP, AT_OUT,
-  AT_OUT_SIZE, AT_ROWS, CONST, INSTRUCTION, isElementwise, L2, MATMUL, MAXOUT, SOFTMAX, SOFTMAX_CROSS_ENTROPY, SUM, SVM_LOSS,
+  AT_OUT_SIZE, AT_ROWS, AVG_POOL2D, CONST, CONV2D, INSTRUCTION, isElementwise, L2, MATMUL, MAX_POOL2D, MAXOUT, RESHAPE, SOFTMAX,
+  SOFTMAX_CROSS_ENTROPY, SUM, SVM_LOSS, Window,
 } from './ops.generated';
+import { avgPool2d, maxPool2dBackward, maxPool2dForward } from './pool';
 import { firstNonFinite, l2Backward, l2Forward, sumBackward, sumForward } from './reduce';
 
 /** Runs the ops in order; the index of the first whose output is not finite, or -1. */
@@ -38,6 +42,10 @@ export function tensorForward<T extends number>(tape: usize, count: i32): i32 {
     else if (op == SOFTMAX_CROSS_ENTROPY) store<T>(out, <T>softmaxCrossEntropyForward<T>(a, b, aux, rows, cols));
     else if (op == SVM_LOSS) store<T>(out, <T>svmForward<T>(a, b, rows, cols, constant));
     else if (op == MAXOUT) maxoutForward<T>(a, out, aux, rows, cols, k);
+    else if (op == CONV2D) conv2dForward<T>(aux, a, b, window(aux).bias, out, window(aux).cache, 1);
+    else if (op == MAX_POOL2D) maxPool2dForward<T>(aux, a, out, window(aux).cache);
+    else if (op == AVG_POOL2D) avgPool2d<T>(aux, a, out, 0);
+    else if (op == RESHAPE) memory.copy(out, a, <usize>load<i32>(ip, AT_OUT_SIZE) * sizeof<T>());
     else unreachable(); // an op of the table this tape has no kernel for
     if (firstNonFinite<T>(out, load<i32>(ip, AT_OUT_SIZE)) >= 0) return i;
   }
@@ -80,6 +88,12 @@ export function tensorBackward<T extends number>(
     else if (op == SOFTMAX_CROSS_ENTROPY) softmaxCrossEntropyBackward<T>(aux, b, da, rows, cols, <f64>load<T>(dout));
     else if (op == SVM_LOSS) svmBackward<T>(a, b, da, rows, cols, constant, <f64>load<T>(dout));
     else if (op == MAXOUT) maxoutBackward<T>(dout, aux, da, rows, cols, k);
+    else if (op == CONV2D) {
+      const g = window(aux);
+      conv2dBackward<T>(aux, b, dout, g.cache, db, g.dbias, da, g.scratch);
+    } else if (op == MAX_POOL2D) maxPool2dBackward<T>(aux, dout, window(aux).cache, da);
+    else if (op == AVG_POOL2D) avgPool2d<T>(aux, dout, da, 1);
+    else if (op == RESHAPE) addRun<T>(da, dout, load<i32>(ip, AT_A_SIZE), 1); // its gradient passes back unchanged
     else unreachable(); // an op of the table this tape has no kernel for
     if (firstNonFinite<T>(da, load<i32>(ip, AT_A_SIZE)) >= 0) return i;
     if (db != 0 && mode != CONST && firstNonFinite<T>(db, load<i32>(ip, AT_B_SIZE)) >= 0) return i;
@@ -94,4 +108,11 @@ function gemm<T extends number>(
 ): void {
   if (sizeof<T>() == 4) gemmF32(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
   else gemmF64(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+/** The Window block at a convolution's or pooling's aux pointer. */
+// @ts-ignore: decorator
+@inline
+function window(aux: usize): Window {
+  return changetype<Window>(aux);
 }

@@ -266,6 +266,15 @@ export const OPS = {
   softmaxCrossEntropy: tensor({ code: 44, category: 'tensor', symbol: 'softmax CE', doc: 'the mean softmax cross-entropy, fused.' }),
   svmLoss: tensor({ code: 45, category: 'tensor', symbol: 'SVM', doc: 'the mean multiclass hinge loss.' }),
   maxout: tensor({ code: 46, category: 'tensor', symbol: 'maxout', doc: 'the max of each unit’s k pieces.' }),
+  conv2d: tensor({
+    code: 47,
+    category: 'tensor',
+    symbol: 'conv',
+    doc: 'W ⋆ x + b over [N, C, H, W]: dW = dY·colᵀ, dcol = Wᵀ·dY folded back into dx, db = Σ dY.',
+  }),
+  maxPool2d: tensor({ code: 48, category: 'tensor', symbol: 'max pool', doc: 'the max of each window: routes dout to the winner.' }),
+  avgPool2d: tensor({ code: 49, category: 'tensor', symbol: 'avg pool', doc: 'the mean of each window: distributes dout over it.' }),
+  reshape: tensor({ code: 50, category: 'tensor', symbol: 'reshape', doc: 'the same values in another shape: dx is dout in x’s shape.' }),
 } as const satisfies Record<string, ElementwiseDescriptor | TensorDescriptor>;
 
 export type OpName = keyof typeof OPS;
@@ -296,9 +305,9 @@ export function isElementwise(code: number): boolean {
   return categoryOf(code) !== 'tensor';
 }
 
-/** Whether the op's second operand gets a gradient: the binary elementwise ops and matmul. */
+/** Whether the op's second operand gets a gradient: the binary elementwise ops, matmul and conv2d (its weights). */
 export function differentiatesB(code: number): boolean {
-  return categoryOf(code) === 'binary' || code === OPS.matmul.code;
+  return categoryOf(code) === 'binary' || code === OPS.matmul.code || code === OPS.conv2d.code;
 }
 
 /** How an elementwise op's second operand b reaches a's shape (assembly/elementwise.ts). */
@@ -348,3 +357,41 @@ export type InstructionField = (typeof INSTRUCTION.words)[number];
 
 /** The i32 word index of each field. */
 export const WORD = Object.fromEntries(INSTRUCTION.words.map((name, i) => [name, i])) as Record<InstructionField, number>;
+
+/**
+ * The geometry of a windowed op (convolution, pooling) as its kernels read it: i32 words
+ * in this order at one pointer (src/gates/window.ts writes them; assembly/ops.generated.ts
+ * declares them as the unmanaged class Window, so a kernel reads `g.strideH`). A pooling
+ * op has outChannels = channels. The last four words are the tensor tape's, which has
+ * only two operands and one cache pointer per instruction: where a Graph's conv finds its
+ * bias and the bias's gradient, and the op's buffers (conv: the batch's im2col columns and
+ * one image's column gradient; max pool: the winners). A gate passes those as arguments.
+ */
+export const WINDOW = {
+  words: [
+    'batch',
+    'channels',
+    'height',
+    'width',
+    'outChannels',
+    'kernelH',
+    'kernelW',
+    'strideH',
+    'strideW',
+    'padH',
+    'padW',
+    'dilationH',
+    'dilationW',
+    'outH',
+    'outW',
+    'bias',
+    'dbias',
+    'cache',
+    'scratch',
+  ],
+} as const;
+
+export type WindowField = (typeof WINDOW.words)[number];
+
+/** The i32 word index of each field of a window block. */
+export const WINDOW_WORD = Object.fromEntries(WINDOW.words.map((name, i) => [name, i])) as Record<WindowField, number>;

@@ -501,3 +501,36 @@ describe('errors', () => {
     );
   });
 });
+
+describe('a convolutional net in a worker', () => {
+  it('trains to the weights nn.fit gives here, bit for bit, and predicts what the model predicts', async () => {
+    const cnn = () =>
+      new nn.Sequential([
+        new nn.Conv2d(1, 3, 3, { padding: 1, seed: 3 }),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2),
+        new nn.Conv2d(3, 2, 2, { bias: false, seed: 4 }),
+        new nn.AvgPool2d(2, { padding: 1 }),
+        new nn.Flatten(),
+        new nn.Linear(2 * 2 * 2, 3, { seed: 5 }),
+      ]);
+    const count = 40;
+    const x = Tensor.from(
+      Float32Array.from({ length: count * 36 }, (_, i) => Math.sin(i * 0.37)),
+      [count, 1, 6, 6],
+    );
+    const y = Int32Array.from({ length: count }, (_, i) => i % 3);
+    const model = cnn();
+    const local = nn.load(model.save());
+    const w = await start({ model });
+    const options = { epochs: 3, batchSize: 8, seed: 2 };
+    const remote = await w.fit({ x, y }, { ...options, optimizer: { type: 'adam', lr: 0.01 } });
+    const history = nn.fit(local, { x, y }, { ...options, optimizer: new nn.Adam(local.parameters(), { lr: 0.01 }) });
+    expect(remote.map((r) => r.loss)).toEqual(history.map((r) => r.loss));
+    expect(await w.getWeights()).toEqual(local.save());
+    const predicted = await w.predict(x);
+    expect(Array.from(predicted.data)).toEqual(Array.from(local.predict(x).data));
+    predicted.dispose();
+    x.dispose();
+  });
+});

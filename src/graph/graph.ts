@@ -4,7 +4,21 @@
 // whole forward or backward pass is one call into wasm.
 import { describe, GraphError, ShapeError, StateError, ValueError } from '../errors';
 import { AXIS_ALL, BROADCAST, categoryOf, type ElementwiseOpName, LEAF_CODE, OPS, opOfCode } from '../ops';
-import { broadcastOf, checkPieces, matmulDims, maxoutShape, reduction, scoresShape } from '../shapes';
+import {
+  broadcastOf,
+  checkPieces,
+  conv2dGeometry,
+  matmulDims,
+  maxoutShape,
+  type Pair,
+  pool2dGeometry,
+  poolSpec,
+  reduction,
+  reshapeTo,
+  scoresShape,
+  type WindowGeometry,
+  windowOutput,
+} from '../shapes';
 import { type DType, formatShape, type NestedNumbers, rowsCols, type Shape, sizeOf, Tensor } from '../tensor';
 import { summary, toDot } from '../viz/dot';
 import { ElementwiseBuilders } from './builders.generated';
@@ -193,6 +207,37 @@ export class Graph extends ElementwiseBuilders {
     return this.op(OPS.maxout.code, id, NO_NODE, [rows, units], 0, k);
   }
 
+  /**
+   * 2-D convolution (cross-correlation, as PyTorch's): x [N, C, H, W], w [O, C, KH, KW],
+   * b [O] or null → [N, O, OH, OW]. Options: stride, padding, dilation (a number or [h, w]).
+   */
+  conv2d(x: Node, w: Node, b?: Node | null, options: { stride?: Pair; padding?: Pair; dilation?: Pair } = {}): Node<Tensor> {
+    const [ix, iw] = [this.own(x, 'conv2d'), this.own(w, 'conv2d')];
+    const ib = b === undefined || b === null ? NO_NODE : this.own(b, 'conv2d');
+    const g = conv2dGeometry('conv2d', this.shapeOf(ix), this.shapeOf(iw), ib === NO_NODE ? null : this.shapeOf(ib), options);
+    return this.windowed(OPS.conv2d.code, ix, iw, g, ib);
+  }
+
+  /** The max of each window of x [N, C, H, W]. Options: stride (default: the kernel), padding, dilation. */
+  maxPool2d(x: Node, kernelSize: Pair, options: { stride?: Pair; padding?: Pair; dilation?: Pair } = {}): Node<Tensor> {
+    const id = this.own(x, 'maxPool2d');
+    const g = pool2dGeometry('maxPool2d', this.shapeOf(id), poolSpec('maxPool2d', kernelSize, options, true));
+    return this.windowed(OPS.maxPool2d.code, id, NO_NODE, g, NO_NODE);
+  }
+
+  /** The mean of each window of x [N, C, H, W], padding counted as zeros. Options: stride (default: the kernel), padding. */
+  avgPool2d(x: Node, kernelSize: Pair, options: { stride?: Pair; padding?: Pair } = {}): Node<Tensor> {
+    const id = this.own(x, 'avgPool2d');
+    const g = pool2dGeometry('avgPool2d', this.shapeOf(id), poolSpec('avgPool2d', kernelSize, options, false));
+    return this.windowed(OPS.avgPool2d.code, id, NO_NODE, g, NO_NODE);
+  }
+
+  /** The same values in another shape; one dimension may be −1 (inferred). */
+  reshape(x: Node, shape: readonly number[]): Node<Tensor> {
+    const id = this.own(x, 'reshape');
+    return this.op(OPS.reshape.code, id, NO_NODE, reshapeTo('reshape', this.shapeOf(id), shape));
+  }
+
   /** Makes `node` the one forward returns and backward starts from by default. */
   output<V extends NodeValue>(node: Node<V>): Node<V> {
     this.outputId = this.own(node, 'output');
@@ -326,6 +371,10 @@ export class Graph extends ElementwiseBuilders {
     const b = this.table.argB[id] as number;
     if (code === OPS.softmaxCrossEntropy.code || code === OPS.svmLoss.code) return [a, b];
     if (code === OPS.maxSwapped.code) return [b, a]; // in the order they were written
+    if (code === OPS.conv2d.code) {
+      const bias = this.table.extra[id] as number;
+      return bias === NO_NODE ? [a, b] : [a, b, bias];
+    }
     return categoryOf(code) === 'binary' || code === OPS.matmul.code ? [a, b] : [a];
   }
 
@@ -357,6 +406,12 @@ export class Graph extends ElementwiseBuilders {
     const data = this.table.leafData.get(id);
     if (!data) return this.table.initial[id] as number;
     return Tensor.from(data, this.shapeOf(id), { dtype: this.dtype });
+  }
+
+  private windowed(code: number, a: number, b: number, g: WindowGeometry, bias: number): Node<Tensor> {
+    const node = this.op<Tensor>(code, a, b, windowOutput(g), 0, bias);
+    this.table.windows.set(node.id, g);
+    return node;
   }
 
   private op<R extends NodeValue>(code: number, a: number, b: number, shape: Shape, constant = 0, extra = 0): Node<R> {

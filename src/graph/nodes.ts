@@ -1,6 +1,7 @@
 // The nodes of a Graph, one row per node in typed arrays (a million nodes are a few
 // allocations, not a million objects), plus what tensors need: shapes and leaf data.
-import { differentiatesB } from '../ops';
+import { differentiatesB, OPS } from '../ops';
+import type { WindowGeometry } from '../shapes';
 import type { Shape } from '../tensor';
 
 export enum Kind {
@@ -25,8 +26,10 @@ export class NodeTable {
   argB = new Int32Array(64);
   /** A scalar leaf's value; an op's constant (a mean's 1/n, the SVM margin). */
   initial = new Float64Array(64);
-  /** An op's integer parameter: the reduction axis (−1: all), maxout's k. */
+  /** An op's integer parameter: the reduction axis (−1: all), maxout's k, a conv's bias node (NO_NODE: none). */
   extra = new Int32Array(64);
+  /** The geometry of each convolution and pooling, by id. */
+  readonly windows = new Map<number, WindowGeometry>();
   /** Shapes of the tensor nodes; every other node is a scalar (kept out, so a million scalars cost the GC nothing). */
   private readonly tensorShapes = new Map<number, Shape>();
   /** The data of tensor params and consts, as given (the program holds the live copy). */
@@ -78,6 +81,7 @@ export class NodeTable {
       count++;
       needed[this.argA[id] as number] = 1;
       if (differentiatesB(this.codes[id] as number)) needed[this.argB[id] as number] = 1;
+      if (this.codes[id] === OPS.conv2d.code && (this.extra[id] as number) >= 0) needed[this.extra[id] as number] = 1;
     }
     const out = new Int32Array(count);
     for (let id = target, k = 0; id >= 0; id--) if (needed[id] === 1 && this.kinds[id] === Kind.Op) out[k++] = id;

@@ -1,10 +1,12 @@
 // A graph with tensors, compiled to one block of linear memory — every node's value,
-// then every gradient at the same offsets, then the ops' caches — and a tape of
+// then every gradient at the same offsets, then the ops' caches (a convolution's or
+// pooling's cache starts with its geometry block, src/ops.ts WINDOW) — and a tape of
 // 80-byte instructions (assembly/tensor-tape.ts) that names each op's buffers. A
 // forward or backward pass is one wasm call; nothing is allocated after compilation,
 // so a training loop's memory stays flat.
 import { DTYPES } from '../dtype';
-import { BROADCAST, categoryOf, INSTRUCTION, OPS, WORD } from '../ops';
+import { BROADCAST, categoryOf, INSTRUCTION, OPS, WINDOW, WINDOW_WORD, WORD } from '../ops';
+import { type WindowGeometry, windowWords } from '../shapes';
 import { type DType, rowsCols, sizeOf, Tensor } from '../tensor';
 import { allocate, f64, i32 } from '../wasm/instance';
 import { kernels } from '../wasm/kernels';
@@ -22,7 +24,7 @@ export class TensorProgram implements Program {
   private readonly offsets: Int32Array;
   private readonly gradDelta: number;
   private readonly gradBytes: number;
-  /** The cache buffer of a softmax cross-entropy (probabilities) or maxout (winners). */
+  /** The cache buffer of a softmax cross-entropy (probabilities) or maxout (winners); a conv's or pooling's window block. */
   private readonly aux: Int32Array;
   private readonly forwardTape: Tape;
   private readonly backwardTapes = new Map<number, Tape>();
@@ -57,6 +59,11 @@ export class TensorProgram implements Program {
         const elements = code === OPS.maxout.code ? sizeOf(nodes.shape(id)) : sizeOf(input);
         auxBytes += align16(elements * (code === OPS.maxout.code ? 4 : this.itemBytes));
       }
+      const window = nodes.windows.get(id);
+      if (window) {
+        auxOffsets[id] = auxBytes;
+        auxBytes += windowCacheBytes(code as number, window, this.itemBytes).total;
+      }
     }
     let block = 0;
     let tape = 0;
@@ -72,6 +79,7 @@ export class TensorProgram implements Program {
     for (let id = 0; id < n; id++) if ((auxOffsets[id] as number) >= 0) this.aux[id] = block + 2 * valueBytes + (auxOffsets[id] as number);
     this.gradDelta = valueBytes;
     this.gradBytes = valueBytes;
+    for (const [id, window] of nodes.windows) this.writeWindow(id, window);
     for (let id = 0; id < n; id++) {
       const kind = nodes.kinds[id];
       if (kind === Kind.Param || kind === Kind.Const || kind === Kind.OpConstant) {
@@ -158,6 +166,21 @@ export class TensorProgram implements Program {
     return view;
   }
 
+  /** A conv's or pooling's window block: its geometry, then (for the tape) its bias and where its buffers are. */
+  private writeWindow(id: number, window: WindowGeometry): void {
+    const at = this.aux[id] as number;
+    const words = windowWords(window);
+    const { cache, scratch } = windowCacheBytes(this.nodes.codes[id] as number, window, this.itemBytes);
+    const bias = this.nodes.extra[id] as number;
+    if (this.nodes.codes[id] === OPS.conv2d.code && bias >= 0) {
+      words[WINDOW_WORD.bias] = this.offsets[bias] as number;
+      words[WINDOW_WORD.dbias] = (this.offsets[bias] as number) + this.gradDelta;
+    }
+    words[WINDOW_WORD.cache] = at + WINDOW_BLOCK;
+    words[WINDOW_WORD.scratch] = scratch === 0 ? 0 : at + WINDOW_BLOCK + cache;
+    i32().set(words, at >>> 2);
+  }
+
   /** The ops `target` depends on, in reverse topological order; cached. */
   private backwardTape(target: number): Tape {
     const cached = this.backwardTapes.get(target);
@@ -217,6 +240,11 @@ export class TensorProgram implements Program {
     } else if (code === OPS.maxout.code) {
       k = extra[id] as number;
       cols = (outShape[1] as number) ?? 1;
+    } else if (code === OPS.conv2d.code) {
+      // x and w; the bias and the geometry are in the window block at aux.
+      bValue = value(b);
+      bGrad = grad(b);
+      bSize = sizeOf(nodes.shape(b));
     }
     const words = i32();
     const w = at >>> 2;
@@ -237,4 +265,25 @@ export class TensorProgram implements Program {
     words[w + WORD.bSize] = bSize;
     f64()[(at + INSTRUCTION.constantAt) >>> 3] = constant;
   }
+}
+
+/** Bytes of a window block's geometry words, rounded to 16 so the buffers after it stay aligned. */
+const WINDOW_BLOCK = align16(WINDOW.words.length * 4);
+
+/**
+ * What a conv or pooling node keeps after its window block: a conv the columns of every
+ * image (for dW) and one image's column gradient; a max pool its winners (i32); an
+ * average pool nothing.
+ */
+function windowCacheBytes(code: number, g: WindowGeometry, itemBytes: number): { cache: number; scratch: number; total: number } {
+  let cache = 0;
+  let scratch = 0;
+  if (code === OPS.conv2d.code) {
+    const perImage = g.channels * g.kernel[0] * g.kernel[1] * g.outH * g.outW;
+    cache = align16(g.batch * perImage * itemBytes);
+    scratch = align16(perImage * itemBytes);
+  } else if (code === OPS.maxPool2d.code) {
+    cache = align16(g.batch * g.channels * g.outH * g.outW * 4);
+  }
+  return { cache, scratch, total: WINDOW_BLOCK + cache + scratch };
 }

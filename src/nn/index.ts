@@ -13,6 +13,7 @@ export {
 // Every activation layer, and ACTIVATIONS, the list by name that model files use.
 export * from './activations';
 export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './batch-norm';
+export { Conv2d, type Conv2dOptions } from './conv2d';
 export { type Batch, DataLoader, type DataLoaderOptions, type Targets } from './data-loader';
 export { Dropout } from './dropout';
 export type { Init } from './init';
@@ -21,6 +22,7 @@ export { type LossFunction, type LossName, type LossResult, mse, softmaxCrossEnt
 export { Maxout } from './maxout';
 export type { BackwardOptions, Module, ModuleBuffer, Parameter } from './module';
 export { Adam, type AdamOptions, Optimizer, SGD, type SGDOptions } from './optim';
+export { AvgPool2d, Flatten, MaxPool2d } from './pool';
 export { Sequential } from './sequential';
 export { load, loadInto, save } from './serialize';
 export { argmax, type Dataset, type EpochRecord, type Evaluation, evaluate, type FitOptions, fit, type Progress } from './train';

@@ -2,23 +2,32 @@
 // each known layer is (its type and sizes) as JSON, so that nn.load can rebuild a
 // Sequential without being told its architecture, and the checks that a list read back
 // from a file describes the tensors beside it.
-import { FormatError } from '../errors';
+import { FormatError, ValueError } from '../errors';
 import { formatShape, sameShape, type Tensor } from '../tensor';
 import { ACTIVATIONS, Activation } from './activations';
 import { BatchNorm1d, BatchNorm2d } from './batch-norm';
+import { Conv2d } from './conv2d';
 import { Dropout } from './dropout';
 import { Linear } from './linear';
 import { Maxout } from './maxout';
 import type { Module } from './module';
+import { AvgPool2d, Flatten, MaxPool2d } from './pool';
 
 /** The metadata key of the layer list. */
 export const ARCHITECTURE = 'wasmgrad.layers';
+
+type HW = [number, number];
 
 export type LayerSpec =
   | { type: 'Linear'; in: number; out: number; bias: boolean }
   | { type: 'Maxout'; in: number; out: number; k: number }
   | { type: 'Dropout'; p: number; seed: number }
   | { type: 'BatchNorm1d' | 'BatchNorm2d'; features: number; eps: number; momentum: number; affine: boolean }
+  /** Sizes as [height, width], each written out so a file says exactly what it holds. */
+  | { type: 'Conv2d'; in: number; out: number; kernel: HW; stride: HW; padding: HW; dilation: HW; bias: boolean }
+  | { type: 'MaxPool2d'; kernel: HW; stride: HW; padding: HW; dilation: HW }
+  | { type: 'AvgPool2d'; kernel: HW; stride: HW; padding: HW }
+  | { type: 'Flatten' }
   /** An activation (ACTIVATIONS), with its α when it takes one. */
   | { type: 'activation'; name: string; alpha?: number };
 
@@ -29,6 +38,30 @@ function specOf(layer: Module): LayerSpec | null {
   if (layer instanceof BatchNorm1d || layer instanceof BatchNorm2d) {
     return { type: layer.name, features: layer.numFeatures, eps: layer.eps, momentum: layer.momentum, affine: layer.affine };
   }
+  // The exact classes: a subclass may compute something else, which a file cannot rebuild.
+  if (layer.constructor === Conv2d) {
+    const c = layer as Conv2d;
+    const { kernel, stride, padding, dilation } = c.spec;
+    return {
+      type: 'Conv2d',
+      in: c.inChannels,
+      out: c.outChannels,
+      kernel: [...kernel],
+      stride: [...stride],
+      padding: [...padding],
+      dilation: [...dilation],
+      bias: c.bias !== null,
+    };
+  }
+  if (layer.constructor === MaxPool2d) {
+    const { kernel, stride, padding, dilation } = (layer as MaxPool2d).spec;
+    return { type: 'MaxPool2d', kernel: [...kernel], stride: [...stride], padding: [...padding], dilation: [...dilation] };
+  }
+  if (layer.constructor === AvgPool2d) {
+    const { kernel, stride, padding } = (layer as AvgPool2d).spec;
+    return { type: 'AvgPool2d', kernel: [...kernel], stride: [...stride], padding: [...padding] };
+  }
+  if (layer.constructor === Flatten) return { type: 'Flatten' };
   // The exact class its name stands for: a subclass of one may compute something else.
   const name = layer instanceof Activation ? layer.name : '';
   if (layer instanceof Activation && Object.hasOwn(ACTIVATIONS, name) && layer.constructor === ACTIVATIONS[name]?.type) {
@@ -37,8 +70,20 @@ function specOf(layer: Module): LayerSpec | null {
   return null;
 }
 
-/** The layer `spec` describes, its parameters zero until a file's are copied in. */
+/** The layer `spec` describes, its parameters zero (or freshly drawn) until a file's are copied in. */
 export function buildLayer(spec: LayerSpec, dtype: 'float32' | 'float64'): Module {
+  try {
+    return makeLayer(spec, dtype);
+  } catch (error) {
+    // A window the layer refuses (a pooling's padding over half its kernel) is the file's fault.
+    if (error instanceof ValueError && !(error instanceof FormatError)) {
+      throw new FormatError(`load: the file's "${ARCHITECTURE}" describes a layer that cannot be made: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+function makeLayer(spec: LayerSpec, dtype: 'float32' | 'float64'): Module {
   switch (spec.type) {
     case 'Linear':
       return new Linear(spec.in, spec.out, { bias: spec.bias, init: 'zeros', dtype });
@@ -51,6 +96,16 @@ export function buildLayer(spec: LayerSpec, dtype: 'float32' | 'float64'): Modul
       const BatchNorm = spec.type === 'BatchNorm1d' ? BatchNorm1d : BatchNorm2d;
       return new BatchNorm(spec.features, { eps: spec.eps, momentum: spec.momentum, affine: spec.affine, dtype });
     }
+    case 'Conv2d': {
+      const { kernel, stride, padding, dilation, bias } = spec;
+      return new Conv2d(spec.in, spec.out, kernel, { stride, padding, dilation, bias, dtype });
+    }
+    case 'MaxPool2d':
+      return new MaxPool2d(spec.kernel, { stride: spec.stride, padding: spec.padding, dilation: spec.dilation });
+    case 'AvgPool2d':
+      return new AvgPool2d(spec.kernel, { stride: spec.stride, padding: spec.padding });
+    case 'Flatten':
+      return new Flatten();
     case 'activation':
       return (ACTIVATIONS[spec.name] as (typeof ACTIVATIONS)[string]).make(spec.alpha);
     default:
@@ -94,6 +149,14 @@ function readSpec(spec: unknown, index: number): LayerSpec {
     }
     return n;
   };
+  /** A [height, width] pair of integers ≥ least. */
+  const hw = (field: string, least: number): HW => {
+    const v = fields[field];
+    if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= least)) {
+      throw new FormatError(`${at} (${String(type)}) has ${field} ${shown(v)}, not a pair [height, width] of integers ≥ ${least}`);
+    }
+    return [v[0], v[1]] as HW;
+  };
   switch (type) {
     case 'Linear': {
       if (typeof fields.bias !== 'boolean') throw new FormatError(`${at} (Linear) has bias ${shown(fields.bias)}, not true or false`);
@@ -117,6 +180,17 @@ function readSpec(spec: unknown, index: number): LayerSpec {
       if (typeof affine !== 'boolean') throw new FormatError(`${at} (${type}) has affine ${shown(affine)}, not true or false`);
       return { type, features: count('features'), eps, momentum, affine };
     }
+    case 'Conv2d': {
+      if (typeof fields.bias !== 'boolean') throw new FormatError(`${at} (Conv2d) has bias ${shown(fields.bias)}, not true or false`);
+      const window = { kernel: hw('kernel', 1), stride: hw('stride', 1), padding: hw('padding', 0), dilation: hw('dilation', 1) };
+      return { type, in: count('in'), out: count('out'), ...window, bias: fields.bias };
+    }
+    case 'MaxPool2d':
+      return { type, kernel: hw('kernel', 1), stride: hw('stride', 1), padding: hw('padding', 0), dilation: hw('dilation', 1) };
+    case 'AvgPool2d':
+      return { type, kernel: hw('kernel', 1), stride: hw('stride', 1), padding: hw('padding', 0) };
+    case 'Flatten':
+      return { type };
     default: {
       const activation = typeof type === 'string' && Object.hasOwn(ACTIVATIONS, type) ? ACTIVATIONS[type] : undefined;
       if (activation === undefined) break;
@@ -135,6 +209,10 @@ function readSpec(spec: unknown, index: number): LayerSpec {
 export function checkAgainstTensors(specs: readonly LayerSpec[], tensors: ReadonlyMap<string, Tensor>): void {
   const expected = new Map<string, number[]>();
   specs.forEach((spec, i) => {
+    if (spec.type === 'Conv2d') {
+      expected.set(`${i}.weight`, [spec.out, spec.in, ...spec.kernel]);
+      if (spec.bias) expected.set(`${i}.bias`, [spec.out]);
+    }
     if (spec.type === 'Linear' || spec.type === 'Maxout') {
       const units = spec.type === 'Maxout' ? spec.out * spec.k : spec.out;
       expected.set(`${i}.weight`, [units, spec.in]);

@@ -254,6 +254,46 @@ export const KERNELS = {
     params: ['s: ptr', 'labels: ptr', 'ds: ptr', 'rows: i32', 'cols: i32', 'margin: f64', 'dloss: f64'],
     returns: 'void',
   }),
+  // Convolution and pooling read their geometry from one block (src/ops.ts, WINDOW).
+  // Their backwards add into the gradients they are given.
+  /** keep ≠ 0: col holds every image's columns, for the backward; 0: one image's, reused. */
+  conv2dForward: kernel({
+    from: 'conv',
+    fn: 'conv2dForward',
+    wasm: 'conv2d_forward',
+    params: ['geometry: ptr', 'x: ptr', 'w: ptr', 'b: ptr', 'y: ptr', 'col: ptr', 'keep: i32'],
+    returns: 'void',
+  }),
+  /** db = 0: no bias; dx = 0: no input gradient. */
+  conv2dBackward: kernel({
+    from: 'conv',
+    fn: 'conv2dBackward',
+    wasm: 'conv2d_backward',
+    params: ['geometry: ptr', 'w: ptr', 'dy: ptr', 'col: ptr', 'dw: ptr', 'db: ptr', 'dx: ptr', 'dcol: ptr'],
+    returns: 'void',
+  }),
+  maxPool2dForward: kernel({
+    from: 'pool',
+    fn: 'maxPool2dForward',
+    wasm: 'max_pool2d_forward',
+    params: ['geometry: ptr', 'x: ptr', 'y: ptr', 'argmax: ptr'],
+    returns: 'void',
+  }),
+  maxPool2dBackward: kernel({
+    from: 'pool',
+    fn: 'maxPool2dBackward',
+    wasm: 'max_pool2d_backward',
+    params: ['geometry: ptr', 'dy: ptr', 'argmax: ptr', 'dx: ptr'],
+    returns: 'void',
+  }),
+  /** Forward (backward = 0: from x to y) or backward (1: from dy to dx). */
+  avgPool2d: kernel({
+    from: 'pool',
+    fn: 'avgPool2d',
+    wasm: 'avg_pool2d',
+    params: ['geometry: ptr', 'from: ptr', 'to: ptr', 'backward: i32'],
+    returns: 'void',
+  }),
 } as const satisfies Record<string, KernelDeclaration>;
 
 export type KernelName = keyof typeof KERNELS;

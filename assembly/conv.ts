@@ -1,0 +1,225 @@
+// @ts-nocheck: tsc cannot type arithmetic on a generic T; asc checks this file when it compiles it.
+// 2-D convolution (cross-correlation, as PyTorch's Conv2d) of NCHW images, as GEMM over
+// im2col: each image's windows are unfolded into the columns of col [K, P] (K = C·KH·KW
+// values per window, P = OH·OW windows), and then
+//   forward        Y_n   = W·col_n            [O, K]·[K, P]
+//   weights        dW   += dY_n·col_nᵀ        [O, P]·[P, K]
+//   input          dcol  = Wᵀ·dY_n            [K, O]·[O, P], added back where each value came from (col2im)
+// are the packed GEMM of gemm.ts in three of its transpose cases, its micro-kernels and
+// packing unchanged. The layout stays NCHW, the API's: per image, col_n is what the GEMM
+// packs as B and Y_n is row-major [O, P], which is NCHW already, so nothing is converted
+// on the way in or out, and the weight [O, C, KH, KW] is the GEMM's A [O, K] as it is.
+// The forward keeps every image's columns for the weight gradient (`keep`), or reuses
+// one image's when no backward will follow (evaluation). Gradients are added into dW, db
+// and dx, never written over: the tensor tape accumulates, and a gate zeroes them first.
+import { gemmF32, gemmF64 } from './gemm';
+import { Window } from './ops.generated';
+
+/**
+ * Y = W ⋆ X (+ b per output channel; `b` = 0: no bias). `col` holds K·P values per image
+ * for the whole batch when `keep` ≠ 0 (what conv2dBackward reads), else one image's.
+ */
+export function conv2dForward<T extends number>(geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, keep: i32): void {
+  const g = changetype<Window>(geometry);
+  const size = sizeof<T>();
+  const k = g.channels * g.kernelH * g.kernelW;
+  const p = g.outH * g.outW;
+  const o = g.outChannels;
+  const xBytes = <usize>(g.channels * g.height * g.width) * size;
+  const yBytes = <usize>(o * p) * size;
+  const colBytes = keep ? <usize>(k * p) * size : 0;
+  for (let n = 0; n < g.batch; n++) {
+    const cn = col + <usize>n * colBytes;
+    const yn = y + <usize>n * yBytes;
+    im2col(g, x + <usize>n * xBytes, cn, size);
+    // The bias is where the product starts: the GEMM adds onto it.
+    if (b) for (let c = 0; c < o; c++) fill<T>(yn + <usize>(c * p) * size, load<T>(b + <usize>c * size), p);
+    gemm<T>(0, 0, o, p, k, w, k, cn, p, yn, p, b != 0);
+  }
+}
+
+/**
+ * The backward of conv2dForward, from the columns it kept: dW += Σ_n dY_n·col_nᵀ, db += Σ dY
+ * (when db ≠ 0), and dX += col2im(Wᵀ·dY_n) (when dx ≠ 0; `dcol` holds one image's K·P).
+ */
+export function conv2dBackward<T extends number>(
+  geometry: usize, w: usize, dy: usize, col: usize, dw: usize, db: usize, dx: usize, dcol: usize,
+): void {
+  const g = changetype<Window>(geometry);
+  const size = sizeof<T>();
+  const k = g.channels * g.kernelH * g.kernelW;
+  const p = g.outH * g.outW;
+  const o = g.outChannels;
+  const xBytes = <usize>(g.channels * g.height * g.width) * size;
+  const yBytes = <usize>(o * p) * size;
+  const colBytes = <usize>(k * p) * size;
+  for (let n = 0; n < g.batch; n++) {
+    const dyn = dy + <usize>n * yBytes;
+    if (db) {
+      for (let c = 0; c < o; c++) {
+        const at = db + <usize>c * size;
+        store<T>(at, load<T>(at) + sum<T>(dyn + <usize>(c * p) * size, p));
+      }
+    }
+    gemm<T>(0, 1, o, k, p, dyn, p, col + <usize>n * colBytes, p, dw, k, 1);
+    if (dx) {
+      gemm<T>(1, 0, k, p, o, w, k, dyn, p, dcol, p, 0);
+      col2im(g, dcol, dx + <usize>n * xBytes, size);
+    }
+  }
+}
+
+/** gemm.ts's packed f32 GEMM, or its f64 loops. */
+// @ts-ignore: decorator
+@inline function gemm<T extends number>(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32,
+): void {
+  if (sizeof<T>() == 4) gemmF32(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  else gemmF64(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+// im2col and col2im take the element size (4 or 8) rather than a type: one copy of each
+// serves both dtypes (they move values and add them, nothing more), which keeps the
+// module inside its size budget.
+
+/**
+ * col[(c·KH + i)·KW + j, oh·OW + ow] = x[c, oh·SH − PH + i·DH, ow·SW − PW + j·DW], 0 in
+ * the padding. For each (c, i, j) the windows that read inside the row are one run of ow,
+ * found once; with stride 1 that run is a contiguous copy of the input row.
+ */
+function im2col(g: Window, x: usize, col: usize, size: usize): void {
+  const height = g.height;
+  const width = g.width;
+  const ow = g.outW;
+  const sw = g.strideW;
+  const rowBytes = <usize>ow * size;
+  let d = col;
+  for (let c = 0; c < g.channels; c++) {
+    const plane = x + <usize>(c * height * width) * size;
+    for (let i = 0; i < g.kernelH; i++) {
+      for (let j = 0; j < g.kernelW; j++) {
+        const shift = j * g.dilationW - g.padW;
+        const lo = runStart(shift, sw, ow);
+        const hi = runEnd(shift, sw, ow, width, lo);
+        const head = <usize>lo * size;
+        const run = <usize>(hi - lo) * size;
+        for (let oh = 0; oh < g.outH; oh++) {
+          const row = oh * g.strideH - g.padH + i * g.dilationH;
+          if (<u32>row >= <u32>height) {
+            zero(d, rowBytes);
+          } else {
+            zero(d, head);
+            const s = plane + <usize>(row * width + shift + lo * sw) * size;
+            if (sw == 1) copy(d + head, s, run);
+            else if (size == 4) for (let t = 0; t < hi - lo; t++) store<u32>(d + head + <usize>t * 4, load<u32>(s + <usize>(t * sw) * 4));
+            else for (let t = 0; t < hi - lo; t++) store<u64>(d + head + <usize>t * 8, load<u64>(s + <usize>(t * sw) * 8));
+            zero(d + head + run, rowBytes - head - run);
+          }
+          d += rowBytes;
+        }
+      }
+    }
+  }
+}
+
+/** im2col's adjoint: each value of col added into dx where im2col read it (the padding's are dropped). */
+function col2im(g: Window, col: usize, dx: usize, size: usize): void {
+  const height = g.height;
+  const width = g.width;
+  const ow = g.outW;
+  const sw = g.strideW;
+  const rowBytes = <usize>ow * size;
+  let d = col;
+  for (let c = 0; c < g.channels; c++) {
+    const plane = dx + <usize>(c * height * width) * size;
+    for (let i = 0; i < g.kernelH; i++) {
+      for (let j = 0; j < g.kernelW; j++) {
+        const shift = j * g.dilationW - g.padW;
+        const lo = runStart(shift, sw, ow);
+        const hi = runEnd(shift, sw, ow, width, lo);
+        const head = <usize>lo * size;
+        for (let oh = 0; oh < g.outH; oh++) {
+          const row = oh * g.strideH - g.padH + i * g.dilationH;
+          if (<u32>row < <u32>height) {
+            const t0 = plane + <usize>(row * width + shift + lo * sw) * size;
+            if (size == 4) addRun<f32>(t0, d + head, hi - lo, sw);
+            else addRun<f64>(t0, d + head, hi - lo, sw);
+          }
+          d += rowBytes;
+        }
+      }
+    }
+  }
+}
+
+/** The first ow whose input column ow·stride + shift is ≥ 0. */
+// @ts-ignore: decorator
+@inline function runStart(shift: i32, stride: i32, ow: i32): i32 {
+  return shift >= 0 ? 0 : min(ow, (stride - 1 - shift) / stride);
+}
+
+/** One past the last ow whose input column is < width (≥ lo: an empty run where none is). */
+// @ts-ignore: decorator
+@inline function runEnd(shift: i32, stride: i32, ow: i32, width: i32, lo: i32): i32 {
+  return max(lo, min(ow, (width - shift + stride - 1) / stride));
+}
+
+// @ts-ignore: decorator
+@inline function zero(d: usize, bytes: usize): void {
+  let o: usize = 0;
+  for (; o + 16 <= bytes; o += 16) v128.store(d + o, i32x4.splat(0));
+  for (; o < bytes; o += 4) store<u32>(d + o, 0);
+}
+
+// @ts-ignore: decorator
+@inline function copy(d: usize, s: usize, bytes: usize): void {
+  let o: usize = 0;
+  for (; o + 16 <= bytes; o += 16) v128.store(d + o, v128.load(s + o));
+  for (; o < bytes; o += 4) store<u32>(d + o, load<u32>(s + o));
+}
+
+/** dst[t·stride] += src[t] for t < count: SIMD when the run is contiguous (stride 1). */
+export function addRun<T extends number>(dst: usize, src: usize, count: i32, stride: i32): void {
+  const size = sizeof<T>();
+  if (stride != 1) {
+    for (let t = 0; t < count; t++) {
+      const at = dst + <usize>(t * stride) * size;
+      store<T>(at, load<T>(at) + load<T>(src + <usize>t * size));
+    }
+    return;
+  }
+  const bytes = <usize>count * size;
+  let o: usize = 0;
+  for (; o + 16 <= bytes; o += 16) {
+    const sum = size == 4 ? f32x4.add(v128.load(dst + o), v128.load(src + o)) : f64x2.add(v128.load(dst + o), v128.load(src + o));
+    v128.store(dst + o, sum);
+  }
+  for (; o < bytes; o += size) store<T>(dst + o, load<T>(dst + o) + load<T>(src + o));
+}
+
+/** count copies of v from p. */
+// @ts-ignore: decorator
+@inline function fill<T extends number>(p: usize, v: T, count: i32): void {
+  const size = sizeof<T>();
+  const bytes = <usize>count * size;
+  const lanes = size == 4 ? f32x4.splat(<f32>v) : f64x2.splat(<f64>v);
+  let o: usize = 0;
+  for (; o + 16 <= bytes; o += 16) v128.store(p + o, lanes);
+  for (; o < bytes; o += size) store<T>(p + o, v);
+}
+
+/** Σ p[t] for t < count, in lanes then across them. */
+// @ts-ignore: decorator
+@inline function sum<T extends number>(p: usize, count: i32): T {
+  const size = sizeof<T>();
+  const bytes = <usize>count * size;
+  let lanes = i32x4.splat(0);
+  let o: usize = 0;
+  for (; o + 16 <= bytes; o += 16) lanes = size == 4 ? f32x4.add(lanes, v128.load(p + o)) : f64x2.add(lanes, v128.load(p + o));
+  let total: T =
+    size == 4
+      ? <T>(f32x4.extract_lane(lanes, 0) + f32x4.extract_lane(lanes, 1) + (f32x4.extract_lane(lanes, 2) + f32x4.extract_lane(lanes, 3)))
+      : <T>(f64x2.extract_lane(lanes, 0) + f64x2.extract_lane(lanes, 1));
+  for (; o < bytes; o += size) total += load<T>(p + o);
+  return total;
+}

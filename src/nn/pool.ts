@@ -1,0 +1,105 @@
+// Pooling and flattening layers: the gates, as modules without parameters (a second gate
+// for predict, whose cache no backward reads, as the activations have).
+import { ShapeError, StateError } from '../errors';
+import { useTensor } from '../gates/buffers';
+import { AvgPool2dGate, MaxPool2dGate, type MaxPool2dOptions, type Pool2dOptions } from '../gates/pool';
+import { reshaped } from '../gates/reshape';
+import type { Pair, WindowSpec } from '../shapes';
+import { formatShape, sameShape, type Tensor } from '../tensor';
+import type { BackwardOptions, Module, Parameter } from './module';
+
+type PoolGate = MaxPool2dGate | AvgPool2dGate;
+
+abstract class Pool2d implements Module {
+  private readonly gate: PoolGate;
+  private readonly inference: PoolGate;
+
+  protected constructor(name: string, make: () => PoolGate) {
+    this.gate = make();
+    this.inference = make();
+    this.gate.label = name;
+    this.inference.label = `${name}.predict`;
+  }
+
+  /** The window, checked: kernel, stride, padding and dilation as [height, width]. */
+  get spec(): WindowSpec {
+    return this.gate.spec;
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.gate.forward(x);
+  }
+
+  predict(x: Tensor): Tensor {
+    return this.inference.forward(x);
+  }
+
+  backward(dout: Tensor): Tensor;
+  backward(dout: Tensor, options: BackwardOptions): Tensor | null;
+  backward(dout: Tensor, { inputGrad = true }: BackwardOptions = {}): Tensor | null {
+    return inputGrad ? this.gate.backward(dout)[0] : null;
+  }
+
+  parameters(): Parameter[] {
+    return [];
+  }
+}
+
+/** The max of each window of x [N, C, H, W] (stride defaults to the kernel size, as in PyTorch). */
+export class MaxPool2d extends Pool2d {
+  constructor(kernelSize: Pair, options: MaxPool2dOptions = {}) {
+    super('MaxPool2d', () => new MaxPool2dGate(kernelSize, options));
+  }
+}
+
+/** The mean of each window of x [N, C, H, W], padding counted as zeros (PyTorch's default). */
+export class AvgPool2d extends Pool2d {
+  constructor(kernelSize: Pair, options: Pool2dOptions = {}) {
+    super('AvgPool2d', () => new AvgPool2dGate(kernelSize, options));
+  }
+}
+
+/**
+ * [N, …] → [N, features], as PyTorch's nn.Flatten() (start_dim 1): the same buffer viewed
+ * in another shape, and dout viewed back in the input's.
+ */
+export class Flatten implements Module {
+  private inputShape: readonly number[] | null = null;
+  private input: Tensor | null = null;
+
+  forward(x: Tensor): Tensor {
+    const t = this.flatten('Flatten.forward', x);
+    this.inputShape = x.shape;
+    this.input = x;
+    return t;
+  }
+
+  predict(x: Tensor): Tensor {
+    return this.flatten('Flatten.predict', x);
+  }
+
+  private flatten(op: string, x: Tensor): Tensor {
+    const t = useTensor(op, 'x', x);
+    if (t.rank < 1) throw new ShapeError(`${op}: x must have a batch dimension, got ${formatShape(t.shape)}`);
+    const batch = t.shape[0] as number;
+    return reshaped(t, [batch, batch === 0 ? 0 : t.size / batch]);
+  }
+
+  backward(dout: Tensor): Tensor;
+  backward(dout: Tensor, options: BackwardOptions): Tensor | null;
+  backward(dout: Tensor, { inputGrad = true }: BackwardOptions = {}): Tensor | null {
+    const op = 'Flatten.backward';
+    const shape = this.inputShape;
+    if (shape === null || this.input === null) throw new StateError(`${op}: called before forward`);
+    const g = useTensor(op, 'dout', dout);
+    const batch = shape[0] as number;
+    if (!sameShape(g.shape, [batch, g.size / Math.max(batch, 1)]) || g.size !== this.input.size) {
+      throw new ShapeError(`${op}: dout is ${formatShape(g.shape)}, the output was [${batch},${this.input.size / Math.max(batch, 1)}]`);
+    }
+    return inputGrad ? reshaped(g, shape).gradientFor(this.input) : null;
+  }
+
+  parameters(): Parameter[] {
+    return [];
+  }
+}
