@@ -1,6 +1,6 @@
 // Suite "mnist-cnn": training ConvNetJS's MNIST convolutional net (bench/peers/cnn.ts) in
 // every JavaScript library that can, and in numpy as the native reference; wasmgrad's
-// case joins once its convolutional layers are merged (bench/peers/wasmgrad-cnn.ts).
+// case is bench/peers/wasmgrad-cnn.ts.
 //
 //   taskset -c 1 npx tsx bench/mnist-cnn.ts            # 3 rounds, each in a fresh process
 //   taskset -c 1 npx tsx bench/mnist-cnn.ts --quick    # a smoke run
@@ -174,7 +174,7 @@ export interface PeerReport {
 
 interface Findings {
   peers: PeerReport[];
-  /** Not loaded: why (wasmgrad before branch conv, numpy without python3). */
+  /** Not loaded: why (numpy without python3, say). */
   skipped: Record<string, string>;
   ties?: number;
 }
@@ -213,7 +213,6 @@ async function worker(options: WorkerOptions): Promise<void> {
       log(`${SUITE}: ${id} skipped: ${findings.skipped[id]}`);
     }
   };
-  // ==== the wasmgrad slot: skipped (with its reason) until branch conv is merged ====
   await add(OURS, () => wasmgradCnnPeer(problem));
   await add('numpy', async () => {
     const made = await numpyCnnPeer(problem);

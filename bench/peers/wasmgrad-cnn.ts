@@ -8,45 +8,21 @@
 //   ])
 //
 // then per step optimizer.zeroGrad(), model.forward(x [32, 1, 28, 28]),
-// nn.softmaxCrossEntropy, model.backward(dlogits, { inputGrad: false }), optimizer.step()
+// nn.softmaxCrossEntropy, model.backward(dlogits), optimizer.step()
 // (nn.SGD), on batches made into Tensors once, as mnist-mlp's "wasmgrad step".
-//
-// ==== THE wasmgrad SLOT ===================================================================
-// Those layers are being built on branch `conv`; until it is merged this build has none,
-// and wasmgradCnnPeer throws a "not in this build" error that the suite reports as the
-// case being skipped. The layers are looked up by name (CONV_API below) so that this file
-// type-checks today; after the merge, write `nn.Conv2d` etc. directly and drop CONV_API.
-// =========================================================================================
 import { nn, Tensor } from '../../src/index';
 import { C1, C2, CLASSES, CNN_BATCH, CNN_KEYS, CNN_LEARNING_RATE, type CnnPeer, type CnnWeights, FLAT, KERNEL, PAD, SIDE } from './cnn';
 import { argmaxRow, type Problem } from './peer';
 
-/** The constructors of branch `conv`, as PyTorch's. */
-export interface ConvApi {
-  Conv2d: new (inChannels: number, outChannels: number, kernelSize: number, options?: { stride?: number; padding?: number }) => nn.Module;
-  MaxPool2d: new (kernelSize: number, options?: { stride?: number }) => nn.Module;
-  Flatten: new () => nn.Module;
-}
-
-const CONV_API = ['Conv2d', 'MaxPool2d', 'Flatten'] as const;
-
-/** The layers, or null when this build has not got them yet. */
-export function convApi(): ConvApi | null {
-  const layers = nn as unknown as Partial<Record<(typeof CONV_API)[number], unknown>>;
-  return CONV_API.every((name) => typeof layers[name] === 'function') ? (layers as unknown as ConvApi) : null;
-}
-
-/** `api`: the layers to build the net with (a test may pass stand-ins); by default nn's. */
-export function wasmgradCnnPeer(problem: Problem<CnnWeights>, api: ConvApi | null = convApi()): CnnPeer {
-  if (!api) throw new Error(`nn.${CONV_API.join(', nn.')} are not in this build (they come with branch conv)`);
+export function wasmgradCnnPeer(problem: Problem<CnnWeights>): CnnPeer {
   const model = new nn.Sequential([
-    new api.Conv2d(1, C1, KERNEL, { stride: 1, padding: PAD }),
+    new nn.Conv2d(1, C1, KERNEL, { stride: 1, padding: PAD }),
     new nn.ReLU(),
-    new api.MaxPool2d(2, { stride: 2 }),
-    new api.Conv2d(C1, C2, KERNEL, { stride: 1, padding: PAD }),
+    new nn.MaxPool2d(2, { stride: 2 }),
+    new nn.Conv2d(C1, C2, KERNEL, { stride: 1, padding: PAD }),
     new nn.ReLU(),
-    new api.MaxPool2d(3, { stride: 3 }),
-    new api.Flatten(),
+    new nn.MaxPool2d(3, { stride: 3 }),
+    new nn.Flatten(),
     new nn.Linear(FLAT, CLASSES),
   ]);
   const params = model.parameters();
@@ -95,7 +71,7 @@ export function wasmgradCnnPeer(problem: Problem<CnnWeights>, api: ConvApi | nul
         optimizer.zeroGrad();
         const logits = model.forward(xs[b] as Tensor);
         const { loss, dlogits } = nn.softmaxCrossEntropy(logits, ys[b] as Int32Array);
-        model.backward(dlogits, { inputGrad: false });
+        model.backward(dlogits);
         optimizer.step();
         lastLoss = loss;
       }
