@@ -275,6 +275,13 @@ export const OPS = {
   maxPool2d: tensor({ code: 48, category: 'tensor', symbol: 'max pool', doc: 'the max of each window: routes dout to the winner.' }),
   avgPool2d: tensor({ code: 49, category: 'tensor', symbol: 'avg pool', doc: 'the mean of each window: distributes dout over it.' }),
   reshape: tensor({ code: 50, category: 'tensor', symbol: 'reshape', doc: 'the same values in another shape: dx is dout in x’s shape.' }),
+  transpose: tensor({ code: 51, category: 'tensor', symbol: 'ᵀ', doc: 'x [r, c] → [c, r]: dx is doutᵀ.' }),
+  concat: tensor({
+    code: 52,
+    category: 'tensor',
+    symbol: 'concat',
+    doc: 'a and b side by side along an axis: each gets its part of dout.',
+  }),
 } as const satisfies Record<string, ElementwiseDescriptor | TensorDescriptor>;
 
 export type OpName = keyof typeof OPS;
@@ -305,9 +312,9 @@ export function isElementwise(code: number): boolean {
   return categoryOf(code) !== 'tensor';
 }
 
-/** Whether the op's second operand gets a gradient: the binary elementwise ops, matmul and conv2d (its weights). */
+/** Whether the op's second operand gets a gradient: the binary elementwise ops, matmul, conv2d (its weights) and concat. */
 export function differentiatesB(code: number): boolean {
-  return categoryOf(code) === 'binary' || code === OPS.matmul.code || code === OPS.conv2d.code;
+  return categoryOf(code) === 'binary' || code === OPS.matmul.code || code === OPS.conv2d.code || code === OPS.concat.code;
 }
 
 /** How an elementwise op's second operand b reaches a's shape (assembly/elementwise.ts). */

@@ -238,6 +238,43 @@ export class Graph extends ElementwiseBuilders {
     return this.op(OPS.reshape.code, id, NO_NODE, reshapeTo('reshape', this.shapeOf(id), shape));
   }
 
+  /** The transpose of a 2-D x [r, c] → [c, r]; its gradient is dout transposed back. */
+  transpose(x: Node): Node<Tensor> {
+    const id = this.own(x, 'transpose');
+    const shape = this.shapeOf(id);
+    if (shape.length !== 2) throw new ShapeError(`transpose: x must be 2-D, got ${formatShape(shape)}`);
+    return this.op(OPS.transpose.code, id, NO_NODE, [shape[1] as number, shape[0] as number]);
+  }
+
+  /**
+   * The tensors side by side along `axis` (default 0, as torch.cat; negative counts from the
+   * end): every other dimension must agree. Each input gets its part of the gradient.
+   */
+  concat(xs: readonly Node[], axis = 0): Node<Tensor> {
+    if (!Array.isArray(xs) || xs.length === 0) throw new ValueError('concat: give it a non-empty array of nodes');
+    const ids = xs.map((x) => this.own(x, 'concat'));
+    const rank = this.shapeOf(ids[0] as number).length;
+    if (!Number.isInteger(axis) || axis < -rank || axis >= rank || rank === 0) {
+      throw new ValueError(`concat: axis must be an integer in [${-rank}, ${rank - 1}] for ${rank}-D tensors, got ${String(axis)}`);
+    }
+    const at = axis < 0 ? axis + rank : axis;
+    const shapes = ids.map((id) => this.shapeOf(id));
+    shapes.forEach((shape, i) => {
+      if (shape.length !== rank || shape.some((dim, d) => d !== at && dim !== shapes[0]?.[d])) {
+        throw new ShapeError(
+          `concat: along axis ${at}, every other dimension must agree, got ${shapes.map((s) => formatShape(s)).join(', ')} (input ${i} differs)`,
+        );
+      }
+    });
+    let id = ids[0] as number;
+    for (const next of ids.slice(1)) {
+      const shape = [...this.shapeOf(id)];
+      shape[at] = (shape[at] as number) + (this.shapeOf(next)[at] as number);
+      id = this.op<Tensor>(OPS.concat.code, id, next, shape, 0, at).id;
+    }
+    return ids.length === 1 ? this.op(OPS.reshape.code, id, NO_NODE, this.shapeOf(id)) : new Node<Tensor>(this, id);
+  }
+
   /** Makes `node` the one forward returns and backward starts from by default. */
   output<V extends NodeValue>(node: Node<V>): Node<V> {
     this.outputId = this.own(node, 'output');
@@ -375,7 +412,7 @@ export class Graph extends ElementwiseBuilders {
       const bias = this.table.extra[id] as number;
       return bias === NO_NODE ? [a, b] : [a, b, bias];
     }
-    return categoryOf(code) === 'binary' || code === OPS.matmul.code ? [a, b] : [a];
+    return categoryOf(code) === 'binary' || code === OPS.matmul.code || code === OPS.concat.code ? [a, b] : [a];
   }
 
   private describeOp(id: number): string {

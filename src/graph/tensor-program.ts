@@ -240,6 +240,16 @@ export class TensorProgram implements Program {
     } else if (code === OPS.maxout.code) {
       k = extra[id] as number;
       cols = (outShape[1] as number) ?? 1;
+    } else if (code === OPS.concat.code) {
+      // outer runs (rows) of a's k values, then b's cols values.
+      const axis = extra[id] as number;
+      const bShape = nodes.shape(b);
+      rows = sizeOf(aShape.slice(0, axis));
+      k = sizeOf(aShape.slice(axis));
+      cols = sizeOf(bShape.slice(axis));
+      bValue = value(b);
+      bGrad = grad(b);
+      bSize = sizeOf(bShape);
     } else if (code === OPS.conv2d.code) {
       // x and w; the bias and the geometry are in the window block at aux.
       bValue = value(b);
