@@ -83,7 +83,7 @@ describe('g.concat', () => {
     g.forward({ a: av, b: bv });
     g.backward(loss);
     // By the definition: index (outer o, position p along the axis and after) of the output.
-    const outer = sa.slice(0, at).reduce((x, y) => x * y, 1);
+    const outer = sa.slice(0, at).reduce((x: number, y: number) => x * y, 1);
     const innerA = av.size / outer;
     const innerB = bv.size / outer;
     for (let o = 0; o < outer; o++) {
