@@ -30,3 +30,34 @@ export function dropoutMask<T extends number>(mask: usize, count: i32, keep: f64
   store<u32>(state, s2, 8);
   store<u32>(state, s3, 12);
 }
+
+// The tensor tape's dropout: its cache at `aux` is the generator's state (16 bytes), the
+// mode the Graph is in (i32 at 16: 1 training), whether the last forward drew a mask (i32
+// at 20), then the mask (from byte 32).
+const TRAINING: usize = 16;
+const MASKED: usize = 20;
+const MASK: usize = 32;
+
+/** out = x ⊙ mask while training (a new mask each call), else out = x. */
+export function dropoutForward<T extends number>(x: usize, out: usize, aux: usize, count: i32, p: f64): void {
+  const masked = load<i32>(aux, TRAINING) != 0 && p > 0;
+  store<i32>(aux, masked ? 1 : 0, MASKED);
+  if (!masked) {
+    memory.copy(out, x, <usize>count * sizeof<T>());
+    return;
+  }
+  dropoutMask<T>(aux + MASK, count, 1 - p, aux);
+  for (let i: usize = 0; i < <usize>count; i++) {
+    store<T>(out + i * sizeof<T>(), load<T>(x + i * sizeof<T>()) * load<T>(aux + MASK + i * sizeof<T>()));
+  }
+}
+
+/** dx += dout ⊙ mask, with the mask of the last forward (dx += dout if it drew none). */
+export function dropoutBackward<T extends number>(dout: usize, dx: usize, aux: usize, count: i32): void {
+  const masked = load<i32>(aux, MASKED) != 0;
+  for (let i: usize = 0; i < <usize>count; i++) {
+    const g = load<T>(dout + i * sizeof<T>());
+    const at = dx + i * sizeof<T>();
+    store<T>(at, load<T>(at) + (masked ? g * load<T>(aux + MASK + i * sizeof<T>()) : g));
+  }
+}

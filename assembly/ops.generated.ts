@@ -37,6 +37,7 @@ export const AVG_POOL2D: i32 = 49;
 export const RESHAPE: i32 = 50;
 export const TRANSPOSE: i32 = 51;
 export const CONCAT: i32 = 52;
+export const DROPOUT: i32 = 53;
 
 /** Whether op reads a second input that gets a gradient (the codes of the binary ops). */
 // @ts-ignore: decorator

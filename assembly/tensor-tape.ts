@@ -9,13 +9,14 @@
 // and there too a conv's bias and the buffers both kinds keep (src/ops.ts, WINDOW).
 import { maxoutBackward, maxoutForward, softmaxBackward, softmaxForward } from './activations';
 import { addRun, conv2dBackward, conv2dForward } from './conv';
+import { dropoutBackward, dropoutForward } from './dropout';
 import { elementwiseBackward, elementwiseForward } from './elementwise';
 import { concat, transpose } from './layout';
 import { gemmF32, gemmF64 } from './gemm';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward, svmBackward, svmForward } from './loss';
 import {
   AT_A, AT_A_SIZE, AT_AUX, AT_B, AT_B_SIZE, AT_COLS, AT_CONSTANT, AT_DA, AT_DB, AT_DOUT, AT_K, AT_MODE, AT_OP, AT_OUT,
-  AT_OUT_SIZE, AT_ROWS, AVG_POOL2D, CONCAT, CONST, CONV2D, INSTRUCTION, isElementwise, L2, MATMUL, MAX_POOL2D, MAXOUT, RESHAPE, SOFTMAX,
+  AT_OUT_SIZE, AT_ROWS, AVG_POOL2D, CONCAT, CONST, CONV2D, DROPOUT, INSTRUCTION, isElementwise, L2, MATMUL, MAX_POOL2D, MAXOUT, RESHAPE, SOFTMAX,
   SOFTMAX_CROSS_ENTROPY, SUM, SVM_LOSS, TRANSPOSE, Window,
 } from './ops.generated';
 import { avgPool2d, maxPool2dBackward, maxPool2dForward } from './pool';
@@ -49,6 +50,7 @@ export function tensorForward<T extends number>(tape: usize, count: i32): i32 {
     else if (op == RESHAPE) memory.copy(out, a, <usize>load<i32>(ip, AT_OUT_SIZE) * sizeof<T>());
     else if (op == TRANSPOSE) transpose<T>(a, out, rows, cols, 0);
     else if (op == CONCAT) concat<T>(a, b, out, rows, k, cols, 0); // rows runs of k values of a, then cols of b
+    else if (op == DROPOUT) dropoutForward<T>(a, out, aux, load<i32>(ip, AT_OUT_SIZE), constant);
     else unreachable(); // an op of the table this tape has no kernel for
     if (firstNonFinite<T>(out, load<i32>(ip, AT_OUT_SIZE)) >= 0) return i;
   }
@@ -99,6 +101,7 @@ export function tensorBackward<T extends number>(
     else if (op == RESHAPE) addRun<T>(da, dout, load<i32>(ip, AT_A_SIZE), 1); // its gradient passes back unchanged
     else if (op == TRANSPOSE) transpose<T>(dout, da, cols, rows, 1);
     else if (op == CONCAT) concat<T>(da, db, dout, rows, k, cols, 1);
+    else if (op == DROPOUT) dropoutBackward<T>(dout, da, aux, load<i32>(ip, AT_A_SIZE));
     else unreachable(); // an op of the table this tape has no kernel for
     if (firstNonFinite<T>(da, load<i32>(ip, AT_A_SIZE)) >= 0) return i;
     if (db != 0 && mode != CONST && firstNonFinite<T>(db, load<i32>(ip, AT_B_SIZE)) >= 0) return i;

@@ -282,6 +282,12 @@ export const OPS = {
     symbol: 'concat',
     doc: 'a and b side by side along an axis: each gets its part of dout.',
   }),
+  dropout: tensor({
+    code: 53,
+    category: 'tensor',
+    symbol: 'dropout',
+    doc: 'x ⊙ mask while training (kept with probability 1 − p, scaled by 1/(1 − p)), x in evaluation: dx = dout ⊙ mask.',
+  }),
 } as const satisfies Record<string, ElementwiseDescriptor | TensorDescriptor>;
 
 export type OpName = keyof typeof OPS;

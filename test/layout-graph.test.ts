@@ -1,8 +1,10 @@
-// g.transpose and g.concat: ops that only move values, so their gradients only move back.
+// g.transpose and g.concat: ops that only move values, so their gradients only move back;
+// and g.dropout, which moves them through its mask.
 // Values against the definitions written out here, gradients by gradcheck (float64),
 // fan-out by construction (x·xᵀ, a tensor concatenated with itself).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Graph, gradcheck, init, type Node, ShapeError, Tensor, ValueError } from '../src/index';
+import { Graph, gradcheck, init, memoryStats, type Node, ShapeError, Tensor, ValueError } from '../src/index';
+import { Random } from '../src/random';
 import { rng } from './helpers';
 
 beforeAll(() => init());
@@ -116,5 +118,106 @@ describe('g.concat', () => {
     const c = g.concat([a, a], 1);
     g.forward({ a: Tensor.ones([2, 3]), b: Tensor.ones([3, 2]) });
     expect(g.value(c).shape).toEqual([2, 6]);
+  });
+});
+
+/** The masks g.dropout(x, p, { seed }) draws, one after another, drawn again here with the generator the test imports. */
+function masks(p: number, seed: number, count: number): () => Float64Array {
+  const generator = new Random(seed);
+  return () => Float64Array.from({ length: count }, () => (generator.uniform() < 1 - p ? 1 / (1 - p) : 0));
+}
+
+describe('g.dropout', () => {
+  it.each(['float64', 'float32'] as const)(
+    '%s: while training, x times the mask its seed draws (a new one each forward); dx is dout times it',
+    (dtype) => {
+      const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+      const g = new Graph({ dtype });
+      const x = g.input('x', [3, 7]);
+      const y = g.dropout(x, 0.4, { seed: 21 });
+      const r = tensor([3, 7], dtype);
+      const loss = g.sum(g.mul(y, g.const(r)));
+      const next = masks(0.4, 21, 21);
+      for (let run = 0; run < 3; run++) {
+        const xv = tensor([3, 7], dtype);
+        g.forward({ x: xv });
+        g.backward(loss);
+        const mask = Array.from(next(), round);
+        // + 0: a dropped gradient is added into a zeroed one, so it is +0 where the product is −0.
+        const plain = (values: ArrayLike<number>) => Array.from(values, (v) => v + 0);
+        expect(plain(g.value(y).data)).toEqual(Array.from(xv.data, (v, i) => round(v * (mask[i] as number)) + 0));
+        expect(plain(g.grad(x).data)).toEqual(Array.from(r.data, (v, i) => round(v * (mask[i] as number)) + 0));
+      }
+      g.dispose();
+    },
+  );
+
+  it('in evaluation it passes x and dout through, and training picks up the stream where it left off', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [2, 5]);
+    const y = g.dropout(x, 0.5, { seed: 3 });
+    const r = tensor([2, 5]);
+    const loss = g.sum(g.mul(y, g.const(r)));
+    const xv = tensor([2, 5]);
+    const next = masks(0.5, 3, 10);
+    g.forward({ x: xv });
+    const first = next();
+    expect(Array.from(g.value(y).data)).toEqual(Array.from(xv.data, (v, i) => v * (first[i] as number)));
+    expect(g.eval()).toBe(g);
+    expect(g.training).toBe(false);
+    g.forward({ x: xv });
+    g.backward(loss);
+    expect(Array.from(g.value(y).data)).toEqual(Array.from(xv.data));
+    expect(Array.from(g.grad(x).data)).toEqual(Array.from(r.data));
+    g.train();
+    g.forward({ x: xv });
+    const second = next();
+    expect(Array.from(g.value(y).data)).toEqual(Array.from(xv.data, (v, i) => v * (second[i] as number)));
+    g.dispose();
+  });
+
+  it('passes gradcheck in training (float64): each evaluation a fresh graph of the same seed, so the same mask', () => {
+    const shapes = { x: [3, 4], w: [4, 2] };
+    const r = tensor([3, 2]);
+    const result = gradcheck(
+      (given) => {
+        const g = new Graph({ dtype: 'float64' });
+        const x = g.input('x', shapes.x);
+        const w = g.input('w', shapes.w);
+        const loss = g.sum(g.mul(g.matmul(g.dropout(g.tanh(x), 0.3, { seed: 9 }), w), g.const(r)));
+        g.forward({ x: given[0] as Tensor, w: given[1] as Tensor });
+        g.backward(loss);
+        const out = { value: g.value(loss), grads: [Float64Array.from(g.grad(x).data), Float64Array.from(g.grad(w).data)] };
+        g.dispose();
+        return out;
+      },
+      [tensor(shapes.x), tensor(shapes.w)],
+    );
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+
+  it('refuses p outside [0, 1), a seed that is not an integer, a number for x, and a mode that is not a boolean', () => {
+    const g = new Graph();
+    const x = g.input('x', [2, 2]);
+    expect(() => g.dropout(x, 1)).toThrow(/dropout: p, the probability of dropping a value, must be in \[0, 1\), got 1/);
+    expect(() => g.dropout(x, 0.5, { seed: 0.5 })).toThrow(/dropout: seed must be an integer/);
+    expect(() => g.dropout(g.input('s'), 0.5)).toThrow(/dropout: x must be a tensor/);
+    expect(() => g.train('no' as never)).toThrow(/Graph.train: mode must be true or false/);
+  });
+
+  it('allocates nothing after its first run', () => {
+    const g = new Graph();
+    const x = g.input('x', [16, 16]);
+    const loss = g.sum(g.dropout(g.relu(x), 0.5, { seed: 1 }));
+    const xv = tensor([16, 16], 'float32');
+    g.forward({ x: xv });
+    g.backward(loss);
+    const after = memoryStats().bytesInUse;
+    for (let i = 0; i < 20; i++) {
+      g.forward({ x: xv });
+      g.backward(loss);
+    }
+    expect(memoryStats().bytesInUse).toBe(after);
+    g.dispose();
   });
 });

@@ -53,6 +53,9 @@ export class Graph extends ElementwiseBuilders {
   private readonly constantIds = new Map<number, number>();
   private outputId = NO_NODE;
   private program: Program | null = null;
+  /** Training mode (the default: g.dropout drops) or evaluation (it passes x through): see train(). */
+  training = true;
+  private nextDropoutSeed = 1;
   private disposed = false;
   private forwardDone = false;
   private gradientsOf = NO_NODE;
@@ -275,6 +278,37 @@ export class Graph extends ElementwiseBuilders {
     return ids.length === 1 ? this.op(OPS.reshape.code, id, NO_NODE, this.shapeOf(id)) : new Node<Tensor>(this, id);
   }
 
+  /**
+   * Inverted dropout: while the graph is in training mode, each value of x is zeroed with
+   * probability p and the rest scaled by 1/(1 − p), a new mask each forward (seeded: the same
+   * seed draws the same masks); in evaluation (`g.eval()`) it is x. Its gradient is dout
+   * times the last forward's mask.
+   */
+  dropout(x: Node, p = 0.5, options: { seed?: number } = {}): Node<Tensor> {
+    const id = this.own(x, 'dropout');
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) {
+      throw new ValueError(`dropout: p, the probability of dropping a value, must be in [0, 1), got ${describe(p)}`);
+    }
+    if (options.seed !== undefined && !Number.isInteger(options.seed)) {
+      throw new ValueError(`dropout: seed must be an integer, got ${describe(options.seed)}`);
+    }
+    const shape = this.shapeOf(id);
+    if (shape.length === 0) throw new ShapeError('dropout: x must be a tensor, got a number');
+    return this.op(OPS.dropout.code, id, NO_NODE, shape, p, options.seed ?? this.nextDropoutSeed++);
+  }
+
+  /** Training mode (true, the default) or evaluation (false) for the next forward: g.dropout drops only while training. */
+  train(mode = true): this {
+    if (typeof mode !== 'boolean') throw new ValueError(`Graph.train: mode must be true or false, got ${describe(mode)}`);
+    this.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode: `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
   /** Makes `node` the one forward returns and backward starts from by default. */
   output<V extends NodeValue>(node: Node<V>): Node<V> {
     this.outputId = this.own(node, 'output');
@@ -293,6 +327,7 @@ export class Graph extends ElementwiseBuilders {
     const given = readInputs(this.declared, inputs);
     const program = this.compile();
     for (const [id, value] of given) program.setInput(id, value);
+    program.setTraining(this.training);
     this.gradientsOf = NO_NODE;
     const bad = program.forward();
     this.forwardDone = bad < 0;

@@ -17,6 +17,8 @@ export interface Program {
   /** A leaf's live values, copied (to carry params over to the next program). */
   leafValues(id: number): Float64Array;
   setLeaf(id: number, values: ArrayLike<number>): void;
+  /** Training mode (dropout drops) or evaluation, for the next forward. */
+  setTraining(training: boolean): void;
   free(): void;
 }
 

@@ -76,6 +76,9 @@ export class ScalarProgram implements Program {
     this.setInput(id, values[0] as number);
   }
 
+  /** A graph of numbers has no dropout. */
+  setTraining(_training: boolean): void {}
+
   free(): void {
     this.memory.free();
   }

@@ -6,6 +6,7 @@
 // so a training loop's memory stays flat.
 import { DTYPES } from '../dtype';
 import { BROADCAST, categoryOf, INSTRUCTION, OPS, WINDOW, WINDOW_WORD, WORD } from '../ops';
+import { Random } from '../random';
 import { type WindowGeometry, windowWords } from '../shapes';
 import { type DType, rowsCols, sizeOf, Tensor } from '../tensor';
 import { allocate, f64, i32 } from '../wasm/instance';
@@ -59,6 +60,10 @@ export class TensorProgram implements Program {
         const elements = code === OPS.maxout.code ? sizeOf(nodes.shape(id)) : sizeOf(input);
         auxBytes += align16(elements * (code === OPS.maxout.code ? 4 : this.itemBytes));
       }
+      if (code === OPS.dropout.code) {
+        auxOffsets[id] = auxBytes;
+        auxBytes += DROPOUT_HEADER + align16(sizeOf(nodes.shape(id)) * this.itemBytes);
+      }
       const window = nodes.windows.get(id);
       if (window) {
         auxOffsets[id] = auxBytes;
@@ -80,6 +85,10 @@ export class TensorProgram implements Program {
     this.gradDelta = valueBytes;
     this.gradBytes = valueBytes;
     for (const [id, window] of nodes.windows) this.writeWindow(id, window);
+    for (let id = 0; id < n; id++) {
+      // A dropout's generator starts from its seed (the node's extra word).
+      if (nodes.codes[id] === OPS.dropout.code) i32().set(new Random(nodes.extra[id] as number).state, (this.aux[id] as number) >>> 2);
+    }
     for (let id = 0; id < n; id++) {
       const kind = nodes.kinds[id];
       if (kind === Kind.Param || kind === Kind.Const || kind === Kind.OpConstant) {
@@ -133,6 +142,13 @@ export class TensorProgram implements Program {
 
   setLeaf(id: number, values: ArrayLike<number>): void {
     this.view(id).data.set(values);
+  }
+
+  setTraining(training: boolean): void {
+    const words = i32();
+    for (let id = 0; id < this.size; id++) {
+      if (this.nodes.codes[id] === OPS.dropout.code) words[((this.aux[id] as number) + DROPOUT_TRAINING) >>> 2] = training ? 1 : 0;
+    }
   }
 
   free(): void {
@@ -276,6 +292,10 @@ export class TensorProgram implements Program {
     f64()[(at + INSTRUCTION.constantAt) >>> 3] = constant;
   }
 }
+
+/** A dropout's cache (assembly/dropout.ts): its generator's state, its mode and whether it masked, then the mask. */
+const DROPOUT_HEADER = 32;
+const DROPOUT_TRAINING = 16;
 
 /** Bytes of a window block's geometry words, rounded to 16 so the buffers after it stay aligned. */
 const WINDOW_BLOCK = align16(WINDOW.words.length * 4);
