@@ -23,7 +23,7 @@ export function profileCnn(problem: Problem<CnnWeights>, blocks: number): string
   ];
   const model = new nn.Sequential(layers.map(([, layer]) => layer));
   const params = model.parameters();
-  CNN_KEYS.forEach((key, i) => (params[i] as nn.Parameter).value.data.set(problem.init[key]));
+  for (const [i, key] of CNN_KEYS.entries()) (params[i] as nn.Parameter).value.data.set(problem.init[key]);
   const optimizer = new nn.SGD(params, { lr: CNN_LEARNING_RATE });
   // The benchmark's batches: the training digits in order, 32 at a time.
   const digits = Tensor.from(problem.train.x, [problem.train.count, 1, SIDE, SIDE]);
