@@ -2,11 +2,23 @@
 // the 2,000 held out, with a progress bar per epoch.
 //   npm run demo            (10 epochs)
 //   npm run demo -- 3       (3 epochs)
+//   npm run demo -- --cnn   (a convolutional net instead, 8 epochs: examples/mnist-cnn.ts)
 import { backend, init, nn } from '../src/index';
 import { loadMnist } from './data/mnist';
 import { epochBars } from './progress';
 
-await mlpDemo(Number(process.argv[2] ?? 10));
+const args = process.argv.slice(2);
+const count = args.find((arg) => !arg.startsWith('--'));
+if (args.includes('--cnn')) {
+  const { cnnDemo } = await import('./mnist-cnn');
+  const seed = args.find((arg) => arg.startsWith('--seed='));
+  await cnnDemo({
+    ...(count === undefined ? {} : { epochs: Number(count) }),
+    ...(seed === undefined ? {} : { seed: Number(seed.slice('--seed='.length)) }),
+  });
+} else {
+  await mlpDemo(Number(count ?? 10));
+}
 
 async function mlpDemo(epochs: number): Promise<void> {
   await init();
