@@ -54,9 +54,13 @@ function problem(dtype: DType, seed = 1): Problem {
   return { layer, params, start, grads: grads.map((step) => step.map((g) => g.map(round))) };
 }
 
-/** Runs `optimizer` for every step of `p.grads`, writing each step's gradients into p.grad by hand. */
-function run(p: Problem, optimizer: nn.Optimizer): number[][] {
-  for (const step of p.grads) {
+/**
+ * Runs `optimizer` for every step of `p.grads`, writing each step's gradients into p.grad by
+ * hand; with `schedule`, sets the optimizer's lr to schedule[t] before step t.
+ */
+function run(p: Problem, optimizer: nn.SGD | nn.Adam, schedule?: number[]): number[][] {
+  for (const [t, step] of p.grads.entries()) {
+    if (schedule) optimizer.lr = schedule[t] as number;
     p.params.forEach((param, i) => {
       param.grad.data.set(step[i] as number[]);
     });
@@ -67,6 +71,8 @@ function run(p: Problem, optimizer: nn.Optimizer): number[][] {
 
 interface SgdRule {
   lr: number;
+  /** The lr of each step, when it changes between steps (then `lr` is unused). */
+  schedule?: number[];
   momentum?: number;
   nesterov?: boolean;
   weightDecay?: number;
@@ -76,7 +82,11 @@ interface SgdRule {
  * torch.optim.SGD's documented algorithm (dampening τ = 0), one element at a time:
  *   g ← g + λθ;  b ← (t = 1 ? g : μb + g);  g ← (nesterov ? g + μb : b)  when μ ≠ 0;  θ ← θ − γg
  */
-function sgdReference(start: number[], grads: number[][], { lr, momentum = 0, nesterov = false, weightDecay = 0 }: SgdRule): number[] {
+function sgdReference(
+  start: number[],
+  grads: number[][],
+  { lr, schedule, momentum = 0, nesterov = false, weightDecay = 0 }: SgdRule,
+): number[] {
   return start.map((theta0, j) => {
     let theta = theta0;
     let b = 0;
@@ -86,7 +96,7 @@ function sgdReference(start: number[], grads: number[][], { lr, momentum = 0, ne
         b = t === 0 ? g : momentum * b + g;
         g = nesterov ? g + momentum * b : b;
       }
-      theta -= lr * g;
+      theta -= (schedule?.[t] ?? lr) * g;
     });
     return theta;
   });
@@ -94,6 +104,8 @@ function sgdReference(start: number[], grads: number[][], { lr, momentum = 0, ne
 
 interface AdamRule {
   lr: number;
+  /** The lr of each step, when it changes between steps (then `lr` is unused). */
+  schedule?: number[];
   beta1: number;
   beta2: number;
   eps: number;
@@ -105,7 +117,7 @@ interface AdamRule {
  *   g ← g + λθ;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
  *   m̂ = m/(1−β₁ᵗ);  v̂ = v/(1−β₂ᵗ);  θ ← θ − γ·m̂/(√v̂ + ε)
  */
-function adamReference(start: number[], grads: number[][], { lr, beta1, beta2, eps, weightDecay }: AdamRule): number[] {
+function adamReference(start: number[], grads: number[][], { lr, schedule, beta1, beta2, eps, weightDecay }: AdamRule): number[] {
   return start.map((theta0, j) => {
     let theta = theta0;
     let m = 0;
@@ -117,7 +129,7 @@ function adamReference(start: number[], grads: number[][], { lr, beta1, beta2, e
       v = beta2 * v + (1 - beta2) * g * g;
       const mHat = m / (1 - beta1 ** t);
       const vHat = v / (1 - beta2 ** t);
-      theta -= (lr * mHat) / (Math.sqrt(vHat) + eps);
+      theta -= ((schedule?.[index] ?? lr) * mHat) / (Math.sqrt(vHat) + eps);
     });
     return theta;
   });
@@ -155,10 +167,16 @@ describe.each(DTYPES)('nn.SGD follows torch.optim.SGD step by step (%s)', (dtype
     ['weight decay: λθ is added to the gradient', { lr: 0.1, weightDecay: 0.3 }],
     ['momentum with weight decay: the decayed gradient feeds the buffer', { lr: 0.05, momentum: 0.8, weightDecay: 0.3 }],
     ['Nesterov momentum with weight decay', { lr: 0.05, momentum: 0.8, nesterov: true, weightDecay: 0.3 }],
+    // A schedule sets lr between steps; the buffer b holds gradients, not steps, so it
+    // carries over unscaled and only the step γₜ·g changes, as in PyTorch.
+    [
+      'lr set between steps (a schedule), with Nesterov momentum and weight decay',
+      { lr: 0.1, schedule: [0.1, 0.02, 0.3], momentum: 0.9, nesterov: true, weightDecay: 0.1 },
+    ],
   ];
   it.each(cases)('%s', (_name, rule) => {
     const p = problem(dtype);
-    const got = run(p, new nn.SGD(p.params, rule));
+    const got = run(p, new nn.SGD(p.params, rule), rule.schedule);
     const want = p.start.map((start, i) =>
       sgdReference(
         start,
@@ -193,10 +211,12 @@ describe.each(DTYPES)('nn.Adam follows torch.optim.Adam step by step (%s)', (dty
     ['a large ε, added to √v̂', { ...defaults, lr: 0.05, beta2: 0.99, eps: 0.1 }],
     ['weight decay: λθ is added to the gradient before both moments (L2, not AdamW)', { ...defaults, lr: 0.05, weightDecay: 0.2 }],
     ['β₁ = 0: no first moment, the step is γg/(√v̂ + ε)', { ...defaults, lr: 0.05, beta1: 0 }],
+    // The moments and t carry over a change of lr; only the step's size γₜ changes.
+    ['lr set between steps (a schedule): the moments and t carry over', { ...defaults, lr: 0.05, schedule: [0.05, 0.2, 0.01] }],
   ];
   it.each(cases)('%s', (_name, rule) => {
     const p = problem(dtype);
-    const got = run(p, new nn.Adam(p.params, rule));
+    const got = run(p, new nn.Adam(p.params, rule), rule.schedule);
     const want = p.start.map((start, i) =>
       adamReference(
         start,
@@ -222,6 +242,23 @@ describe.each(DTYPES)('nn.Adam follows torch.optim.Adam step by step (%s)', (dty
       const signs = (first[i] as number[]).map((g) => Math.sign(g) * lr);
       for (const [j, step] of moved.entries()) expect(step).toBeCloseTo(signs[j] as number, dtype === 'float32' ? 6 : 12);
     });
+  });
+});
+
+describe('Optimizer.lr', () => {
+  it('reads back what the options or a later assignment set, and refuses a rate that is not finite and ≥ 0', () => {
+    const layer = new nn.Linear(2, 2, { seed: 1 });
+    for (const optimizer of [new nn.SGD(layer.parameters(), { lr: 0.1 }), new nn.Adam(layer.parameters(), { lr: 0.01 })]) {
+      const name = optimizer instanceof nn.SGD ? 'SGD' : 'Adam';
+      optimizer.lr = 0.5;
+      expect(optimizer.lr).toBe(0.5);
+      for (const bad of [-0.1, Number.NaN, Number.POSITIVE_INFINITY, '0.1' as unknown as number]) {
+        expect(() => {
+          optimizer.lr = bad;
+        }).toThrow(new RegExp(`^${name}: lr must be a finite number ≥ 0`));
+      }
+      expect(optimizer.lr).toBe(0.5);
+    }
   });
 });
 

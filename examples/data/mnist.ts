@@ -5,13 +5,16 @@ import { Tensor } from '../../src/index';
 import { PIXELS, readAllDigits, shuffledOrder } from './digits';
 
 export interface Digits {
-  /** [count, 784] float32 */
+  /** [count, 784] float32, or [count, 1, 28, 28] with `images` */
   x: Tensor;
   y: Int32Array;
 }
 
-/** A seeded shuffle of all digits, split into `train` and the rest for test. */
-export function loadMnist({ train = 8000, seed = 0 } = {}): { train: Digits; test: Digits } {
+/**
+ * A seeded shuffle of all digits, split into `train` and the rest for test. With `images`,
+ * x is shaped [count, 1, 28, 28] for a convolutional net (the same numbers, one channel).
+ */
+export function loadMnist({ train = 8000, seed = 0, images = false } = {}): { train: Digits; test: Digits } {
   const { pixels, labels } = readAllDigits();
   const count = labels.length;
   const order = shuffledOrder(count, seed);
@@ -24,7 +27,7 @@ export function loadMnist({ train = 8000, seed = 0 } = {}): { train: Digits; tes
       x.set(pixels.subarray(source * PIXELS, (source + 1) * PIXELS), i * PIXELS);
       y[i] = labels[source] as number;
     }
-    return { x: Tensor.from(x, [n, PIXELS]), y };
+    return { x: Tensor.from(x, images ? [n, 1, 28, 28] : [n, PIXELS]), y };
   };
   return { train: take(0, train), test: take(train, count) };
 }

@@ -39,7 +39,7 @@ export interface SGDOptions {
 
 /** w ← w − lr·g, with optional (Nesterov) momentum and L2 weight decay. */
 export class SGD extends Optimizer {
-  readonly lr: number;
+  private rate: number;
   readonly momentum: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
@@ -51,7 +51,7 @@ export class SGD extends Optimizer {
       throw new ValueError(`SGD: options must be an object with at least lr, e.g. { lr: 0.1 }, got ${describe(options)}`);
     }
     const { lr, momentum = 0, nesterov = false, weightDecay = 0 } = options;
-    this.lr = checkRate('SGD', lr, 'lr');
+    this.rate = checkRate('SGD', lr, 'lr');
     this.momentum = checkRate('SGD', momentum, 'momentum');
     // As PyTorch: Nesterov's look-ahead is a momentum method; without momentum it would
     // silently be plain SGD.
@@ -59,6 +59,15 @@ export class SGD extends Optimizer {
     this.nesterov = Boolean(nesterov);
     this.weightDecay = checkRate('SGD', weightDecay, 'weightDecay');
     this.velocity = this.momentum > 0 ? this.params.map((p) => Tensor.owned(p.value.shape, p.value.dtype, 'SGD')) : [];
+  }
+
+  /** The learning rate; set it between steps for a schedule (the momentum buffers are kept, as PyTorch's). */
+  get lr(): number {
+    return this.rate;
+  }
+
+  set lr(value: number) {
+    this.rate = checkRate('SGD', value, 'lr');
   }
 
   step(): void {
@@ -88,7 +97,7 @@ export interface AdamOptions {
 
 /** Adam: per-element steps scaled by running first and second moments of the gradient. */
 export class Adam extends Optimizer {
-  readonly lr: number;
+  private rate: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
@@ -103,7 +112,7 @@ export class Adam extends Optimizer {
       throw new ValueError(`Adam: options must be an object such as { lr: 1e-3 }, got ${describe(options)}`);
     }
     const { lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = options;
-    this.lr = checkRate('Adam', lr, 'lr');
+    this.rate = checkRate('Adam', lr, 'lr');
     for (const [name, beta] of [
       ['beta1', beta1],
       ['beta2', beta2],
@@ -116,6 +125,15 @@ export class Adam extends Optimizer {
     this.weightDecay = checkRate('Adam', weightDecay, 'weightDecay');
     this.m = this.params.map((p) => Tensor.owned(p.value.shape, p.value.dtype, 'Adam'));
     this.v = this.params.map((p) => Tensor.owned(p.value.shape, p.value.dtype, 'Adam'));
+  }
+
+  /** The learning rate; set it between steps for a schedule (the moments and step count are kept, as PyTorch's). */
+  get lr(): number {
+    return this.rate;
+  }
+
+  set lr(value: number) {
+    this.rate = checkRate('Adam', value, 'lr');
   }
 
   step(): void {
