@@ -1,0 +1,187 @@
+// Mutation testing of the AssemblyScript kernels (`npm run mutate:kernels`): StrykerJS
+// cannot parse or rebuild assembly/, so the mutations are written by hand in
+// scripts/kernel-mutations.json ({ name, file, find, replace, checks }: `find` must occur
+// exactly once in `file`; `checks` says what a test must look at to kill it). Each is
+// applied in turn to a temporary copy of the repository (never the working tree), the
+// plain wasm build is rebuilt there, and the specs of vitest.mutate.config.ts (the node
+// project without the dist/ tests) run against it, stopping at the first failure. A
+// mutation the specs survive is a gap in the tests (or an equivalent mutation, to be
+// named as such). Exit 0: every mutation killed; 1: some survived; 2: the list or the
+// unmutated copy is broken.
+//
+//   taskset -c 1 npm run mutate:kernels                    # all of them (~30-40 min)
+//   npm run mutate:kernels -- adam-no-bias-correction …     # some, by name
+//   npm run mutate:kernels -- --check                       # only validate the list
+//   npm run mutate:kernels -- --keep                        # keep the temporary copy
+//
+// Writes reports/kernel-mutations.json (git-ignored) with each verdict.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const flags = new Set(args.filter((a) => a.startsWith('--')));
+const only = args.filter((a) => !a.startsWith('--'));
+for (const flag of flags) {
+  if (flag !== '--check' && flag !== '--keep') fail(`unknown option ${flag}`);
+}
+
+function fail(message) {
+  console.error(`mutate-kernels: ${message}`);
+  process.exit(2);
+}
+
+function occurrences(text, find) {
+  let count = 0;
+  for (let at = text.indexOf(find); at >= 0; at = text.indexOf(find, at + 1)) count++;
+  return count;
+}
+
+// ---- the list ------------------------------------------------------------------------------
+const list = JSON.parse(readFileSync(join(root, 'scripts/kernel-mutations.json'), 'utf8'));
+const names = new Set();
+for (const m of list) {
+  for (const key of ['name', 'file', 'find', 'replace', 'checks']) {
+    if (typeof m[key] !== 'string' || m[key] === '') fail(`${m.name ?? JSON.stringify(m)}: "${key}" must be a non-empty string`);
+  }
+  if (names.has(m.name)) fail(`two mutations are named ${m.name}`);
+  names.add(m.name);
+  if (!m.file.startsWith('assembly/')) fail(`${m.name}: ${m.file} is not in assembly/`);
+  if (m.find === m.replace) fail(`${m.name}: the replacement is the text itself`);
+  const path = join(root, m.file);
+  if (!existsSync(path)) fail(`${m.name}: no file ${m.file}`);
+  const count = occurrences(readFileSync(path, 'utf8'), m.find);
+  // The kernel changed under the list: the entry must be rewritten, not skipped.
+  if (count !== 1) fail(`${m.name}: its text occurs ${count} times in ${m.file}, not once`);
+}
+for (const name of only) if (!names.has(name)) fail(`no mutation named ${name}`);
+const chosen = only.length ? list.filter((m) => only.includes(m.name)) : list;
+if (flags.has('--check')) {
+  console.log(`mutate-kernels: ${list.length} mutations, each text found once`);
+  process.exit(0);
+}
+
+// ---- the copy ------------------------------------------------------------------------------
+// What the build and the specs read: the sources, the specs (test/ imports examples/), the
+// scripts the vitest config imports, the configs; node_modules is linked, not copied.
+const work = mkdtempSync(join(tmpdir(), 'wasmgrad-kernel-mutants-'));
+const copied = ['assembly', 'src', 'test', 'examples', 'scripts'];
+for (const dir of copied) cpSync(join(root, dir), join(work, dir), { recursive: true });
+for (const file of readdirSync(root)) {
+  if (/^(package\.json|asconfig.*\.json|tsconfig.*\.json|vitest\..*config\.ts)$/.test(file)) cpSync(join(root, file), join(work, file));
+}
+symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'), 'dir');
+mkdirSync(join(work, 'build'));
+const cleanUp = () => {
+  if (flags.has('--keep')) console.log(`mutate-kernels: the copy is kept in ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+};
+process.on('exit', cleanUp);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
+
+const asc = join(work, 'node_modules/assemblyscript/bin/asc.js');
+const vitest = join(work, 'node_modules/vitest/vitest.mjs');
+const log = join(work, 'run.log');
+
+function run(command, timeout) {
+  const started = Date.now();
+  const result = spawnSync(process.execPath, command, { cwd: work, encoding: 'utf8', timeout, maxBuffer: 256 * 1024 * 1024 });
+  writeFileSync(log, `${result.stdout ?? ''}\n${result.stderr ?? ''}`);
+  return { ...result, seconds: (Date.now() - started) / 1000, timedOut: result.error?.code === 'ETIMEDOUT' };
+}
+
+/** The plain build only: the node project runs it (its relaxed twin is built once, unmutated, for the inline plugin). */
+const build = (config = 'asconfig.json') => run([asc, 'assembly/index.ts', '--config', config, '--target', 'release'], 10 * 60_000);
+
+const results = join(work, 'vitest.json');
+function specs(timeout) {
+  rmSync(results, { force: true });
+  const r = run(
+    [
+      vitest,
+      'run',
+      '--config',
+      'vitest.mutate.config.ts',
+      '--project',
+      'node',
+      '--bail',
+      '1',
+      '--reporter',
+      'json',
+      '--outputFile',
+      results,
+    ],
+    timeout,
+  );
+  let failed = null;
+  if (existsSync(results)) {
+    for (const file of JSON.parse(readFileSync(results, 'utf8')).testResults) {
+      const test = file.assertionResults.find((t) => t.status === 'failed');
+      if (test) {
+        failed = `${relative(work, file.name)} › ${test.fullName}`;
+        break;
+      }
+      if (!failed && file.status === 'failed') failed = `${relative(work, file.name)} (${file.message.split('\n')[0]})`;
+    }
+  }
+  return { ...r, failed };
+}
+
+function tail(text, lines = 30) {
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+// ---- the unmutated copy must pass, or every mutation would look killed ---------------------
+console.log(`mutate-kernels: copy in ${work}; building and testing it unmutated`);
+for (const config of ['asconfig.json', 'asconfig.relaxed.json']) {
+  const b = build(config);
+  if (b.status !== 0) fail(`the unmutated build (${config}) fails:\n${tail(b.stdout + b.stderr)}`);
+}
+const baseline = specs(30 * 60_000);
+if (baseline.status !== 0) fail(`the unmutated specs fail (${baseline.failed ?? 'no result'}):\n${tail(readFileSync(log, 'utf8'))}`);
+console.log(`mutate-kernels: unmutated specs pass in ${baseline.seconds.toFixed(0)} s`);
+// A mutation that makes a kernel loop for ever is killed by the clock.
+const limit = Math.max(120, baseline.seconds * 3) * 1000;
+
+// ---- each mutation -------------------------------------------------------------------------
+const verdicts = [];
+for (const [index, m] of chosen.entries()) {
+  const path = join(work, m.file);
+  const original = readFileSync(path, 'utf8');
+  writeFileSync(
+    path,
+    original.replace(m.find, () => m.replace),
+  );
+  const b = build();
+  let verdict;
+  if (b.status !== 0) {
+    verdict = { status: 'invalid', detail: `does not compile: ${tail(b.stdout + b.stderr, 5)}` };
+  } else {
+    const s = specs(limit);
+    if (s.timedOut) verdict = { status: 'killed', detail: `timed out after ${(limit / 1000).toFixed(0)} s` };
+    else if (s.status === 0) verdict = { status: 'survived', detail: `every spec passed (${s.seconds.toFixed(0)} s)` };
+    else
+      verdict = {
+        status: 'killed',
+        detail: `by ${s.failed ?? `a failed run: ${tail(readFileSync(log, 'utf8'), 3)}`} (${s.seconds.toFixed(0)} s)`,
+      };
+  }
+  writeFileSync(path, original);
+  verdicts.push({ name: m.name, file: m.file, checks: m.checks, ...verdict });
+  console.log(`[${index + 1}/${chosen.length}] ${verdict.status.padEnd(8)} ${m.name} (${m.file}): ${verdict.detail}`);
+}
+
+const survived = verdicts.filter((v) => v.status === 'survived');
+const invalid = verdicts.filter((v) => v.status === 'invalid');
+mkdirSync(join(root, 'reports'), { recursive: true });
+writeFileSync(join(root, 'reports/kernel-mutations.json'), `${JSON.stringify(verdicts, null, 2)}\n`);
+console.log(
+  `\nmutate-kernels: ${verdicts.length - survived.length - invalid.length} of ${verdicts.length} killed, ${survived.length} survived` +
+    (invalid.length ? `, ${invalid.length} do not compile` : ''),
+);
+for (const v of survived) console.log(`  survived: ${v.name} (${v.file}): no test checks that ${v.checks}`);
+for (const v of invalid) console.log(`  invalid:  ${v.name} (${v.file}): fix its entry in scripts/kernel-mutations.json`);
+process.exitCode = invalid.length ? 2 : survived.length ? 1 : 0;
