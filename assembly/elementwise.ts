@@ -7,7 +7,7 @@
 //   SCALAR one value broadcast to every element (its gradient sums them all).
 // Backward adds into da and db; a broadcast row's gradient is the sum down the rows.
 import {
-  ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MUL, NEG, OFFSET, POW, POWC, RECIP, RELU, SCALE,
+  ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MAX_SWAPPED, MUL, NEG, OFFSET, POW, POWC, RECIP, RELU, SCALE,
   SIGMOID, SUB, TANH, backward, forward, isBinary,
 } from './rules';
 import { backwardF32x4, forwardF32x4, hasVectorBackward, hasVectorForward } from './rules-f32x4';
@@ -45,6 +45,7 @@ export function elementwiseForward<T extends number>(
     case MUL: forwardOp<T>(MUL, a, b, out, rows, cols, bMode, constant); break;
     case DIV: forwardOp<T>(DIV, a, b, out, rows, cols, bMode, constant); break;
     case MAX: forwardOp<T>(MAX, a, b, out, rows, cols, bMode, constant); break;
+    case MAX_SWAPPED: forwardOp<T>(MAX_SWAPPED, a, b, out, rows, cols, bMode, constant); break;
     case POW: forwardOp<T>(POW, a, b, out, rows, cols, bMode, constant); break;
     case EXP: forwardOp<T>(EXP, a, b, out, rows, cols, CONST, constant); break;
     case LOG: forwardOp<T>(LOG, a, b, out, rows, cols, CONST, constant); break;
@@ -76,6 +77,7 @@ export function elementwiseBackward<T extends number>(
     case MUL: backwardOp<T>(MUL, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
     case DIV: backwardOp<T>(DIV, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
     case MAX: backwardOp<T>(MAX, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
+    case MAX_SWAPPED: backwardOp<T>(MAX_SWAPPED, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
     case POW: backwardOp<T>(POW, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
     case EXP: backwardOp<T>(EXP, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
     case LOG: backwardOp<T>(LOG, a, b, out, dout, da, db, rows, cols, CONST, constant); break;

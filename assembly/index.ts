@@ -19,7 +19,7 @@ export {
   tapeBackward as tape_backward,
 } from './tape';
 export {
-  LEAF as OP_LEAF, ADD as OP_ADD, SUB as OP_SUB, MUL as OP_MUL, DIV as OP_DIV, MAX as OP_MAX,
+  LEAF as OP_LEAF, ADD as OP_ADD, SUB as OP_SUB, MUL as OP_MUL, DIV as OP_DIV, MAX as OP_MAX, MAX_SWAPPED as OP_MAX_SWAPPED,
   POW as OP_POW, EXP as OP_EXP, LOG as OP_LOG, RECIP as OP_RECIP, NEG as OP_NEG,
   SIGMOID as OP_SIGMOID, TANH as OP_TANH, RELU as OP_RELU, SCALE as OP_SCALE,
   OFFSET as OP_OFFSET, POWC as OP_POWC, LEAKY_RELU as OP_LEAKY_RELU, ELU as OP_ELU,

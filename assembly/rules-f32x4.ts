@@ -6,14 +6,14 @@
 // arithmetic on cached values and runs here.
 import { expF32x4 } from './expf';
 import {
-  ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MUL, NEG, OFFSET, RECIP, RELU, SCALE, SIGMOID, SUB, TANH,
+  ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MAX_SWAPPED, MUL, NEG, OFFSET, RECIP, RELU, SCALE, SIGMOID, SUB, TANH,
 } from './rules';
 
 /** Whether `forwardF32x4` has a vector rule for op (a compile-time constant once inlined). */
 // @ts-ignore: decorator
 @inline
 export function hasVectorForward(op: i32): bool {
-  return op == ADD || op == SUB || op == MUL || op == DIV || op == MAX || op == NEG || op == RECIP
+  return op == ADD || op == SUB || op == MUL || op == DIV || op == MAX || op == MAX_SWAPPED || op == NEG || op == RECIP
     || op == RELU || op == SCALE || op == OFFSET || op == LEAKY_RELU || op == EXP || op == SIGMOID || op == ELU;
 }
 
@@ -34,6 +34,7 @@ export function forwardF32x4(op: i32, a: v128, b: v128): v128 {
     case MUL: return f32x4.mul(a, b);
     case DIV: return f32x4.div(a, b);
     case MAX: return v128.bitselect(a, b, f32x4.ge(a, b));
+    case MAX_SWAPPED: return v128.bitselect(a, b, f32x4.gt(a, b));
     case NEG: return f32x4.neg(a);
     case RECIP: return f32x4.div(f32x4.splat(1), a);
     case RELU: return v128.and(a, f32x4.gt(a, zero));
@@ -82,6 +83,12 @@ export function backwardF32x4(op: i32, a: v128, b: v128, out: v128, dout: v128, 
     }
     case MAX: { // max routes; a tie goes to a
       const aWins = f32x4.ge(a, b);
+      accumulate(ga, v128.and(dout, aWins));
+      accumulate(gb, v128.andnot(dout, aWins));
+      break;
+    }
+    case MAX_SWAPPED: { // a tie goes to b
+      const aWins = f32x4.gt(a, b);
       accumulate(ga, v128.and(dout, aWins));
       accumulate(gb, v128.andnot(dout, aWins));
       break;

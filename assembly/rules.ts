@@ -16,6 +16,8 @@ export const MUL: i32 = 3;
 export const DIV: i32 = 4;
 export const MAX: i32 = 5;
 export const POW: i32 = 6;
+/** max(a, b) with a tie routed to b: the Graph's max(s, X) after it swapped the operands so that s broadcasts. */
+export const MAX_SWAPPED: i32 = 7;
 export const EXP: i32 = 10;
 export const LOG: i32 = 11;
 export const RECIP: i32 = 12;
@@ -38,6 +40,7 @@ export function forward<T extends number>(op: i32, a: T, b: T): T {
     case MUL: return a * b;
     case DIV: return a / b;
     case MAX: return a >= b ? a : b;
+    case MAX_SWAPPED: return a > b ? a : b;
     case POW: return pow<T>(a, b);
     case EXP: return exp<T>(a);
     case LOG: return log<T>(a);
@@ -88,6 +91,11 @@ export function backward<T extends number>(op: i32, a: T, b: T, out: T, dout: T,
       else accumulate<T>(gb, dout);
       break;
     }
+    case MAX_SWAPPED: { // the same, with b the operand written first: a tie goes to b
+      if (a > b) accumulate<T>(ga, dout);
+      else accumulate<T>(gb, dout);
+      break;
+    }
     case POW: { // d(a^b)/db = a^b·ln a, defined for a > 0 (0 at a = 0, b > 0)
       accumulate<T>(ga, dout * b * pow<T>(a, b - <T>1));
       accumulate<T>(gb, a == 0 && b > 0 ? <T>0 : dout * out * log<T>(a));
@@ -113,7 +121,7 @@ export function backward<T extends number>(op: i32, a: T, b: T, out: T, dout: T,
 // @ts-ignore: decorator
 @inline
 export function isBinary(op: i32): bool {
-  return op >= ADD && op <= POW;
+  return op >= ADD && op < EXP; // codes 1–9
 }
 
 // @ts-ignore: decorator

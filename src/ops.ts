@@ -21,6 +21,9 @@ export const OPS = {
   div: { code: 4, arity: 2, reads: ['a', 'b'], partial: true },
   max: { code: 5, arity: 2, reads: ['a', 'b'] },
   pow: { code: 6, arity: 2, reads: ['a', 'b', 'out'], partial: true },
+  // max with its operands swapped by the Graph so that the first broadcasts (max(0, X) is
+  // run as max(X, 0)): the tie goes to b, the operand written first, as max's goes to a.
+  maxSwapped: { code: 7, arity: 2, reads: ['a', 'b'] },
   exp: { code: 10, arity: 1, reads: ['out'], partial: true },
   log: { code: 11, arity: 1, reads: ['a'], partial: true },
   recip: { code: 12, arity: 1, reads: ['a'], partial: true },
@@ -60,5 +63,5 @@ export type TensorOpName = keyof typeof TENSOR_OPS;
 
 /** Whether the op's second operand gets a gradient: binary elementwise ops and matmul. */
 export function differentiatesB(code: number): boolean {
-  return (code >= OPS.add.code && code <= OPS.pow.code) || code === TENSOR_OPS.matmul;
+  return (code >= OPS.add.code && code < OPS.exp.code) || code === TENSOR_OPS.matmul; // binary ops: codes 1–9
 }

@@ -1,8 +1,11 @@
-// Every gate: its gradient proven by central differences, its cache exactly what its
-// rule reads, and its results equal to the compiled Graph's (both run the rules of
-// assembly/rules.ts; this checks the two paths feed them alike).
+// Every gate: its gradient proven by central differences and by the lecture's rule in
+// closed form (on both sides of every kink, and on it by the documented tie rule), its
+// cache exactly what its rule reads, and its results equal to the compiled Graph's (both
+// run the rules of assembly/rules.ts; that test checks the two paths feed them alike,
+// not the rules). Gates composed by hand add the gradients of a value used twice.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  AddGate,
   EluGate,
   ExpGate,
   Graph,
@@ -10,6 +13,7 @@ import {
   init,
   LeakyReluGate,
   LogGate,
+  MaxGate,
   MultiplyGate,
   PowGate,
   ReciprocalGate,
@@ -18,7 +22,7 @@ import {
   StateError,
   ValueError,
 } from '../src/index';
-import { GATES, rng } from './helpers';
+import { expectNear, GATES, RULE_GATES, rng } from './helpers';
 
 beforeAll(() => init());
 
@@ -36,7 +40,7 @@ describe.each(GATES)('$name', ({ make, graph, sample }) => {
     }
   });
 
-  it('agrees with the compiled Graph, value and gradients', () => {
+  it('agrees with the compiled Graph, value and gradients (plumbing: both feed the same rule)', () => {
     const random = rng(11);
     const g = new Graph();
     const inputs = sample(random).map((_, i) => g.input(`x${i}`));
@@ -73,6 +77,84 @@ describe.each(GATES)('$name', ({ make, graph, sample }) => {
     expect(() => gate.backward(Number.POSITIVE_INFINITY)).toThrow(/dout must be a finite number/);
     expect(gate.backward(1).length).toBe(point.length);
   });
+});
+
+type ScalarGate = { forward: (...xs: number[]) => number; backward: (dout: number) => number[] };
+
+describe.each(RULE_GATES)('$name against the lecture’s rule in closed form', ({ make, rule, points, onKink = [] }) => {
+  it('forward gives f, backward dout × the local gradient: on both sides of any kink, and on it by the documented tie rule', () => {
+    for (const point of [...points, ...onKink]) {
+      const gate = make() as ScalarGate;
+      const expected = rule([...point]);
+      expectNear(gate.forward(...point), expected.value, 1e-12, `f(${point})`);
+      // A dout that is not 1, so that the chain rule's product is checked too.
+      const grads = gate.backward(-1.3);
+      expected.grads.forEach((local, i) => {
+        expectNear(grads[i] as number, -1.3 * local, 1e-12, `d${i} at ${point}`);
+      });
+    }
+  });
+
+  it('passes gradcheck at the same points, on both sides of any kink', () => {
+    for (const point of points) {
+      const gate = make() as ScalarGate;
+      const result = gradcheck((xs) => ({ value: gate.forward(...(xs as number[])), grads: gate.backward(1) }), [...point]);
+      expect(result.ok, `at ${point}: ${JSON.stringify(result.worst)}`).toBe(true);
+    }
+  });
+});
+
+describe('gradients add at forks: gates composed by hand', () => {
+  /**
+   * f(x, y) = x·y + eˣ + max(x, y), one gate per op: x feeds three gates, y two. Each
+   * gate's backward hands back its share, and the caller adds the shares of x (and of y).
+   */
+  function threeUses(x: number, y: number) {
+    const [mul, exp, max, inner, outer] = [new MultiplyGate(), new ExpGate(), new MaxGate(), new AddGate(), new AddGate()];
+    const value = outer.forward(inner.forward(mul.forward(x, y), exp.forward(x)), max.forward(x, y));
+    const [dInner, dMax] = outer.backward(1);
+    const [dMul, dExp] = inner.backward(dInner);
+    const [dxMul, dyMul] = mul.backward(dMul);
+    const [dxExp] = exp.backward(dExp);
+    const [dxMax, dyMax] = max.backward(dMax);
+    return { value, grads: [dxMul + dxExp + dxMax, dyMul + dyMax] };
+  }
+
+  it('x used three times, f = x·y + eˣ + max(x, y): df/dx = y + eˣ + [x ≥ y], df/dy = x + [x < y]', () => {
+    for (const [x, y] of [
+      [1.2, -0.7],
+      [-0.4, 0.9],
+      [0.5, 0.5], // a tie: max's share goes to x
+    ] as const) {
+      const { value, grads } = threeUses(x, y);
+      expectNear(value, x * y + Math.exp(x) + Math.max(x, y), 1e-12, 'f');
+      expectNear(grads[0] as number, y + Math.exp(x) + (x >= y ? 1 : 0), 1e-12, `df/dx at ${[x, y]}`);
+      expectNear(grads[1] as number, x + (x < y ? 1 : 0), 1e-12, `df/dy at ${[x, y]}`);
+      if (x !== y) {
+        const result = gradcheck(([a, b]) => threeUses(a, b), [x, y]);
+        expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+      }
+    }
+  });
+
+  it.each(GATES.filter(({ points }) => points[0]?.length === 2))(
+    '$name(x, x): both of its input gradients belong to x, and they add',
+    ({ make, rule }) => {
+      for (const x of [0.7, 1.3]) {
+        const gate = make() as ScalarGate;
+        const selfOp = (v: number) => {
+          const value = gate.forward(v, v);
+          const [dFirst, dSecond] = gate.backward(1);
+          return { value, grads: [(dFirst as number) + (dSecond as number)] };
+        };
+        const { grads } = rule([x, x]);
+        expectNear(selfOp(x).grads[0] as number, (grads[0] as number) + (grads[1] as number), 1e-12, `d/dx at ${x}`);
+        // max(x, x) = x is smooth in x though max is on its tie: the tie rule's 1 and 0 add to 1.
+        const result = gradcheck(([v]) => selfOp(v), [x]);
+        expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+      }
+    },
+  );
 });
 
 describe('what each gate caches', () => {

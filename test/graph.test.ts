@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Graph, GraphError, gradcheck, init, memoryStats, type Node, StateError, ValueError } from '../src/index';
-import { GATES, rng } from './helpers';
+import { expectNear, GATES, RULES, rng } from './helpers';
 
 beforeAll(() => init());
 
@@ -141,27 +141,148 @@ describe('every Graph op passes gradcheck inside a composite graph', () => {
     }
   });
 
-  it('pow with a number exponent, and a neuron of every activation', () => {
+  it('pow with a number exponent, and a neuron of every activation, its ReLUs on both sides of their kink', () => {
     const random = rng(9);
     const g = new Graph();
     const x = g.input('x');
     const y = g.input('y');
-    const h = g.add(g.pow(x, 3), g.pow(y, -0.5));
-    const acts = [g.sigmoid(h), g.tanh(h), g.relu(h), g.leakyRelu(h), g.elu(h, 0.5), g.exp(g.scale(h, 0.1))];
+    // h = x³ + y^−½ − 2.2 runs from about −1.3 to 2.6 over the sampled square: the ReLU
+    // family sees negative inputs (their α branches) as well as positive ones.
+    const h = g.offset(g.add(g.pow(x, 3), g.pow(y, -0.5)), -2.2);
+    const acts = [g.sigmoid(h), g.tanh(h), g.relu(h), g.leakyRelu(h, 0.25), g.elu(h, 0.5), g.exp(g.scale(h, 0.1))];
     let total = acts[0] as Node<number>;
     for (const a of acts.slice(1)) total = g.add(total, a);
     const f = g.output(g.div(total, g.offset(g.log(g.add(g.mul(x, x), 1)), 1)));
+    const sides = { negative: 0, positive: 0 };
     for (let trial = 0; trial < 30; trial++) {
       const point = [0.5 + random(), 0.5 + random()];
+      g.forward({ x: point[0] as number, y: point[1] as number });
+      const at = g.value(h);
+      // gradcheck's steps must not cross the kink at h = 0.
+      if (Math.abs(at) < 0.01) continue;
+      sides[at < 0 ? 'negative' : 'positive']++;
       const result = gradcheck((xs) => {
         g.forward({ x: xs[0] as number, y: xs[1] as number });
         const value = g.value(f);
         g.backward();
         return { value, grads: [g.grad(x), g.grad(y)] };
       }, point);
+      expect(result.ok, `h = ${at}: ${JSON.stringify(result.worst)}`).toBe(true);
+    }
+    expect(sides.negative).toBeGreaterThanOrEqual(5);
+    expect(sides.positive).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe.each(RULES)('$name as a scalar Graph op, against the lecture’s rule in closed form', ({ graph, rule, points, onKink = [] }) => {
+  const build = (arity: number) => {
+    const g = new Graph();
+    const inputs = Array.from({ length: arity }, (_, i) => g.input(`x${i}`));
+    const op = graph(g, inputs);
+    return { g, inputs, op };
+  };
+  const feed = (point: readonly number[]) => Object.fromEntries(point.map((v, i) => [`x${i}`, v]));
+
+  it('value and gradients at fixed points, on both sides of any kink and on it by the documented tie rule', () => {
+    const { g, inputs, op } = build((points[0] as number[]).length);
+    for (const point of [...points, ...onKink]) {
+      const expected = rule([...point]);
+      expectNear(g.forward(feed(point)) as number, expected.value, 1e-12, `f(${point})`);
+      g.backward(op);
+      inputs.forEach((node, i) => {
+        expectNear(g.grad(node), expected.grads[i] as number, 1e-12, `d${i} at ${point}`);
+      });
+    }
+  });
+
+  it('passes gradcheck at the same points inside a composite graph', () => {
+    const { g, inputs, op } = build((points[0] as number[]).length);
+    // Ops on both sides of it, so that its dout is not 1 and its input is read twice.
+    const f = g.add(g.mul(op, g.param('w', 0.7)), g.mul(inputs[0] as Node<number>, 0.3));
+    for (const point of points) {
+      const result = gradcheck(
+        (xs) => {
+          g.forward(feed(xs as number[]));
+          const value = g.value(f);
+          g.backward(f);
+          return { value, grads: inputs.map((n) => g.grad(n)) };
+        },
+        [...point],
+      );
+      expect(result.ok, `at ${point}: ${JSON.stringify(result.worst)}`).toBe(true);
+    }
+  });
+});
+
+describe('gradients add at forks: a value used more than once (the scalar tape)', () => {
+  it('x used three times by three ops, f = x·y + eˣ + max(x, y): df/dx = y + eˣ + [x ≥ y], df/dy = x + [x < y]', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const y = g.input('y');
+    const f = g.add(g.add(g.mul(x, y), g.exp(x)), g.max(x, y));
+    const run = ([a, b]: readonly number[]) => {
+      const value = g.forward({ x: a as number, y: b as number }) as number;
+      g.backward(f);
+      return { value, grads: [g.grad(x), g.grad(y)] };
+    };
+    for (const [a, b] of [
+      [1.2, -0.7],
+      [-0.4, 0.9],
+      [0.5, 0.5], // a tie: max's share goes to x
+    ] as const) {
+      const { grads } = run([a, b]);
+      expectNear(grads[0] as number, b + Math.exp(a) + (a >= b ? 1 : 0), 1e-12, `df/dx at ${[a, b]}`);
+      expectNear(grads[1] as number, a + (a < b ? 1 : 0), 1e-12, `df/dy at ${[a, b]}`);
+      if (a !== b) {
+        const result = gradcheck((xs) => run(xs), [a, b]);
+        expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+      }
+    }
+  });
+
+  it('x used three times along a chain, f = (x·x)·x: df/dx = 3x²', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const f = g.mul(g.mul(x, x), x);
+    for (const v of [-1.5, 0.4, 2]) {
+      g.forward({ x: v });
+      g.backward(f);
+      expectNear(g.grad(x), 3 * v * v, 1e-12, `at ${v}`);
+      const result = gradcheck(
+        ([a]) => {
+          const value = g.forward({ x: a }) as number;
+          g.backward(f);
+          return { value, grads: [g.grad(x)] };
+        },
+        [v],
+      );
       expect(result.ok, JSON.stringify(result.worst)).toBe(true);
     }
   });
+
+  it.each(GATES.filter(({ points }) => points[0]?.length === 2))(
+    '$name of x with itself: both operands’ gradients land on x and add',
+    ({ graph, rule }) => {
+      const g = new Graph();
+      const x = g.input('x');
+      const f = graph(g, [x, x]);
+      for (const v of [0.7, 1.3]) {
+        g.forward({ x: v });
+        g.backward(f);
+        const { grads } = rule([v, v]);
+        expectNear(g.grad(x), (grads[0] as number) + (grads[1] as number), 1e-12, `at ${v}`);
+        const result = gradcheck(
+          ([a]) => {
+            const value = g.forward({ x: a }) as number;
+            g.backward(f);
+            return { value, grads: [g.grad(x)] };
+          },
+          [v],
+        );
+        expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+      }
+    },
+  );
 });
 
 describe('Graph: bad input is a clear error, and the graph stays usable', () => {

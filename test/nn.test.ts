@@ -77,6 +77,50 @@ describe('every layer passes gradcheck, input and parameters (float64)', () => {
   });
 });
 
+describe('gradients add at forks in nn: a parameter read by every row and by every backward until zeroGrad', () => {
+  // A Sequential is a chain, so no layer's output feeds two layers; the forks nn has are
+  // its parameters: W and b are read by every row of a batch, and by every batch whose
+  // backward runs before zeroGrad(). Their gradient must be the sum over both.
+  it('two batches, two backward calls, no zeroGrad between: the gradient of the sum of both losses', () => {
+    const model = new nn.Sequential([
+      new nn.Linear(3, 4, { dtype: 'float64', seed: 6 }),
+      new nn.ELU(0.5),
+      new nn.Linear(4, 2, { dtype: 'float64', seed: 7 }),
+    ]);
+    const batches = [randn([5, 3]), randn([2, 3])];
+    const labels = [Int32Array.from([0, 1, 1, 0, 1]), Int32Array.from([1, 0])];
+    const params = model.parameters();
+    const result = gradcheck(
+      () => {
+        for (const p of params) p.grad.data.fill(0);
+        let value = 0;
+        batches.forEach((x, i) => {
+          const { loss, dlogits } = nn.softmaxCrossEntropy(model.forward(x), labels[i] as Int32Array);
+          value += loss;
+          model.backward(dlogits);
+        });
+        return { value, grads: params.map((p) => Float64Array.from(p.grad.data)) };
+      },
+      params.map((p) => p.value),
+    );
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+
+  it('a bias is read by every row: after two backward calls, db is the column sums of both douts', () => {
+    const linear = new nn.Linear(3, 2, { dtype: 'float64', seed: 8 });
+    const bias = linear.parameters()[1] as nn.Parameter;
+    bias.grad.data.fill(0);
+    const douts = [randn([4, 2]), randn([3, 2])];
+    for (const dout of douts) {
+      linear.forward(randn([dout.shape[0] as number, 3]));
+      linear.backward(dout);
+    }
+    const columnSum = (c: number) =>
+      douts.reduce((s, d) => s + (d.toArray() as number[][]).reduce((t, row) => t + (row[c] as number), 0), 0);
+    expect(Array.from(bias.grad.data)).toEqual([0, 1].map((c) => expect.closeTo(columnSum(c), 12)));
+  });
+});
+
 describe('losses pass gradcheck', () => {
   it('softmax cross-entropy, SVM and MSE', () => {
     const scores = Tensor.from(

@@ -1,5 +1,7 @@
-// The gates on Tensors: every one gradchecked in float64 over random shapes, the lecture's
-// vectorized example, and the shape errors.
+// The gates on Tensors: every one gradchecked in float64 over random shapes and checked
+// against the lecture's rule in closed form (float64, and float32's vector kernels), the
+// lecture's vectorized example, gates composed by hand where a tensor is used twice
+// (gradients add at forks), and the shape errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AddGate,
@@ -24,7 +26,7 @@ import {
   Tensor,
   ValueError,
 } from '../src/index';
-import { GATES, rng } from './helpers';
+import { expectNear, GATES, RULE_GATES, rng } from './helpers';
 
 beforeAll(() => init());
 
@@ -57,6 +59,108 @@ describe.each(GATES)('$name on float64 tensors', ({ make, sample }) => {
       }, inputs);
       expect(result.ok, `${shape}: ${JSON.stringify(result.worst)}`).toBe(true);
     }
+  });
+});
+
+type TensorGate = { forward: (...xs: Tensor[]) => Tensor; backward: (dout: Tensor) => Tensor[] };
+
+describe.each(RULE_GATES)('$name on tensors, against the lecture’s rule in closed form', ({ make, rule, points, onKink = [] }) => {
+  it.each(['float64', 'float32'] as const)(
+    '%s: values and gradients on both sides of any kink, and on it by the documented tie rule',
+    (dtype) => {
+      const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+      // float32 runs the f32x4 rules (assembly/rules-f32x4.ts): within a few roundings of float64.
+      const tolerance = dtype === 'float64' ? 1e-12 : 1e-5;
+      const all = [...points, ...onKink];
+      // 11 elements: two whole f32x4 vectors and a tail of 3, every point in the vectors.
+      const at = Array.from({ length: 11 }, (_, i) => (all[i % all.length] as number[]).map(round));
+      const dout = at.map((_, i) => round(((i * 7) % 11) / 5 - 1.1));
+      const inputs = (at[0] as number[]).map((_, k) =>
+        Tensor.from(
+          at.map((p) => p[k] as number),
+          [11],
+          { dtype },
+        ),
+      );
+      const gate = make() as TensorGate;
+      const out = gate.forward(...inputs).data;
+      const grads = gate.backward(Tensor.from(dout, [11], { dtype })).map((grad) => grad.data);
+      at.forEach((point, i) => {
+        const expected = rule(point);
+        expectNear(out[i] as number, expected.value, tolerance, `f(${point})`);
+        grads.forEach((grad, k) => {
+          expectNear(grad[i] as number, (dout[i] as number) * (expected.grads[k] as number), tolerance, `d${k}[${i}] at ${point}`);
+        });
+      });
+    },
+  );
+});
+
+describe('gradients add at forks: tensor gates composed by hand', () => {
+  const random = rng(404);
+  const randn = (shape: number[]) => f64(shape, () => random() * 2 - 1);
+  /** The caller's part at a fork: the shares of one tensor, added element by element. */
+  const plus = (...shares: Tensor[]) =>
+    Float64Array.from((shares[0] as Tensor).data, (_, i) => shares.reduce((s, t) => s + (t.data[i] as number), 0));
+
+  it('matmul(x, x), x square: the gate’s dA and dB are both x’s, and the caller adds them', () => {
+    const gate = new MatMulGate();
+    const w = randn([3, 3]);
+    const result = gradcheck(
+      ([x]) => {
+        const value = weightedLoss(gate.forward(x, x), w);
+        const [dA, dB] = gate.backward(w);
+        return { value, grads: [plus(dA, dB)] };
+      },
+      [randn([3, 3])],
+    );
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+
+  it('x feeds a matmul and an add, z = x·W + x: dx = dz·Wᵀ + dz', () => {
+    const [matmul, add] = [new MatMulGate(), new AddGate()];
+    const w = randn([4, 3]);
+    const result = gradcheck(
+      ([x, W]) => {
+        const value = weightedLoss(add.forward(matmul.forward(x, W), x), w);
+        const [dq, dxAdd] = add.backward(w);
+        const [dxMatmul, dW] = matmul.backward(dq);
+        return { value, grads: [plus(dxMatmul, dxAdd), Float64Array.from(dW.data)] };
+      },
+      [randn([4, 3]), randn([3, 3])],
+    );
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+
+  it('x·x·x through two MatMulGates: x is three operands, its three shares add', () => {
+    const [inner, outer] = [new MatMulGate(), new MatMulGate()];
+    const w = randn([3, 3]);
+    const result = gradcheck(
+      ([x]) => {
+        const value = weightedLoss(outer.forward(inner.forward(x, x), x), w);
+        const [dSquare, dxOuter] = outer.backward(w);
+        const [dA, dB] = inner.backward(dSquare);
+        return { value, grads: [plus(dxOuter, dA, dB)] };
+      },
+      [randn([3, 3])],
+    );
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+
+  it('a row b used three times, f = Σ w ⊙ (x·b + b)·b, each broadcast down the rows: its three shares add', () => {
+    const [inner, add, outer] = [new MultiplyGate(), new AddGate(), new MultiplyGate()];
+    const w = randn([2, 3]);
+    const result = gradcheck(
+      ([x, b]) => {
+        const value = weightedLoss(outer.forward(add.forward(inner.forward(x, b), b), b), w);
+        const [dSum, dbOuter] = outer.backward(w);
+        const [dProduct, dbAdd] = add.backward(dSum);
+        const [dx, dbInner] = inner.backward(dProduct);
+        return { value, grads: [Float64Array.from(dx.data), plus(dbOuter, dbAdd, dbInner)] };
+      },
+      [randn([2, 3]), randn([3])],
+    );
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
   });
 });
 

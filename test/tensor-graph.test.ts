@@ -1,8 +1,10 @@
 // Graphs with tensors: compiled to the tensor tape, gradchecked in float64, the lecture's
-// ‖W·x‖², broadcasting, losses over labels, bad input, and memory that stays flat.
+// ‖W·x‖², every elementwise op against its rule in closed form (float64, and float32's
+// vector kernels), gradients adding where a tensor is used more than once, broadcasting,
+// losses over labels, bad input, and memory that stays flat.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Graph, GraphError, gradcheck, init, memoryStats, type Node, ShapeError, StateError, Tensor, ValueError } from '../src/index';
-import { rng } from './helpers';
+import { expectNear, GATES, RULES, rng } from './helpers';
 
 beforeAll(() => init());
 
@@ -66,7 +68,7 @@ describe('every tensor op passes gradcheck through a float64 Graph', () => {
     );
   });
 
-  it('activations and unary ops', () => {
+  it('activations and unary ops, the ReLU family on both sides of its kink and with α off its default', () => {
     check(
       (g, [a]) => {
         const x = a as Node<Tensor>;
@@ -75,14 +77,23 @@ describe('every tensor op passes gradcheck through a float64 Graph', () => {
           g.tanh(x),
           g.relu(x),
           g.leakyRelu(x),
+          g.leakyRelu(x, 0.3),
           g.elu(x),
+          g.elu(x, 0.6),
           g.scale(x, -2),
           g.neg(x),
           g.pow(g.offset(g.mul(x, x), 1), 1.5),
         ];
         return parts.reduce((total: Node<number>, p) => g.add(total, weighted(g, p)), g.const(0) as Node<number>);
       },
-      [randn([3, 5]).to('float64')],
+      // −1.43 … 1.43 in steps of 0.19: half below 0, half above, none within 0.09 of it.
+      [
+        Tensor.from(
+          Float64Array.from({ length: 15 }, (_, i) => (i - 7.5) * 0.19),
+          [3, 5],
+          { dtype: 'float64' },
+        ),
+      ],
     );
     check((g, [a]) => weighted(g, g.log(g.recip(a as Node<Tensor>))), [randn([4], 2)]);
   });
@@ -126,6 +137,250 @@ describe('every tensor op passes gradcheck through a float64 Graph', () => {
       [scores],
     );
     expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+});
+
+/** `points` repeated to n elements: two whole f32x4 vectors and a tail of 3 when n = 11. */
+const tiled = (points: readonly (readonly number[])[], n: number) =>
+  Array.from({ length: n }, (_, i) => points[i % points.length] as number[]);
+
+describe.each(RULES)('$name as a tensor Graph op, against the lecture’s rule in closed form', ({ graph, rule, points, onKink = [] }) => {
+  const arity = (points[0] as number[]).length;
+
+  /** f = Σ w ⊙ op(x…) over 11 elements: df/dxᵢ = wᵢ·∂op/∂xᵢ, each element with its own weight. */
+  function run(dtype: 'float32' | 'float64', at: number[][]) {
+    const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+    const g = new Graph({ dtype });
+    const inputs = Array.from({ length: arity }, (_, k) => g.input(`x${k}`, [at.length]));
+    const w = at.map((_, i) => round(((i * 7) % 11) / 5 - 1.1));
+    const op = graph(g, inputs as unknown as Node<number>[]) as unknown as Node<Tensor>;
+    const f = g.sum(g.mul(op, g.const(Tensor.from(w, [at.length], { dtype }))));
+    const given = at.map((p) => p.map(round));
+    g.forward(Object.fromEntries(inputs.map((_, k) => [`x${k}`, given.map((p) => p[k] as number)])));
+    g.backward(f);
+    return { g, inputs, op, w, given };
+  }
+
+  it.each(['float64', 'float32'] as const)(
+    '%s: values and gradients on both sides of any kink, and on it by the documented tie rule',
+    (dtype) => {
+      // float32 runs the f32x4 rules (assembly/rules-f32x4.ts): within a few roundings of float64.
+      const tolerance = dtype === 'float64' ? 1e-12 : 1e-5;
+      const { g, inputs, op, w, given } = run(dtype, tiled([...points, ...onKink], 11));
+      const outs = (g.value(op) as Tensor).data;
+      const grads = inputs.map((node) => (g.grad(node) as Tensor).data);
+      given.forEach((point, i) => {
+        const expected = rule(point);
+        expectNear(outs[i] as number, expected.value, tolerance, `f(${point})`);
+        grads.forEach((grad, k) => {
+          expectNear(grad[i] as number, (w[i] as number) * (expected.grads[k] as number), tolerance, `d${k}[${i}] at ${point}`);
+        });
+      });
+    },
+  );
+
+  it('float64: passes gradcheck at the points on both sides of any kink', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const at = tiled(points, 11);
+    const inputs = Array.from({ length: arity }, (_, k) => g.input(`x${k}`, [at.length]));
+    const w = Tensor.from(
+      at.map((_, i) => ((i * 7) % 11) / 5 - 1.1),
+      [at.length],
+      { dtype: 'float64' },
+    );
+    const f = g.sum(g.mul(graph(g, inputs as unknown as Node<number>[]) as unknown as Node<Tensor>, g.const(w)));
+    const result = gradcheck(
+      (xs) => {
+        g.forward(Object.fromEntries(xs.map((x, k) => [`x${k}`, x as Tensor])));
+        g.backward(f);
+        return { value: g.value(f), grads: inputs.map((x) => g.grad(x)) };
+      },
+      inputs.map((_, k) =>
+        Tensor.from(
+          Float64Array.from(at, (p) => p[k] as number),
+          [at.length],
+          { dtype: 'float64' },
+        ),
+      ),
+    );
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+});
+
+describe('gradients add at forks: a tensor used more than once (the tensor tape, float64)', () => {
+  const random = rng(303);
+  const randn = (shape: number[]) =>
+    Tensor.from(
+      Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1),
+      shape,
+      { dtype: 'float64' },
+    );
+
+  /** gradchecks f = build(g, inputs) at `points`; returns the graph's gradients there. */
+  function check(build: (g: Graph, xs: Node<Tensor>[]) => Node<number>, points: (Tensor | number)[]) {
+    const g = new Graph({ dtype: 'float64' });
+    const xs = points.map((p, i) => (typeof p === 'number' ? g.input(`x${i}`) : g.input(`x${i}`, p.shape))) as Node<Tensor>[];
+    const f = build(g, xs);
+    const run = (given: readonly (number | Tensor)[]) => {
+      g.forward(Object.fromEntries(given.map((t, i) => [`x${i}`, t])));
+      g.backward(f);
+      return { value: g.value(f), grads: xs.map((x) => g.grad(x)) };
+    };
+    const result = gradcheck((given) => run(given as unknown as (number | Tensor)[]), points);
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+    return run(points).grads.map(values);
+  }
+  /** A·B of row-major m×k and k×n arrays, and the transpose of an n×n one, for closed forms. */
+  const product = (a: number[], b: number[], m: number, k: number, n: number) =>
+    Array.from({ length: m * n }, (_, i) => {
+      let s = 0;
+      for (let j = 0; j < k; j++) s += (a[Math.floor(i / n) * k + j] as number) * (b[j * n + (i % n)] as number);
+      return s;
+    });
+  const transpose = (a: number[], n: number) => a.map((_, i) => a[(i % n) * n + Math.floor(i / n)] as number);
+
+  it('matmul(x, x), x square: df/dx = w·xᵀ + xᵀ·w for f = Σ w ⊙ x·x', () => {
+    const x = randn([3, 3]);
+    const w = randn([3, 3]);
+    const [dx] = check((g, [a]) => g.sum(g.mul(g.matmul(a as Node<Tensor>, a as Node<Tensor>), g.const(w))), [x]);
+    const [xs, ws] = [values(x), values(w)];
+    const expected = product(ws, transpose(xs, 3), 3, 3, 3).map((v, i) => v + (product(transpose(xs, 3), ws, 3, 3, 3)[i] as number));
+    dx?.forEach((v, i) => {
+      expectNear(v, expected[i] as number, 1e-12, `dx[${i}]`);
+    });
+  });
+
+  it('x·x·x = matmul(matmul(x, x), x): x is an operand of two matmuls, three times', () => {
+    // Backward runs the outer matmul first: x's share as its B must survive the inner
+    // matmul's dA and dB, which add to it.
+    check(
+      (g, [a]) => {
+        const x = a as Node<Tensor>;
+        return g.l2(g.matmul(g.matmul(x, x), x));
+      },
+      [randn([3, 3])],
+    );
+  });
+
+  it('x feeds a matmul, then an add: z = x·W + x', () => {
+    // Backward runs in reverse creation order: the add's share reaches x first, and the
+    // matmul's dA must add to it, not replace it.
+    check(
+      (g, [a, W]) => {
+        const x = a as Node<Tensor>;
+        return g.l2(g.add(g.matmul(x, W as Node<Tensor>), x));
+      },
+      [randn([4, 3]), randn([3, 3])],
+    );
+  });
+
+  it('x feeds an add, then a matmul: f = ‖x + b‖² + ‖x·W‖²', () => {
+    // The other order: the matmul's share comes first, and the add's adds to it.
+    check(
+      (g, [a, b, W]) => {
+        const x = a as Node<Tensor>;
+        const first = g.l2(g.add(x, b as Node<Tensor>));
+        return g.add(first, g.l2(g.matmul(x, W as Node<Tensor>)));
+      },
+      [randn([4, 3]), randn([3]), randn([3, 2])],
+    );
+  });
+
+  it('W used by two matmuls: f = ‖x·W·W‖²', () => {
+    check((g, [a, W]) => g.l2(g.matmul(g.matmul(a as Node<Tensor>, W as Node<Tensor>), W as Node<Tensor>)), [randn([2, 3]), randn([3, 3])]);
+  });
+
+  it('a scalar used three times, f = Σ w ⊙ x·s + ‖x + s‖² + eˢ: df/ds = Σ w ⊙ x + 2Σ(x + s) + eˢ', () => {
+    const x = randn([2, 3]);
+    const w = randn([2, 3]);
+    const s = 0.4;
+    const [dx, ds] = check(
+      (g, [a, b]) => {
+        const [t, scalar] = [a as Node<Tensor>, b as unknown as Node<number>];
+        return g.add(g.add(g.sum(g.mul(g.mul(t, scalar), g.const(w))), g.l2(g.add(t, scalar))), g.exp(scalar));
+      },
+      [x, s],
+    );
+    const [xs, ws] = [values(x), values(w)];
+    const expected = xs.reduce((total, v, i) => total + (ws[i] as number) * v + 2 * (v + s), Math.exp(s));
+    expectNear(ds?.[0] as number, expected, 1e-12, 'df/ds');
+    dx?.forEach((v, i) => {
+      expectNear(v, (ws[i] as number) * s + 2 * ((xs[i] as number) + s), 1e-12, `dx[${i}]`);
+    });
+  });
+
+  it.each(GATES.filter(({ points }) => points[0]?.length === 2))(
+    '$name of a tensor with itself: both operands’ gradients land on it and add',
+    ({ graph }) => {
+      // Positive and away from 0: in pow's domain, and no divisor near 0.
+      const x = Tensor.from(
+        Float64Array.from({ length: 6 }, (_, i) => 0.5 + 0.3 * i),
+        [2, 3],
+        { dtype: 'float64' },
+      );
+      check(
+        (g, [a]) => {
+          const t = a as Node<Tensor>;
+          return g.l2(graph(g, [t, t] as unknown as Node<number>[]) as unknown as Node<Tensor>);
+        },
+        [x],
+      );
+    },
+  );
+});
+
+describe('max routes a tie to the operand written first, whichever broadcasts', () => {
+  // The Graph broadcasts the second operand only, so it runs max(0, X) as max(X, 0): the
+  // tie rule must not swap with the operands (max(0, x) is ReLU, whose gradient at 0 is 0).
+  const tie = (build: (g: Graph, x: Node) => Node) => {
+    const g = new Graph();
+    const x = g.input('x', [2, 2]);
+    g.output(g.sum(build(g, x)));
+    g.forward({ x: [0, 1, -1, 0] });
+    g.backward();
+    return (g.grad(x) as Tensor).toArray();
+  };
+  const zeros = (g: Graph) => g.const(0);
+  const row = (g: Graph) => g.const(Tensor.from([0, 0]));
+
+  it('max(0, X) and max(row, X): X gets nothing where it ties, as ReLU', () => {
+    expect(tie((g, x) => g.max(0, x))).toEqual([
+      [0, 1],
+      [0, 0],
+    ]);
+    expect(tie((g, x) => g.max(zeros(g), x))).toEqual([
+      [0, 1],
+      [0, 0],
+    ]);
+    expect(tie((g, x) => g.max(row(g), x))).toEqual([
+      [0, 1],
+      [0, 0],
+    ]);
+  });
+
+  it('max(X, 0) and max(X, row): X gets all of it where it ties', () => {
+    expect(tie((g, x) => g.max(x, 0))).toEqual([
+      [1, 1],
+      [0, 1],
+    ]);
+    expect(tie((g, x) => g.max(x, row(g)))).toEqual([
+      [1, 1],
+      [0, 1],
+    ]);
+  });
+
+  it('the scalar operand gets the gradient of every tie it wins, and draws in the order written', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [3]);
+    const s = g.input('s');
+    const m = g.max(s, x);
+    g.output(g.sum(m));
+    g.forward({ x: [2, 2, 5], s: 2 });
+    g.backward();
+    expect([g.grad(s), (g.grad(x) as Tensor).toArray()]).toEqual([2, [0, 0, 1]]);
+    expect(m.inputs.map((n) => n.op)).toEqual(['input', 'input']);
+    expect(m.inputs[0]?.id).toBe(s.id);
+    expect(m.op).toBe('max');
   });
 });
 

@@ -120,6 +120,22 @@ describe('the training loop of the README', () => {
     expect(nn.evaluate(byHand, { x, y }).accuracy).toBeGreaterThan(0.6);
   });
 
+  it('an epoch loop around nn.fit and nn.evaluate: no allocation after the first either', () => {
+    // Each call makes a DataLoader for itself and must free its buffers on return: a
+    // synchronous loop never lets a collected one be freed.
+    const { x, y } = spiral();
+    const net = model();
+    const optimizer = new nn.SGD(net.parameters(), { lr: 0.5 });
+    const epoch = () => {
+      nn.fit(net, { x, y }, { batchSize: 32, optimizer });
+      return nn.evaluate(net, { x, y }, { batchSize: 64 });
+    };
+    epoch();
+    const before = memoryStats();
+    for (let i = 0; i < 20; i++) epoch();
+    expect(memoryStats()).toEqual(before);
+  });
+
   it('with one input tensor refilled by Tensor.set each step: no allocation either', () => {
     const { x, y } = spiral();
     const net = model();

@@ -184,6 +184,16 @@ export class OwnedInts {
   view(count: number): Int32Array {
     return i32().subarray(this.ptr >>> 2, (this.ptr >>> 2) + count);
   }
+
+  /** Frees the buffer now; the next `reserve` makes a new one. */
+  free(): void {
+    if (this.ptr !== 0) {
+      intsCollector.unregister(this);
+      release(this.ptr);
+    }
+    this.ptr = 0;
+    this.capacity = 0;
+  }
 }
 
 const intsCollector = new FinalizationRegistry<number>(release);

@@ -401,6 +401,7 @@ export class Graph {
       case Kind.Op: {
         const name = OP_NAME_BY_CODE.get(this.table.codes[id] as number) as string;
         if (name === 'powc') return 'pow';
+        if (name === 'maxSwapped') return 'max';
         if (name === 'sum' && this.table.initial[id] !== 1) return 'mean';
         return name;
       }
@@ -437,6 +438,7 @@ export class Graph {
     const a = this.table.argA[id] as number;
     const b = this.table.argB[id] as number;
     if (code === TENSOR_OPS.softmaxCrossEntropy || code === TENSOR_OPS.svmLoss) return [a, b];
+    if (code === OPS.maxSwapped.code) return [b, a]; // in the order they were written
     const info = OPS[OP_NAME_BY_CODE.get(code) as OpName] as { arity: unknown } | undefined;
     return info?.arity === 2 || code === TENSOR_OPS.matmul ? [a, b] : [a];
   }
@@ -483,7 +485,9 @@ export class Graph {
     if (sa === SCALAR && sb === SCALAR) return this.op(OPS[op].code, ia, ib, SCALAR, 0, B_SAME);
     // The second operand broadcasts into the first; a commutative op may swap them for that.
     if (sizeOf(sa) < sizeOf(sb) && COMMUTATIVE.has(op) && broadcastMode(sb, sa) >= 0) {
-      return this.op(OPS[op].code, ib, ia, sb, 0, broadcastMode(sb, sa));
+      // max's tie goes to the operand written first: swapped, that is b.
+      const code = op === 'max' ? OPS.maxSwapped.code : OPS[op].code;
+      return this.op(code, ib, ia, sb, 0, broadcastMode(sb, sa));
     }
     const mode = broadcastMode(sa, sb);
     if (mode < 0) {

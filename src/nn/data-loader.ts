@@ -79,6 +79,17 @@ export class DataLoader<Y extends Targets = Targets> implements Iterable<Batch<Y
     this.indices.reserve(batchSize);
   }
 
+  /**
+   * Frees the loader's buffers now, rather than when it is collected (which a synchronous
+   * loop never lets happen): for a loader made for one pass, as nn.fit and nn.evaluate
+   * make theirs. Iterating again makes new ones.
+   */
+  dispose(): void {
+    this.xs.free();
+    this.ys.free();
+    this.indices.free();
+  }
+
   /** Batches per epoch. */
   get length(): number {
     return this.dropLast ? Math.floor(this.samples / this.batchSize) : Math.ceil(this.samples / this.batchSize);

@@ -62,44 +62,49 @@ export function fit(model: Module, data: Dataset, options: FitOptions = {}): Epo
   const loader = new DataLoader(data, { batchSize, shuffle, seed });
   const steps = loader.length;
   const history: EpochRecord[] = [];
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    const started = performance.now();
-    let total = 0;
-    let seen = 0;
-    for (const batch of loader) {
-      optimizer.zeroGrad();
-      const scores = model.forward(batch.x);
-      const result = LOSSES[loss](scores, batch.y as never);
-      if (!Number.isFinite(result.loss))
-        throw new ValueError(`fit: the loss became ${result.loss} at epoch ${epoch}, step ${batch.index + 1}: lower the learning rate`);
-      model.backward(result.grad, { inputGrad: false });
-      optimizer.step();
-      total += result.loss * batch.size;
-      seen += batch.size;
+  // A loader for this call alone: its buffers go when fit returns, not when it is collected.
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const started = performance.now();
+      let total = 0;
+      let seen = 0;
+      for (const batch of loader) {
+        optimizer.zeroGrad();
+        const scores = model.forward(batch.x);
+        const result = LOSSES[loss](scores, batch.y as never);
+        if (!Number.isFinite(result.loss))
+          throw new ValueError(`fit: the loss became ${result.loss} at epoch ${epoch}, step ${batch.index + 1}: lower the learning rate`);
+        model.backward(result.grad, { inputGrad: false });
+        optimizer.step();
+        total += result.loss * batch.size;
+        seen += batch.size;
+        options.onProgress?.({
+          phase: 'batch',
+          epoch,
+          epochs,
+          step: batch.index + 1,
+          steps,
+          loss: total / seen,
+          samplesPerSecond: seen / ((performance.now() - started) / 1000),
+        });
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const record: EpochRecord = { epoch, loss: total / samples, seconds, samplesPerSecond: samples / seconds };
+      if (options.validation) record.validation = evaluate(model, options.validation, { batchSize, loss });
+      history.push(record);
       options.onProgress?.({
-        phase: 'batch',
+        phase: 'epoch',
         epoch,
         epochs,
-        step: batch.index + 1,
+        step: steps,
         steps,
-        loss: total / seen,
-        samplesPerSecond: seen / ((performance.now() - started) / 1000),
+        loss: record.loss,
+        samplesPerSecond: record.samplesPerSecond,
+        ...(record.validation ? { validation: record.validation } : {}),
       });
     }
-    const seconds = (performance.now() - started) / 1000;
-    const record: EpochRecord = { epoch, loss: total / samples, seconds, samplesPerSecond: samples / seconds };
-    if (options.validation) record.validation = evaluate(model, options.validation, { batchSize, loss });
-    history.push(record);
-    options.onProgress?.({
-      phase: 'epoch',
-      epoch,
-      epochs,
-      step: steps,
-      steps,
-      loss: record.loss,
-      samplesPerSecond: record.samplesPerSecond,
-      ...(record.validation ? { validation: record.validation } : {}),
-    });
+  } finally {
+    loader.dispose();
   }
   return history;
 }
@@ -117,10 +122,15 @@ export function evaluate(
   const samples = checkDataset('evaluate', data, loss);
   let total = 0;
   let correct = 0;
-  for (const batch of new DataLoader(data, { batchSize })) {
-    const scores = model.predict ? model.predict(batch.x) : model.forward(batch.x);
-    total += LOSSES[loss](scores, batch.y as never).loss * batch.size;
-    if (batch.y instanceof Int32Array) correct += countCorrect(scores, batch.y);
+  const loader = new DataLoader(data, { batchSize });
+  try {
+    for (const batch of loader) {
+      const scores = model.predict ? model.predict(batch.x) : model.forward(batch.x);
+      total += LOSSES[loss](scores, batch.y as never).loss * batch.size;
+      if (batch.y instanceof Int32Array) correct += countCorrect(scores, batch.y);
+    }
+  } finally {
+    loader.dispose();
   }
   return { loss: total / samples, accuracy: correct / samples };
 }
