@@ -46,6 +46,8 @@ export default defineConfig({
             // 2.1 GiB of linear memory, to see memoryStats() count past 2³¹: too much to ask
             // of a page in a test run.
             'test/memory-large.test.ts',
+            // Reads the generated sources to compare them with what scripts/generate.ts makes.
+            'test/generated.test.ts',
             packageTypes,
           ],
           testTimeout: 60_000,

@@ -6,16 +6,10 @@
 //   CONST the fixed constant (unary and const ops),
 //   SCALAR one value broadcast to every element (its gradient sums them all).
 // Backward adds into da and db; a broadcast row's gradient is the sum down the rows.
-import {
-  ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MAX_SWAPPED, MUL, NEG, OFFSET, POW, POWC, RECIP, RELU, SCALE,
-  SIGMOID, SUB, TANH, backward, forward, isBinary,
-} from './rules';
-import { backwardF32x4, forwardF32x4, hasVectorBackward, hasVectorForward } from './rules-f32x4';
-
-export const SAME: i32 = 0;
-export const ROW: i32 = 1;
-export const CONST: i32 = 2;
-export const SCALAR: i32 = 3;
+import { dispatchBackward, dispatchForward } from './elementwise.generated';
+import { CONST, hasVectorBackward, hasVectorForward, isBinary, ROW, SAME, SCALAR } from './ops.generated';
+import { backward, forward } from './rules';
+import { backwardF32x4, forwardF32x4 } from './rules-f32x4';
 
 // Where the gradient of a constant goes: nowhere anyone reads.
 const SINK: usize = memory.data(16, 16);
@@ -38,29 +32,9 @@ export function elementwiseForward<T extends number>(
     forwardLoop<T>(op, a, b, out, rows, cols, isBinary(op) ? bMode : CONST, constant);
     return;
   }
-  // Each case inlines the loop with a constant op, so the rule's switch folds away.
-  switch (op) {
-    case ADD: forwardOp<T>(ADD, a, b, out, rows, cols, bMode, constant); break;
-    case SUB: forwardOp<T>(SUB, a, b, out, rows, cols, bMode, constant); break;
-    case MUL: forwardOp<T>(MUL, a, b, out, rows, cols, bMode, constant); break;
-    case DIV: forwardOp<T>(DIV, a, b, out, rows, cols, bMode, constant); break;
-    case MAX: forwardOp<T>(MAX, a, b, out, rows, cols, bMode, constant); break;
-    case MAX_SWAPPED: forwardOp<T>(MAX_SWAPPED, a, b, out, rows, cols, bMode, constant); break;
-    case POW: forwardOp<T>(POW, a, b, out, rows, cols, bMode, constant); break;
-    case EXP: forwardOp<T>(EXP, a, b, out, rows, cols, CONST, constant); break;
-    case LOG: forwardOp<T>(LOG, a, b, out, rows, cols, CONST, constant); break;
-    case RECIP: forwardOp<T>(RECIP, a, b, out, rows, cols, CONST, constant); break;
-    case NEG: forwardOp<T>(NEG, a, b, out, rows, cols, CONST, constant); break;
-    case SIGMOID: forwardOp<T>(SIGMOID, a, b, out, rows, cols, CONST, constant); break;
-    case TANH: forwardOp<T>(TANH, a, b, out, rows, cols, CONST, constant); break;
-    case RELU: forwardOp<T>(RELU, a, b, out, rows, cols, CONST, constant); break;
-    case SCALE: forwardOp<T>(SCALE, a, b, out, rows, cols, CONST, constant); break;
-    case OFFSET: forwardOp<T>(OFFSET, a, b, out, rows, cols, CONST, constant); break;
-    case POWC: forwardOp<T>(POWC, a, b, out, rows, cols, CONST, constant); break;
-    case LEAKY_RELU: forwardOp<T>(LEAKY_RELU, a, b, out, rows, cols, CONST, constant); break;
-    case ELU: forwardOp<T>(ELU, a, b, out, rows, cols, CONST, constant); break;
-    default: break;
-  }
+  // A case per op (generated from the op table), each inlining the loop with a constant
+  // op so that the rule's switch folds away.
+  dispatchForward<T>(op, a, b, out, rows, cols, bMode, constant);
 }
 
 export function elementwiseBackward<T extends number>(
@@ -71,35 +45,14 @@ export function elementwiseBackward<T extends number>(
     backwardLoop<T>(op, a, b, out, dout, da, db, rows, cols, isBinary(op) ? bMode : CONST, constant);
     return;
   }
-  switch (op) {
-    case ADD: backwardOp<T>(ADD, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case SUB: backwardOp<T>(SUB, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case MUL: backwardOp<T>(MUL, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case DIV: backwardOp<T>(DIV, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case MAX: backwardOp<T>(MAX, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case MAX_SWAPPED: backwardOp<T>(MAX_SWAPPED, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case POW: backwardOp<T>(POW, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case EXP: backwardOp<T>(EXP, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case LOG: backwardOp<T>(LOG, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case RECIP: backwardOp<T>(RECIP, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case NEG: backwardOp<T>(NEG, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case SIGMOID: backwardOp<T>(SIGMOID, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case TANH: backwardOp<T>(TANH, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case RELU: backwardOp<T>(RELU, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case SCALE: backwardOp<T>(SCALE, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case OFFSET: backwardOp<T>(OFFSET, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case POWC: backwardOp<T>(POWC, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case LEAKY_RELU: backwardOp<T>(LEAKY_RELU, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case ELU: backwardOp<T>(ELU, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    default: break;
-  }
+  dispatchBackward<T>(op, a, b, out, dout, da, db, rows, cols, bMode, constant);
 }
 
 // Each op goes to the f32x4 loop when T is f32 and the op has a vector rule, else to the
 // scalar loop; both conditions are constants once the op is inlined.
 // @ts-ignore: decorator
 @inline
-function forwardOp<T extends number>(
+export function forwardOp<T extends number>(
   op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: T,
 ): void {
   if (sizeof<T>() == 4 && hasVectorForward(op)) vectorForward(op, a, b, out, rows, cols, bMode, <f32>constant);
@@ -108,7 +61,7 @@ function forwardOp<T extends number>(
 
 // @ts-ignore: decorator
 @inline
-function backwardOp<T extends number>(
+export function backwardOp<T extends number>(
   op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize,
   rows: i32, cols: i32, bMode: i32, constant: T,
 ): void {

@@ -5,27 +5,24 @@
 // - B is packed into NR-wide, k-major panels (NR·4 bytes per k step);
 // - A is packed with every value pre-broadcast to 16 bytes, so that the micro-kernel
 //   reads it with a plain v128.load;
-// - the micro-kernel keeps an MR×NR tile of C in f32x4 registers; its k loop is not
-//   unrolled and ends on a pointer compare. It is inlined into the macro-kernel, where
-//   TurboFan unrolls the k loop by itself (×3, each copy its own block, so no loads are
-//   hoisted across copies) and keeps the stack check in 1 of 3 iterations: +10% plain;
+// - the micro-kernel keeps an MR×NR tile of C in f32x4 registers;
 // - cache blocks of KC×NC of B and MC×KC of A, of even sizes (k = 784: 4 × 196);
-// - up to 4 rows or 12 columns of C are matrix–vector products with no packing.
+// - up to GEMV_ROWS rows or GEMV_COLUMNS columns of C are matrix–vector products with
+//   no packing.
 // The transposes are absorbed by the packing routines: all four cases run the same
 // kernel. Edge tiles are packed with zero padding and only their valid part is written.
 //
-// The tile. TurboFan (V8 11.3, Node 20) schedules every load of a loop body ahead of the
-// arithmetic that uses it (pure ops sink to the end of the block), so the registers a
-// k step needs are the accumulators plus ALL its loads: MR·NR/4 + MR + NR/4 (+1 for the
-// product with mul+add) must fit V8's 15 allocatable xmm registers, or accumulators are
-// spilled and every k step waits on a store-to-load round trip through the stack.
+// The tile is the largest that V8 keeps in registers. TurboFan schedules every load of a
+// loop body ahead of the arithmetic that uses it, so a k step needs its accumulators and
+// ALL its loads live at once: MR·NR/4 + MR + NR/4 (+1 for the product with mul+add) must
+// fit the 15 xmm registers V8 allocates on x64, or accumulators spill to the stack and
+// every k step waits on a store-to-load round trip.
 // - plain SIMD128 (mul+add): 4×8, 8 accumulators + 6 loads + 1 product = 15;
 // - relaxed SIMD (FMA): 3×12, 9 accumulators + 6 loads = 15.
-// The 5×8 (mul+add) and 6×8 (FMA) tiles of the notes need 18 and 20 registers: in the
-// code TurboFan made of them here, 2 and 4 accumulators lived on the stack, and they ran
-// at 22–29 GFLOP/s where these run at 32 and 40 (a Sapphire Rapids-class Xeon; the notes
-// measured on Zen 4, whose renaming of stack accesses probably hid the spills). See
-// bench/README.md, "GEMM".
+// For the same reason the k loop is not unrolled by hand (an unrolled body holds the
+// loads of every step at once) and ends on a pointer compare; the micro-kernel is inlined
+// into the macro-kernel, where TurboFan unrolls the loop itself, each copy its own block.
+// What was measured to choose all this: bench/README.md, "GEMM".
 //
 // The packing buffers are allocated once and grow only when a larger block is needed,
 // so a training loop allocates nothing after its first step.

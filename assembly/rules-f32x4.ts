@@ -6,23 +6,8 @@
 // arithmetic on cached values and runs here.
 import { expF32x4 } from './expf';
 import {
-  ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MAX_SWAPPED, MUL, NEG, OFFSET, RECIP, RELU, SCALE, SIGMOID, SUB, TANH,
-} from './rules';
-
-/** Whether `forwardF32x4` has a vector rule for op (a compile-time constant once inlined). */
-// @ts-ignore: decorator
-@inline
-export function hasVectorForward(op: i32): bool {
-  return op == ADD || op == SUB || op == MUL || op == DIV || op == MAX || op == MAX_SWAPPED || op == NEG || op == RECIP
-    || op == RELU || op == SCALE || op == OFFSET || op == LEAKY_RELU || op == EXP || op == SIGMOID || op == ELU;
-}
-
-/** Whether `backwardF32x4` has a vector rule for op: all but pow's. */
-// @ts-ignore: decorator
-@inline
-export function hasVectorBackward(op: i32): bool {
-  return hasVectorForward(op) || op == LOG || op == TANH;
-}
+  ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MAX_SWAPPED, MUL, NEG, OFFSET, RECIP, RELU, SCALE, SIGMOID, SOFTPLUS, SUB, TANH,
+} from './ops.generated';
 
 // @ts-ignore: decorator
 @inline
@@ -50,7 +35,8 @@ export function forwardF32x4(op: i32, a: v128, b: v128): v128 {
       return v128.bitselect(f32x4.div(one, denominator), f32x4.div(e, denominator), f32x4.ge(a, zero));
     }
     case ELU: return v128.bitselect(a, f32x4.mul(b, f32x4.sub(expF32x4(a), f32x4.splat(1))), f32x4.ge(a, zero));
-    default: return a;
+    default: unreachable(); // the op table says this op has a vector rule, and it has none here
+      return a;
   }
 }
 
@@ -100,11 +86,17 @@ export function backwardF32x4(op: i32, a: v128, b: v128, out: v128, dout: v128, 
     case SIGMOID: accumulate(ga, f32x4.mul(f32x4.mul(dout, out), f32x4.sub(one, out))); break;
     case TANH: accumulate(ga, f32x4.mul(dout, f32x4.sub(one, f32x4.mul(out, out)))); break;
     case RELU: accumulate(ga, v128.and(dout, f32x4.gt(a, zero))); break;
+    case SOFTPLUS: { // dout·σ(a), σ as the sigmoid forward computes it
+      const e = expF32x4(f32x4.neg(f32x4.abs(a)));
+      const denominator = f32x4.add(one, e);
+      accumulate(ga, f32x4.mul(dout, v128.bitselect(f32x4.div(one, denominator), f32x4.div(e, denominator), f32x4.ge(a, zero))));
+      break;
+    }
     case SCALE: accumulate(ga, f32x4.mul(dout, b)); break;
     case OFFSET: accumulate(ga, dout); break;
     case LEAKY_RELU: accumulate(ga, v128.bitselect(dout, f32x4.mul(dout, b), f32x4.gt(a, zero))); break;
     case ELU: accumulate(ga, v128.bitselect(dout, f32x4.mul(dout, f32x4.add(out, b)), f32x4.ge(a, zero))); break;
-    default: break;
+    default: unreachable(); // the op table says this op has a vector rule, and it has none here
   }
 }
 

@@ -5,31 +5,15 @@
 // tensors.
 //
 // Binary ops read a and b; unary ops read a; "const" ops read a and a fixed constant b
-// that gets no gradient (scale's factor, offset's c, pow's exponent, α).
+// that gets no gradient (scale's factor, offset's c, pow's exponent, α). The op codes come
+// from the op table (src/ops.ts, through ops.generated.ts); a code with no case here traps.
 
 import { expF32 } from './expf';
 
-export const LEAF: i32 = 0;
-export const ADD: i32 = 1;
-export const SUB: i32 = 2;
-export const MUL: i32 = 3;
-export const DIV: i32 = 4;
-export const MAX: i32 = 5;
-export const POW: i32 = 6;
-/** max(a, b) with a tie routed to b: the Graph's max(s, X) after it swapped the operands so that s broadcasts. */
-export const MAX_SWAPPED: i32 = 7;
-export const EXP: i32 = 10;
-export const LOG: i32 = 11;
-export const RECIP: i32 = 12;
-export const NEG: i32 = 13;
-export const SIGMOID: i32 = 14;
-export const TANH: i32 = 15;
-export const RELU: i32 = 16;
-export const SCALE: i32 = 20;
-export const OFFSET: i32 = 21;
-export const POWC: i32 = 22;
-export const LEAKY_RELU: i32 = 23;
-export const ELU: i32 = 24;
+import {
+  ADD, DIV, ELU, EXP, LEAKY_RELU, LOG, MAX, MAX_SWAPPED, MUL, NEG, OFFSET, POW, POWC, RECIP, RELU, SCALE, SIGMOID, SOFTPLUS, SUB,
+  TANH,
+} from './ops.generated';
 
 // @ts-ignore: decorator
 @inline
@@ -49,12 +33,14 @@ export function forward<T extends number>(op: i32, a: T, b: T): T {
     case SIGMOID: return sigmoid<T>(a);
     case TANH: return tanh<T>(a);
     case RELU: return a > 0 ? a : <T>0;
+    case SOFTPLUS: return a > 0 ? a + log1p<T>(exp<T>(-a)) : log1p<T>(exp<T>(a)); // log(1 + eˣ), never overflowing
     case SCALE: return a * b;
     case OFFSET: return a + b;
     case POWC: return pow<T>(a, b);
     case LEAKY_RELU: return a > 0 ? a : a * b;
     case ELU: return a >= 0 ? a : b * (exp<T>(a) - <T>1);
-    default: return a;
+    default: unreachable(); // an op of the table with no rule here
+      return a;
   }
 }
 
@@ -108,20 +94,14 @@ export function backward<T extends number>(op: i32, a: T, b: T, out: T, dout: T,
     case SIGMOID: accumulate<T>(ga, dout * out * (<T>1 - out)); break;
     case TANH: accumulate<T>(ga, dout * (<T>1 - out * out)); break;
     case RELU: accumulate<T>(ga, a > 0 ? dout : <T>0); break;
+    case SOFTPLUS: accumulate<T>(ga, dout * sigmoid<T>(a)); break; // a smooth ReLU: its derivative is σ
     case SCALE: accumulate<T>(ga, dout * b); break;
     case OFFSET: accumulate<T>(ga, dout); break;
     case POWC: accumulate<T>(ga, dout * b * pow<T>(a, b - <T>1)); break;
     case LEAKY_RELU: accumulate<T>(ga, a > 0 ? dout : dout * b); break;
     case ELU: accumulate<T>(ga, a >= 0 ? dout : dout * (out + b)); break;
-    default: break;
+    default: unreachable(); // an op of the table with no rule here
   }
-}
-
-/** Whether op reads a second input that gets a gradient. */
-// @ts-ignore: decorator
-@inline
-export function isBinary(op: i32): bool {
-  return op >= ADD && op < EXP; // codes 1–9
 }
 
 // @ts-ignore: decorator
@@ -149,6 +129,12 @@ export function exp<T extends number>(x: T): T {
 @inline
 function log<T extends number>(x: T): T {
   return sizeof<T>() == 4 ? <T>Mathf.log(<f32>x) : <T>Math.log(<f64>x);
+}
+
+// @ts-ignore: decorator
+@inline
+function log1p<T extends number>(x: T): T {
+  return sizeof<T>() == 4 ? <T>Mathf.log1p(<f32>x) : <T>Math.log1p(<f64>x);
 }
 
 // @ts-ignore: decorator

@@ -1,52 +1,45 @@
-// @ts-nocheck: tsc cannot type arithmetic on a generic T; asc checks this file when it compiles it.
 // Runs a compiled tensor graph: one call per pass, every op dispatched here to its kernel.
-// An instruction is 80 bytes:
-//   i32 words: 0 op, 1 out, 2 dout, 3 a, 4 da, 5 b, 6 db, 7 rows, 8 cols, 9 k,
-//              10 mode (b's broadcast, or the reduction axis), 11 aux (a cache buffer:
-//              softmax probabilities, maxout winners), 12 out size, 13 a size, 14 b size
-//   f64 at byte 64: the op's constant (scale's factor, a mean's 1/n, the SVM margin).
-// Pointers are byte offsets; gradients are accumulated, so the backward pass starts
-// from a zeroed gradient region.
+// An instruction is INSTRUCTION (80) bytes, its fields at the AT_ offsets of
+// ops.generated.ts (written from src/ops.ts, INSTRUCTION): i32 words op, out, dout, a, da,
+// b, db, rows, cols, k, mode (b's broadcast, or the reduction axis), aux (a cache buffer:
+// softmax probabilities, maxout winners), and the sizes of out, a and b; the op's f64
+// constant (scale's factor, a mean's 1/n, the SVM margin) at AT_CONSTANT. Pointers are
+// byte offsets; gradients are accumulated, so the backward pass starts from a zeroed
+// gradient region.
 import { maxoutBackward, maxoutForward, softmaxBackward, softmaxForward } from './activations';
-import { CONST, elementwiseBackward, elementwiseForward } from './elementwise';
+import { elementwiseBackward, elementwiseForward } from './elementwise';
 import { gemmF32, gemmF64 } from './gemm';
 import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward, svmBackward, svmForward } from './loss';
+import {
+  AT_A, AT_A_SIZE, AT_AUX, AT_B, AT_B_SIZE, AT_COLS, AT_CONSTANT, AT_DA, AT_DB, AT_DOUT, AT_K, AT_MODE, AT_OP, AT_OUT,
+  AT_OUT_SIZE, AT_ROWS, CONST, INSTRUCTION, isElementwise, L2, MATMUL, MAXOUT, SOFTMAX, SOFTMAX_CROSS_ENTROPY, SUM, SVM_LOSS,
+} from './ops.generated';
 import { firstNonFinite, l2Backward, l2Forward, sumBackward, sumForward } from './reduce';
-import { ELU } from './rules';
-
-export const MATMUL: i32 = 40;
-export const SUM: i32 = 41;
-export const L2: i32 = 42;
-export const SOFTMAX: i32 = 43;
-export const SOFTMAX_CE: i32 = 44;
-export const SVM: i32 = 45;
-export const MAXOUT: i32 = 46;
-
-const INSTRUCTION: usize = 80;
 
 /** Runs the ops in order; the index of the first whose output is not finite, or -1. */
 export function tensorForward<T extends number>(tape: usize, count: i32): i32 {
   for (let i = 0; i < count; i++) {
     const ip = tape + <usize>i * INSTRUCTION;
-    const op = load<i32>(ip);
-    const out = <usize>load<u32>(ip, 4);
-    const a = <usize>load<u32>(ip, 12);
-    const b = <usize>load<u32>(ip, 20);
-    const rows = load<i32>(ip, 28);
-    const cols = load<i32>(ip, 32);
-    const k = load<i32>(ip, 36);
-    const mode = load<i32>(ip, 40);
-    const aux = <usize>load<u32>(ip, 44);
-    const constant = load<f64>(ip, 64);
-    if (op <= ELU) elementwiseForward<T>(op, a, b, out, rows, cols, mode, <T>constant);
+    const op = load<i32>(ip, AT_OP);
+    const out = <usize>load<u32>(ip, AT_OUT);
+    const a = <usize>load<u32>(ip, AT_A);
+    const b = <usize>load<u32>(ip, AT_B);
+    const rows = load<i32>(ip, AT_ROWS);
+    const cols = load<i32>(ip, AT_COLS);
+    const k = load<i32>(ip, AT_K);
+    const mode = load<i32>(ip, AT_MODE);
+    const aux = <usize>load<u32>(ip, AT_AUX);
+    const constant = load<f64>(ip, AT_CONSTANT);
+    if (isElementwise(op)) elementwiseForward<T>(op, a, b, out, rows, cols, mode, <T>constant);
     else if (op == MATMUL) gemm<T>(0, 0, rows, cols, k, a, k, b, cols, out, cols, 0);
     else if (op == SUM) sumForward<T>(a, out, rows, cols, mode, constant);
     else if (op == L2) l2Forward<T>(a, out, rows * cols);
     else if (op == SOFTMAX) softmaxForward<T>(a, out, rows, cols);
-    else if (op == SOFTMAX_CE) store<T>(out, <T>softmaxCrossEntropyForward<T>(a, b, aux, rows, cols));
-    else if (op == SVM) store<T>(out, <T>svmForward<T>(a, b, rows, cols, constant));
+    else if (op == SOFTMAX_CROSS_ENTROPY) store<T>(out, <T>softmaxCrossEntropyForward<T>(a, b, aux, rows, cols));
+    else if (op == SVM_LOSS) store<T>(out, <T>svmForward<T>(a, b, rows, cols, constant));
     else if (op == MAXOUT) maxoutForward<T>(a, out, aux, rows, cols, k);
-    if (firstNonFinite<T>(out, load<i32>(ip, 48)) >= 0) return i;
+    else unreachable(); // an op of the table this tape has no kernel for
+    if (firstNonFinite<T>(out, load<i32>(ip, AT_OUT_SIZE)) >= 0) return i;
   }
   return -1;
 }
@@ -63,20 +56,20 @@ export function tensorBackward<T extends number>(
   for (let i = 0; i < seedCount; i++) store<T>(seed + <usize>i * sizeof<T>(), <T>1);
   for (let i = 0; i < count; i++) {
     const ip = tape + <usize>i * INSTRUCTION;
-    const op = load<i32>(ip);
-    const out = <usize>load<u32>(ip, 4);
-    const dout = <usize>load<u32>(ip, 8);
-    const a = <usize>load<u32>(ip, 12);
-    const da = <usize>load<u32>(ip, 16);
-    const b = <usize>load<u32>(ip, 20);
-    const db = <usize>load<u32>(ip, 24);
-    const rows = load<i32>(ip, 28);
-    const cols = load<i32>(ip, 32);
-    const k = load<i32>(ip, 36);
-    const mode = load<i32>(ip, 40);
-    const aux = <usize>load<u32>(ip, 44);
-    const constant = load<f64>(ip, 64);
-    if (op <= ELU) {
+    const op = load<i32>(ip, AT_OP);
+    const out = <usize>load<u32>(ip, AT_OUT);
+    const dout = <usize>load<u32>(ip, AT_DOUT);
+    const a = <usize>load<u32>(ip, AT_A);
+    const da = <usize>load<u32>(ip, AT_DA);
+    const b = <usize>load<u32>(ip, AT_B);
+    const db = <usize>load<u32>(ip, AT_DB);
+    const rows = load<i32>(ip, AT_ROWS);
+    const cols = load<i32>(ip, AT_COLS);
+    const k = load<i32>(ip, AT_K);
+    const mode = load<i32>(ip, AT_MODE);
+    const aux = <usize>load<u32>(ip, AT_AUX);
+    const constant = load<f64>(ip, AT_CONSTANT);
+    if (isElementwise(op)) {
       elementwiseBackward<T>(op, a, b, out, dout, da, db, rows, cols, mode, <T>constant);
     } else if (op == MATMUL) {
       gemm<T>(0, 1, rows, k, cols, dout, cols, b, cols, da, k, 1); // dA += dC·Bᵀ
@@ -84,11 +77,12 @@ export function tensorBackward<T extends number>(
     } else if (op == SUM) sumBackward<T>(dout, da, rows, cols, mode, constant);
     else if (op == L2) l2Backward<T>(a, dout, da, rows * cols);
     else if (op == SOFTMAX) softmaxBackward<T>(out, dout, da, rows, cols);
-    else if (op == SOFTMAX_CE) softmaxCrossEntropyBackward<T>(aux, b, da, rows, cols, <f64>load<T>(dout));
-    else if (op == SVM) svmBackward<T>(a, b, da, rows, cols, constant, <f64>load<T>(dout));
+    else if (op == SOFTMAX_CROSS_ENTROPY) softmaxCrossEntropyBackward<T>(aux, b, da, rows, cols, <f64>load<T>(dout));
+    else if (op == SVM_LOSS) svmBackward<T>(a, b, da, rows, cols, constant, <f64>load<T>(dout));
     else if (op == MAXOUT) maxoutBackward<T>(dout, aux, da, rows, cols, k);
-    if (firstNonFinite<T>(da, load<i32>(ip, 52)) >= 0) return i;
-    if (db != 0 && mode != CONST && firstNonFinite<T>(db, load<i32>(ip, 56)) >= 0) return i;
+    else unreachable(); // an op of the table this tape has no kernel for
+    if (firstNonFinite<T>(da, load<i32>(ip, AT_A_SIZE)) >= 0) return i;
+    if (db != 0 && mode != CONST && firstNonFinite<T>(db, load<i32>(ip, AT_B_SIZE)) >= 0) return i;
   }
   return -1;
 }

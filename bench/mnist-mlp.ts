@@ -31,8 +31,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { loadMnist } from '../examples/data/mnist';
-import { backend, init, nn } from '../src/index';
+import { backend, init } from '../src/index';
 import {
   type Case,
   type CaseResult,
@@ -47,6 +46,7 @@ import {
   type Suite,
   type SuiteResult,
 } from './harness';
+import { makeProblem } from './mnist-problem';
 import { brainjsPeer } from './peers/brainjs';
 import { convnetjsPeer } from './peers/convnetjs';
 import { jaxPeer } from './peers/jax';
@@ -111,29 +111,6 @@ const SPEEDS: Record<string, Speed> = {
 };
 
 export const PEER_IDS = Object.keys(SPEEDS);
-
-// ---- the problem -----------------------------------------------------------------------------
-
-/** The digits and the initial weights, as plain arrays every library can take. */
-export function makeProblem(): Problem {
-  const { train, test } = loadMnist({ seed: 0 });
-  const copy = (d: { x: { data: ArrayLike<number> }; y: Int32Array }) => ({
-    x: Float32Array.from(d.x.data),
-    y: Int32Array.from(d.y),
-    count: d.y.length,
-  });
-  const problem = { train: copy(train), test: copy(test), batches: Math.floor(train.y.length / BATCH), init: initialWeights() };
-  train.x.dispose();
-  test.x.dispose();
-  return problem;
-}
-
-/** nn.Linear's He-normal weights (seeds 1 and 2, as the demo's), biases 0. */
-function initialWeights(): Weights {
-  const model = new nn.Sequential([new nn.Linear(INPUTS, HIDDEN, { seed: 1 }), new nn.ReLU(), new nn.Linear(HIDDEN, CLASSES, { seed: 2 })]);
-  const [w1, b1, w2, b2] = model.parameters().map((p) => Float32Array.from(p.value.data));
-  return { w1, b1, w2, b2 } as Weights;
-}
 
 // ---- the suite -------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { backend, init, memoryStats } from '../src/index';
 import { log, machineInfo } from './harness';
-import { makeProblem } from './mnist-mlp';
+import { makeProblem } from './mnist-problem';
 import { BATCH } from './peers/peer';
 import { wasmgradLoop } from './peers/wasmgrad';
 

@@ -52,7 +52,7 @@ async function child(threads: number, quick: boolean): Promise<Figures> {
     gemm[name] = (2 * n ** 3) / median(times) / 1e6;
     for (const t of [a, b, c]) t.dispose();
   }
-  const { makeProblem } = await import('./mnist-mlp');
+  const { makeProblem } = await import('./mnist-problem');
   const { wasmgradStep } = await import('./peers/wasmgrad');
   const { BATCH } = await import('./peers/peer');
   const step = wasmgradStep(makeProblem());

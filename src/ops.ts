@@ -1,67 +1,350 @@
-// The scalar ops that assembly/rules.ts implements, as the host sees them: the op code
-// (checked against the module's own constants in the tests), how many inputs it takes,
-// and which values its backward rule reads — the gates cache exactly those.
+// Every op, described once. This table is the only place an op's code, category and
+// metadata are written: scripts/generate.ts writes the AssemblyScript side from it (the
+// codes, the category tests, the elementwise dispatch, the tensor tape's instruction
+// layout and broadcast modes) and the gate class of every elementwise op; the Graph's
+// builders, the drawing symbols and the test tables read it here. Adding an elementwise
+// op is its rule (assembly/rules.ts), its vector form (assembly/rules-f32x4.ts), its row
+// here, and its layer (src/nn/activations.ts): see DEVELOPERS.md, "Adding an op".
 
-/** What a backward rule reads: the inputs `a`, `b` and the output `out`. */
+/** What a backward rule reads: the inputs `a`, `b` and the output `out`. Forward caches exactly these. */
 export type Cached = 'a' | 'b' | 'out';
 
-export interface OpInfo {
+/**
+ * - binary: f(a, b), both operands tensors or numbers, both differentiated (b may broadcast);
+ * - unary: f(a);
+ * - const: f(a; c) with c a fixed number that gets no gradient (scale's factor, α);
+ * - tensor: an op on whole tensors with a kernel of its own (matmul, reductions, losses).
+ */
+export type Category = 'binary' | 'unary' | 'const' | 'tensor';
+
+interface Descriptor {
   readonly code: number;
-  /** 1: f(a); 2: f(a, b), both differentiable; 'const': f(a; b) with b a fixed parameter. */
-  readonly arity: 1 | 2 | 'const';
-  readonly reads: readonly Cached[];
-  /** Whether f can leave its domain (gives NaN or ±Infinity for finite inputs). */
-  readonly partial?: boolean;
+  readonly category: Category;
+  /** How a drawing labels its gate. */
+  readonly symbol: string;
+  /** The lecture's words for the rule, a line: the gate class's doc comment. */
+  readonly doc: string;
 }
 
+export interface ElementwiseDescriptor extends Descriptor {
+  readonly category: 'binary' | 'unary' | 'const';
+  readonly reads: readonly Cached[];
+  /** Whether f can leave its domain (NaN or ±Infinity from finite inputs). */
+  readonly partial?: boolean;
+  /** Which rules assembly/rules-f32x4.ts has four lanes at a time: both, backward only, or none. */
+  readonly vector: 'both' | 'backward' | 'none';
+  /** The gate class of the modular API, and for a const op its parameter (name, default). */
+  readonly gate: { readonly name: string; readonly parameter?: { readonly name: string; readonly default?: number } } | null;
+  /** The Graph's builder method, or null when the Graph makes the op only through another (pow with a number exponent). */
+  readonly builder: string | null;
+}
+
+export interface TensorDescriptor extends Descriptor {
+  readonly category: 'tensor';
+}
+
+const elementwise = <const D extends ElementwiseDescriptor>(d: D) => d;
+const tensor = <const D extends TensorDescriptor>(d: D) => d;
+
 export const OPS = {
-  add: { code: 1, arity: 2, reads: [] },
-  sub: { code: 2, arity: 2, reads: [] },
-  mul: { code: 3, arity: 2, reads: ['a', 'b'] },
-  div: { code: 4, arity: 2, reads: ['a', 'b'], partial: true },
-  max: { code: 5, arity: 2, reads: ['a', 'b'] },
-  pow: { code: 6, arity: 2, reads: ['a', 'b', 'out'], partial: true },
-  // max with its operands swapped by the Graph so that the first broadcasts (max(0, X) is
-  // run as max(X, 0)): the tie goes to b, the operand written first, as max's goes to a.
-  maxSwapped: { code: 7, arity: 2, reads: ['a', 'b'] },
-  exp: { code: 10, arity: 1, reads: ['out'], partial: true },
-  log: { code: 11, arity: 1, reads: ['a'], partial: true },
-  recip: { code: 12, arity: 1, reads: ['a'], partial: true },
-  neg: { code: 13, arity: 1, reads: [] },
-  sigmoid: { code: 14, arity: 1, reads: ['out'] },
-  tanh: { code: 15, arity: 1, reads: ['out'] },
-  relu: { code: 16, arity: 1, reads: ['a'] },
-  scale: { code: 20, arity: 'const', reads: ['b'] },
-  offset: { code: 21, arity: 'const', reads: [] },
-  powc: { code: 22, arity: 'const', reads: ['a', 'b'], partial: true },
-  leakyRelu: { code: 23, arity: 'const', reads: ['a', 'b'] },
-  elu: { code: 24, arity: 'const', reads: ['a', 'b', 'out'] },
-} as const satisfies Record<string, OpInfo>;
+  // ---- binary: codes 1–9 --------------------------------------------------------------
+  add: elementwise({
+    code: 1,
+    category: 'binary',
+    reads: [],
+    vector: 'both',
+    symbol: '+',
+    doc: 'x + y. Add distributes: both inputs get dout unchanged. Caches nothing.',
+    gate: { name: 'AddGate' },
+    builder: 'add',
+  }),
+  sub: elementwise({
+    code: 2,
+    category: 'binary',
+    reads: [],
+    vector: 'both',
+    symbol: '−',
+    doc: 'x − y: x gets dout, y gets −dout. Caches nothing.',
+    gate: { name: 'SubGate' },
+    builder: 'sub',
+  }),
+  mul: elementwise({
+    code: 3,
+    category: 'binary',
+    reads: ['a', 'b'],
+    vector: 'both',
+    symbol: '*',
+    doc: 'x · y. Mul switches: x gets y·dout and y gets x·dout, so it caches x and y.',
+    gate: { name: 'MultiplyGate' },
+    builder: 'mul',
+  }),
+  div: elementwise({
+    code: 4,
+    category: 'binary',
+    reads: ['a', 'b'],
+    partial: true,
+    vector: 'both',
+    symbol: '÷',
+    doc: 'x / y: x gets dout/y, y gets −x·dout/y². Caches x and y.',
+    gate: { name: 'DivGate' },
+    builder: 'div',
+  }),
+  max: elementwise({
+    code: 5,
+    category: 'binary',
+    reads: ['a', 'b'],
+    vector: 'both',
+    symbol: 'max',
+    doc: 'max(x, y). Max routes: all of dout goes to the larger input and none to the other; a tie goes to x, the first input.',
+    gate: { name: 'MaxGate' },
+    builder: 'max',
+  }),
+  pow: elementwise({
+    code: 6,
+    category: 'binary',
+    reads: ['a', 'b', 'out'],
+    partial: true,
+    vector: 'none',
+    symbol: 'pow',
+    doc: 'xʸ: x gets y·xʸ⁻¹·dout, y gets xʸ·ln x·dout (defined for x > 0). Caches x, y and the output.',
+    gate: { name: 'PowGate' },
+    builder: 'pow',
+  }),
+  // max with its operands swapped by the Graph so that the first broadcasts (max(0, X) runs
+  // as max(X, 0)): the tie goes to b, the operand written first, as max's goes to a.
+  maxSwapped: elementwise({
+    code: 7,
+    category: 'binary',
+    reads: ['a', 'b'],
+    vector: 'both',
+    symbol: 'max',
+    doc: 'max(b, a) written as max(a, b): a tie goes to b.',
+    gate: null,
+    builder: null,
+  }),
+  // ---- unary: codes 10–19 -------------------------------------------------------------
+  exp: elementwise({
+    code: 10,
+    category: 'unary',
+    reads: ['out'],
+    partial: true,
+    vector: 'both',
+    symbol: 'exp',
+    doc: 'eˣ, with df/dx = eˣ: the output is its own derivative, so it caches the output.',
+    gate: { name: 'ExpGate' },
+    builder: 'exp',
+  }),
+  log: elementwise({
+    code: 11,
+    category: 'unary',
+    reads: ['a'],
+    partial: true,
+    vector: 'backward',
+    symbol: 'log',
+    doc: 'ln x, with df/dx = 1/x. Caches x.',
+    gate: { name: 'LogGate' },
+    builder: 'log',
+  }),
+  recip: elementwise({
+    code: 12,
+    category: 'unary',
+    reads: ['a'],
+    partial: true,
+    vector: 'both',
+    symbol: '1/x',
+    doc: "1/x, the lecture's f(x) = 1/x with df/dx = −1/x². Caches x.",
+    gate: { name: 'ReciprocalGate' },
+    builder: 'recip',
+  }),
+  neg: elementwise({
+    code: 13,
+    category: 'unary',
+    reads: [],
+    vector: 'both',
+    symbol: '−x',
+    doc: '−x: x gets −dout. Caches nothing.',
+    gate: { name: 'NegGate' },
+    builder: 'neg',
+  }),
+  sigmoid: elementwise({
+    code: 14,
+    category: 'unary',
+    reads: ['out'],
+    vector: 'both',
+    symbol: 'σ',
+    doc: 'σ(x) = 1/(1 + e⁻ˣ) as one gate: dσ/dx = σ(1 − σ), so it caches only σ.',
+    gate: { name: 'SigmoidGate' },
+    builder: 'sigmoid',
+  }),
+  tanh: elementwise({
+    code: 15,
+    category: 'unary',
+    reads: ['out'],
+    vector: 'backward',
+    symbol: 'tanh',
+    doc: 'tanh x, with d/dx = 1 − tanh² x. Caches the output.',
+    gate: { name: 'TanhGate' },
+    builder: 'tanh',
+  }),
+  relu: elementwise({
+    code: 16,
+    category: 'unary',
+    reads: ['a'],
+    vector: 'both',
+    symbol: 'ReLU',
+    doc: 'max(0, x): routes dout to x where x > 0, else 0 (at x = 0 the tie goes to the 0). Caches x.',
+    gate: { name: 'ReluGate' },
+    builder: 'relu',
+  }),
+  softplus: elementwise({
+    code: 17,
+    category: 'unary',
+    reads: ['a'],
+    vector: 'backward',
+    symbol: 'softplus',
+    doc: 'log(1 + eˣ), a smooth ReLU: its derivative is σ(x), so dout·σ(x) goes to x. Caches x.',
+    gate: { name: 'SoftplusGate' },
+    builder: 'softplus',
+  }),
+  // ---- const: f(a; c), codes 20–29 ----------------------------------------------------
+  scale: elementwise({
+    code: 20,
+    category: 'const',
+    reads: ['b'],
+    vector: 'both',
+    symbol: '*',
+    doc: "a·x for a fixed a, the lecture's f_a(x) = ax with df/dx = a. Caches nothing but a.",
+    gate: { name: 'ScaleGate', parameter: { name: 'a' } },
+    builder: 'scale',
+  }),
+  offset: elementwise({
+    code: 21,
+    category: 'const',
+    reads: [],
+    vector: 'both',
+    symbol: '+',
+    doc: "c + x for a fixed c, the lecture's f_c(x) = c + x with df/dx = 1. Caches nothing.",
+    gate: { name: 'OffsetGate', parameter: { name: 'c' } },
+    builder: 'offset',
+  }),
+  powc: elementwise({
+    code: 22,
+    category: 'const',
+    reads: ['a', 'b'],
+    partial: true,
+    vector: 'none',
+    symbol: '^',
+    doc: 'xᶜ for a fixed c: x gets c·xᶜ⁻¹·dout.',
+    gate: null,
+    builder: null,
+  }),
+  leakyRelu: elementwise({
+    code: 23,
+    category: 'const',
+    reads: ['a', 'b'],
+    vector: 'both',
+    symbol: 'leaky',
+    doc: "max(αx, x), the lecture's max(0.1x, x) by default: dout where x > 0, else α·dout. Caches x.",
+    gate: { name: 'LeakyReluGate', parameter: { name: 'alpha', default: 0.1 } },
+    builder: 'leakyRelu',
+  }),
+  elu: elementwise({
+    code: 24,
+    category: 'const',
+    reads: ['a', 'b', 'out'],
+    vector: 'both',
+    symbol: 'ELU',
+    doc: 'x for x ≥ 0, α(eˣ − 1) below: dout for x ≥ 0, else (out + α)·dout. Caches x and the output.',
+    gate: { name: 'EluGate', parameter: { name: 'alpha', default: 1 } },
+    builder: 'elu',
+  }),
+  // ---- tensor ops: codes 40– ----------------------------------------------------------
+  matmul: tensor({ code: 40, category: 'tensor', symbol: '×', doc: 'A·B: dA = dC·Bᵀ, dB = Aᵀ·dC.' }),
+  sum: tensor({ code: 41, category: 'tensor', symbol: 'Σ', doc: 'Σ x, all or along an axis (a mean scales it).' }),
+  l2: tensor({ code: 42, category: 'tensor', symbol: 'L2', doc: 'Σ x², dx = 2x·dout.' }),
+  softmax: tensor({ code: 43, category: 'tensor', symbol: 'softmax', doc: 'softmax along the last axis.' }),
+  softmaxCrossEntropy: tensor({ code: 44, category: 'tensor', symbol: 'softmax CE', doc: 'the mean softmax cross-entropy, fused.' }),
+  svmLoss: tensor({ code: 45, category: 'tensor', symbol: 'SVM', doc: 'the mean multiclass hinge loss.' }),
+  maxout: tensor({ code: 46, category: 'tensor', symbol: 'maxout', doc: 'the max of each unit’s k pieces.' }),
+} as const satisfies Record<string, ElementwiseDescriptor | TensorDescriptor>;
 
 export type OpName = keyof typeof OPS;
+/** The ops of one category, by name. */
+export type OpsOf<C extends Category> = { [K in OpName]: (typeof OPS)[K]['category'] extends C ? K : never }[OpName];
+export type ElementwiseOpName = OpsOf<'binary' | 'unary' | 'const'>;
+export type TensorOpName = OpsOf<'tensor'>;
+/** Elementwise ops the modular API has a gate class for, by op name. */
+export type GateOpName = { [K in ElementwiseOpName]: (typeof OPS)[K]['gate'] extends null ? never : K }[ElementwiseOpName];
 
 /** Op code 0: inputs, params and consts, which the tape never runs. */
 export const LEAF_CODE = 0;
 
-/** The exported-global name of an op code in assembly/index.ts (`OP_LEAKY_RELU`). */
-export function wasmConstantName(op: OpName): string {
-  return `OP_${op.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+const NAME_BY_CODE = new Map<number, OpName>(Object.entries(OPS).map(([name, d]) => [d.code, name as OpName]));
+
+/** The op of a code; an error for a code the table does not have (never a silent default). */
+export function opOfCode(code: number): OpName {
+  const name = NAME_BY_CODE.get(code);
+  if (name === undefined) throw new Error(`ops: no op has code ${code}`);
+  return name;
 }
 
-/** Tensor ops beyond the elementwise ones (assembly/tensor-tape.ts). */
-export const TENSOR_OPS = {
-  matmul: 40,
-  sum: 41,
-  l2: 42,
-  softmax: 43,
-  softmaxCrossEntropy: 44,
-  svmLoss: 45,
-  maxout: 46,
+export function categoryOf(code: number): Category {
+  return OPS[opOfCode(code)].category;
+}
+
+export function isElementwise(code: number): boolean {
+  return categoryOf(code) !== 'tensor';
+}
+
+/** Whether the op's second operand gets a gradient: the binary elementwise ops and matmul. */
+export function differentiatesB(code: number): boolean {
+  return categoryOf(code) === 'binary' || code === OPS.matmul.code;
+}
+
+/** How an elementwise op's second operand b reaches a's shape (assembly/elementwise.ts). */
+export const BROADCAST = {
+  /** b has a's shape. */
+  same: 0,
+  /** b is a row of `cols` values broadcast down a's rows (a bias). */
+  row: 1,
+  /** b is the op's fixed constant (unary and const ops). */
+  const: 2,
+  /** b is one value broadcast to every element. */
+  scalar: 3,
 } as const;
 
-export type TensorOpName = keyof typeof TENSOR_OPS;
+/** The reduction axis meaning "over everything" (assembly/reduce.ts). */
+export const AXIS_ALL = -1;
 
-/** Whether the op's second operand gets a gradient: binary elementwise ops and matmul. */
-export function differentiatesB(code: number): boolean {
-  return (code >= OPS.add.code && code < OPS.exp.code) || code === TENSOR_OPS.matmul; // binary ops: codes 1–9
-}
+/**
+ * One instruction of the tensor tape (assembly/tensor-tape.ts), 80 bytes: i32 words in
+ * this order (pointers are byte offsets), then the op's f64 constant at byte 64.
+ */
+export const INSTRUCTION = {
+  words: [
+    'op',
+    'out',
+    'dout',
+    'a',
+    'da',
+    'b',
+    'db',
+    'rows',
+    'cols',
+    'k',
+    /** b's broadcast, or the reduction axis */
+    'mode',
+    /** a cache buffer: softmax probabilities, maxout winners */
+    'aux',
+    'outSize',
+    'aSize',
+    'bSize',
+  ],
+  constantAt: 64,
+  bytes: 80,
+} as const;
+
+export type InstructionField = (typeof INSTRUCTION.words)[number];
+
+/** The i32 word index of each field. */
+export const WORD = Object.fromEntries(INSTRUCTION.words.map((name, i) => [name, i])) as Record<InstructionField, number>;

@@ -14,9 +14,9 @@ export {
   type ValueAndGrads,
 } from './gradcheck';
 export { Graph, type GraphOptions, type InputValue, Node, type NodeValue, type Operand } from './graph/graph';
+export { type DecodedSafetensors, decodeSafetensors, encodeSafetensors, type SafetensorsInput } from './io/safetensors';
 export { type Differentiable, jacobian } from './jacobian';
 export * as nn from './nn/index';
-export { type DecodedSafetensors, decodeSafetensors, encodeSafetensors, type SafetensorsInput } from './nn/safetensors';
 export { Random } from './random';
 export { type DType, type FloatArray, type NestedNumbers, type Shape, Tensor, type TensorOptions } from './tensor';
 export type { SimdChoice } from './wasm/binaries';

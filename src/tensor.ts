@@ -7,12 +7,13 @@
 // user, or cached by the next layer for its backward — is known to be stale and using it
 // is a StateError naming who overwrote it, never a silent read of newer numbers. It is
 // PyTorch's version counter for in-place changes, applied to reused buffers.
+import { DTYPES, type DType } from './dtype';
 import { describe, ShapeError, StateError, ValueError } from './errors';
 import { Random } from './random';
 import { allocate, countUserTensor, f32, f64, release } from './wasm/instance';
 import { kernels } from './wasm/kernels';
 
-export type DType = 'float32' | 'float64';
+export type { DType };
 export type Shape = readonly number[];
 export type NestedNumbers = number | readonly NestedNumbers[];
 export type FloatArray = Float32Array | Float64Array;
@@ -25,8 +26,6 @@ export interface TensorOptions {
 export interface RandomOptions extends TensorOptions {
   seed?: number;
 }
-
-const BYTES: Record<DType, number> = { float32: 4, float64: 8 };
 
 /** What a collected storage must free: its block, and whether it counted as the user's. */
 interface Held {
@@ -176,7 +175,7 @@ export class Tensor {
 
   /** @internal A zeroed tensor that `owner` keeps for its lifetime (a parameter, an optimizer's state). */
   static owned(shape: Shape, dtype: DType, owner: string, role = 'buffer'): Tensor {
-    const bytes = sizeOf(shape) * BYTES[dtype];
+    const bytes = sizeOf(shape) * DTYPES[dtype].bytes;
     const ptr = allocate(bytes, `${owner}: a [${shape.join(', ')}] ${dtype} ${role}`);
     return new Tensor(new Storage(ptr, owner, role, null, bytes), shape, dtype);
   }
@@ -187,7 +186,7 @@ export class Tensor {
   }
 
   private static empty(shape: Shape, dtype: DType, op: string): Tensor {
-    const bytes = sizeOf(shape) * BYTES[dtype];
+    const bytes = sizeOf(shape) * DTYPES[dtype].bytes;
     const ptr = allocate(bytes, `${op}: a [${shape.join(', ')}] ${dtype} tensor`);
     return new Tensor(new Storage(ptr, null, 'tensor', null, bytes), shape, dtype);
   }
@@ -237,7 +236,7 @@ export class Tensor {
 
   /** Bytes per element. */
   get itemBytes(): number {
-    return BYTES[this.dtype];
+    return DTYPES[this.dtype].bytes;
   }
 
   /** @internal The buffer's byte offset in linear memory; a clear error once disposed or overwritten. */

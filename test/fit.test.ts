@@ -281,10 +281,14 @@ describe('nn.fit is the plain loop: bit-identical weights with SGD, the same los
 
   it('records how long each epoch took and how many samples per second it trained', () => {
     const data = dataset(50);
+    const started = performance.now();
     const records = nn.fit(net(), data, { epochs: 2, batchSize: 16 });
+    const elapsed = (performance.now() - started) / 1000;
+    // A browser's clock may be coarser than an epoch of 50 samples: 0 s is a true reading there.
     for (const r of records) {
-      expect(r.seconds).toBeGreaterThan(0);
-      expect(r.samplesPerSecond).toBeCloseTo(50 / r.seconds, 6);
+      expect(r.seconds).toBeGreaterThanOrEqual(0);
+      expect(r.seconds).toBeLessThanOrEqual(elapsed);
+      expect(r.samplesPerSecond).toBe(50 / r.seconds);
     }
     dispose(data);
   });

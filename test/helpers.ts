@@ -17,9 +17,11 @@ import {
   ReluGate,
   ScaleGate,
   SigmoidGate,
+  SoftplusGate,
   SubGate,
   TanhGate,
 } from '../src/index';
+import type { GateOpName } from '../src/ops';
 
 /** mulberry32: a small seeded generator, so every random test is reproducible. */
 export function rng(seed: number): () => number {
@@ -71,14 +73,15 @@ const leaky = (alpha: number) => (x: number) => (x > 0 ? { value: x, grads: [1] 
 const AROUND_ZERO = [[-1.5], [-0.2], [0.3], [2]];
 
 /**
- * Every scalar gate, the Graph op that runs the same rule, and where to sample inputs
+ * Every scalar gate, keyed by its op (a gate the op table has and this table lacks does
+ * not compile), the Graph op that runs the same rule, and where to sample inputs
  * (away from kinks and outside nothing of the op's domain). `rule` is the lecture's
  * derivative written out here, independent of assembly/rules.ts; `points` are fixed
  * inputs on both sides of every kink, and `onKink` inputs exactly on one, where `rule`
  * gives what the documentation promises (ReLU: 0 at x = 0; max: a tie goes to x).
  */
-export const GATES = [
-  {
+const GATE_ROWS = {
+  add: {
     name: 'AddGate',
     make: () => new AddGate(),
     graph: (g: Graph, [x, y]: Node<number>[]) => g.add(x as Node<number>, y as Node<number>),
@@ -89,7 +92,7 @@ export const GATES = [
       [1.5, -0.5],
     ],
   },
-  {
+  sub: {
     name: 'SubGate',
     make: () => new SubGate(),
     graph: (g: Graph, [x, y]: Node<number>[]) => g.sub(x as Node<number>, y as Node<number>),
@@ -100,7 +103,7 @@ export const GATES = [
       [1.5, -0.5],
     ],
   },
-  {
+  mul: {
     name: 'MultiplyGate',
     make: () => new MultiplyGate(),
     graph: (g: Graph, [x, y]: Node<number>[]) => g.mul(x as Node<number>, y as Node<number>),
@@ -112,7 +115,7 @@ export const GATES = [
       [-1, -2.5],
     ],
   },
-  {
+  div: {
     name: 'DivGate',
     make: () => new DivGate(),
     graph: (g: Graph, [x, y]: Node<number>[]) => g.div(x as Node<number>, y as Node<number>),
@@ -123,7 +126,7 @@ export const GATES = [
       [-1.5, 0.5],
     ],
   },
-  {
+  max: {
     name: 'MaxGate',
     make: () => new MaxGate(),
     graph: (g: Graph, [x, y]: Node<number>[]) => g.max(x as Node<number>, y as Node<number>),
@@ -145,7 +148,7 @@ export const GATES = [
       [-2, -2],
     ],
   },
-  {
+  pow: {
     name: 'PowGate',
     make: () => new PowGate(),
     graph: (g: Graph, [x, y]: Node<number>[]) => g.pow(x as Node<number>, y as Node<number>),
@@ -160,7 +163,7 @@ export const GATES = [
       [1.5, 2.5],
     ],
   },
-  {
+  exp: {
     name: 'ExpGate',
     make: () => new ExpGate(),
     graph: (g: Graph, [x]: Node<number>[]) => g.exp(x as Node<number>),
@@ -168,7 +171,7 @@ export const GATES = [
     rule: ([x]: number[]) => ({ value: Math.exp(x as number), grads: [Math.exp(x as number)] }),
     points: [[-2], [0.5], [1.5]],
   },
-  {
+  log: {
     name: 'LogGate',
     make: () => new LogGate(),
     graph: (g: Graph, [x]: Node<number>[]) => g.log(x as Node<number>),
@@ -176,7 +179,7 @@ export const GATES = [
     rule: ([x]: number[]) => ({ value: Math.log(x as number), grads: [1 / (x as number)] }),
     points: [[0.3], [2.5]],
   },
-  {
+  recip: {
     name: 'ReciprocalGate',
     make: () => new ReciprocalGate(),
     graph: (g: Graph, [x]: Node<number>[]) => g.recip(x as Node<number>),
@@ -184,7 +187,7 @@ export const GATES = [
     rule: ([x]: number[]) => ({ value: 1 / (x as number), grads: [-1 / (x as number) ** 2] }),
     points: [[-2], [0.5]],
   },
-  {
+  neg: {
     name: 'NegGate',
     make: () => new NegGate(),
     graph: (g: Graph, [x]: Node<number>[]) => g.neg(x as Node<number>),
@@ -192,7 +195,7 @@ export const GATES = [
     rule: ([x]: number[]) => ({ value: -(x as number), grads: [-1] }),
     points: [[-1], [2]],
   },
-  {
+  scale: {
     name: 'ScaleGate',
     make: () => new ScaleGate(-2.5),
     graph: (g: Graph, [x]: Node<number>[]) => g.scale(x as Node<number>, -2.5),
@@ -200,7 +203,7 @@ export const GATES = [
     rule: ([x]: number[]) => ({ value: -2.5 * (x as number), grads: [-2.5] }),
     points: [[-1.5], [2]],
   },
-  {
+  offset: {
     name: 'OffsetGate',
     make: () => new OffsetGate(1.5),
     graph: (g: Graph, [x]: Node<number>[]) => g.offset(x as Node<number>, 1.5),
@@ -208,7 +211,7 @@ export const GATES = [
     rule: ([x]: number[]) => ({ value: 1.5 + (x as number), grads: [1] }),
     points: [[-1.5], [2]],
   },
-  {
+  sigmoid: {
     name: 'SigmoidGate',
     make: () => new SigmoidGate(),
     graph: (g: Graph, [x]: Node<number>[]) => g.sigmoid(x as Node<number>),
@@ -219,7 +222,7 @@ export const GATES = [
     },
     points: [[-2], [0.3], [1.7]],
   },
-  {
+  tanh: {
     name: 'TanhGate',
     make: () => new TanhGate(),
     graph: (g: Graph, [x]: Node<number>[]) => g.tanh(x as Node<number>),
@@ -230,7 +233,7 @@ export const GATES = [
     },
     points: [[-2], [0.3], [1.7]],
   },
-  {
+  relu: {
     name: 'ReluGate',
     make: () => new ReluGate(),
     graph: (g: Graph, [x]: Node<number>[]) => g.relu(x as Node<number>),
@@ -239,7 +242,16 @@ export const GATES = [
     points: AROUND_ZERO,
     onKink: [[0]],
   },
-  {
+  softplus: {
+    name: 'SoftplusGate',
+    make: () => new SoftplusGate(),
+    graph: (g: Graph, [x]: Node<number>[]) => g.softplus(x as Node<number>),
+    sample: anywhere(1),
+    // log(1 + eˣ), written out; its derivative is σ(x). Far out on either side: x and 0.
+    rule: ([x]: number[]) => ({ value: Math.log1p(Math.exp(x as number)), grads: [sigma(x as number)] }),
+    points: [[-30], [-2], [0], [0.7], [25]],
+  },
+  leakyRelu: {
     name: 'LeakyReluGate',
     make: () => new LeakyReluGate(LEAKY_ALPHA),
     graph: (g: Graph, [x]: Node<number>[]) => g.leakyRelu(x as Node<number>, LEAKY_ALPHA),
@@ -248,7 +260,7 @@ export const GATES = [
     points: AROUND_ZERO,
     onKink: [[0]],
   },
-  {
+  elu: {
     name: 'EluGate',
     make: () => new EluGate(ELU_ALPHA),
     graph: (g: Graph, [x]: Node<number>[]) => g.elu(x as Node<number>, ELU_ALPHA),
@@ -257,7 +269,10 @@ export const GATES = [
     points: AROUND_ZERO,
     onKink: [[0]],
   },
-] as const;
+} satisfies Record<GateOpName, unknown>;
+
+/** Every gate's row, in the table's order. */
+export const GATES = Object.values(GATE_ROWS);
 
 /** A row of RULES: an op, its gate where it has one, and its closed form. */
 export interface RuleCase {

@@ -42,13 +42,38 @@ describe('every layer passes gradcheck, input and parameters (float64)', () => {
     checkModule(new nn.Linear(3, 2, { dtype: 'float64', seed: 2, bias: false }), randn([1, 3]));
   });
 
-  it('the activations', () => {
+  it.each(Object.keys(nn.ACTIVATIONS))('the activation %s (α = 0.7 where it takes one), on both sides of 0', (name) => {
     const x = Tensor.from(
       Float64Array.from({ length: 12 }, (_, i) => (i - 5.5) * 0.37),
       [3, 4],
       { dtype: 'float64' },
     );
-    for (const layer of [new nn.ReLU(), new nn.Sigmoid(), new nn.Tanh(), new nn.LeakyReLU(), new nn.ELU(0.7)]) checkModule(layer, x);
+    const activation = nn.ACTIVATIONS[name] as (typeof nn.ACTIVATIONS)[string];
+    checkModule(activation.make(activation.alpha ? 0.7 : undefined), x);
+  });
+
+  it('a bundler that minifies class names changes no saved name (the names are written out)', () => {
+    const renamed = Object.values(nn.ACTIVATIONS).map((a) => a.type);
+    const names = renamed.map((type) => Object.getOwnPropertyDescriptor(type, 'name'));
+    try {
+      for (const type of renamed) Object.defineProperty(type, 'name', { value: 'b' });
+      const model = new nn.Sequential([new nn.Linear(2, 3, { seed: 1 }), new nn.Tanh(), new nn.Linear(3, 2, { seed: 2 }), new nn.ELU(0.5)]);
+      expect(nn.load(model.save()).layers.map((l) => (l as nn.Activation).name)).toEqual([undefined, 'Tanh', undefined, 'ELU']);
+    } finally {
+      for (const [i, type] of renamed.entries()) Object.defineProperty(type, 'name', names[i] as PropertyDescriptor);
+    }
+  });
+
+  it.each(Object.keys(nn.ACTIVATIONS))('the activation %s is saved and loaded by name, with its α', (name) => {
+    const activation = nn.ACTIVATIONS[name] as (typeof nn.ACTIVATIONS)[string];
+    const model = new nn.Sequential([new nn.Linear(3, 4, { seed: 1 }), activation.make(activation.alpha ? 0.7 : undefined)]);
+    const rebuilt = nn.load(model.save());
+    expect(rebuilt.layers.map((l) => [l.constructor.name, (l as nn.Activation).alpha])).toEqual([
+      ['Linear', undefined],
+      [name, activation.alpha ? 0.7 : undefined],
+    ]);
+    const x = Tensor.from([[0.5, -1, 2]]);
+    expect(Array.from(rebuilt.predict(x).data)).toEqual(Array.from(model.predict(x).data));
   });
 
   it('Maxout', () => {

@@ -385,6 +385,15 @@ describe('max routes a tie to the operand written first, whichever broadcasts', 
 });
 
 describe('a tensor Graph', () => {
+  it('names a mean a mean, over one element too (its scale is 1, as a sum’s)', () => {
+    const g = new Graph();
+    const one = g.mean(g.input('x', [1]));
+    const rows = g.mean(g.input('y', [1, 3]), 0);
+    const sum = g.sum(g.input('z', [2]));
+    expect([one.op, rows.op, sum.op]).toEqual(['mean', 'mean', 'sum']);
+    expect(g.toDot().match(/label="mean/g)).toHaveLength(2);
+  });
+
   it('returns scalars as numbers and tensors as graph-owned views; params keep their values', () => {
     const g = new Graph();
     const W = g.param('W', Tensor.ones([2, 3]));

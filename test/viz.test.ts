@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LECTURE, type LectureName } from '../examples/lecture';
 import { Graph, init, Tensor } from '../src/index';
 import { drawGraph, formatNumber, gateSymbol } from '../src/viz/index';
+import { GATES } from './helpers';
 
 beforeAll(() => init());
 
@@ -376,6 +377,22 @@ describe('drawGraph', () => {
   it('draws an empty graph as an empty picture', () => {
     const drawn = read(drawGraph(new Graph()));
     expect(drawn.nodeIds).toEqual([]);
+  });
+});
+
+describe.each(GATES)('every elementwise op is drawn by its symbol from the op table: $name', (row) => {
+  it('one gate with its symbol, a wire from each input, the value and gradient on its output wire', () => {
+    const g = new Graph();
+    const point = row.points[0] as readonly number[];
+    const inputs = point.map((_, i) => g.input(`x${i}`));
+    const out = row.graph(g, inputs);
+    g.forward(Object.fromEntries(point.map((x, i) => [`x${i}`, x])));
+    g.backward();
+    const drawn = read(drawGraph(g));
+    expect(drawn.gates).toEqual([gateSymbol(out.op, out.gate)]);
+    expect(drawn.edges).toEqual(inputs.map((x) => `${x}→${drawn.gates[0]}`).sort());
+    expect(drawn.numbers(drawn.gates[0] as string)).toHaveLength(2);
+    g.dispose();
   });
 });
 

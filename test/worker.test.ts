@@ -1,7 +1,7 @@
 // nn.worker: a model in a worker thread (Node) or a module Worker (browsers). These specs
 // run in both, from the sources (Node starts the script through tsx, a browser gets it
 // from Vite); test/worker-package.test.ts runs the built dist/ in fresh Node processes.
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { backend, datasets, init, nn, ShapeError, StateError, Tensor, ValueError } from '../src/index';
 
 const inBrowser = typeof document !== 'undefined';
@@ -292,10 +292,20 @@ describe('fit options cross into the worker: each gives what nn.fit gives here w
     ['optimizer adam: weightDecay', { ...base, optimizer: { ...adam, weightDecay: 0.05 } }, { ...base, optimizer: adam }],
   ];
 
+  // One worker for all the cases (starting one is most of a case's time), its weights set
+  // back to the model's before each: every fit starts from the same weights.
+  let model: nn.Sequential;
+  let w: nn.ModelWorker;
+  beforeAll(async () => {
+    await init();
+    model = net(9);
+    w = await nn.worker({ model, url: script('worker') });
+  });
+  afterAll(() => w.terminate());
+
   it.each(cases)('%s', async (_name, options, without) => {
     const data = spiral();
-    const model = net(9);
-    const w = await start({ model });
+    await w.setWeights(model);
     const remote = await w.fit(data, options);
     const here = fitHere(model, data, options);
     expect(remote.map(({ epoch, loss }) => ({ epoch, loss, validation: undefined }))).toEqual(here.records);

@@ -13,7 +13,7 @@ import { OPS } from '../../src/ops';
 import { allocate, i32 } from '../../src/wasm/instance';
 import { B_CONST, B_ROW, kernels } from '../../src/wasm/kernels';
 import { log, median } from '../harness';
-import { makeProblem } from '../mnist-mlp';
+import { makeProblem } from '../mnist-problem';
 import { BATCH, CLASSES, HIDDEN, INPUTS, LEARNING_RATE, type Problem } from './peer';
 import { wasmgradFit, wasmgradStep } from './wasmgrad';
 

@@ -1,6 +1,8 @@
 // What tensor gates and layers share: buffers they own and reuse while shapes stay the
 // same, and the checks every tensor argument and every cached tensor gets.
+import { DTYPES } from '../dtype';
 import { describe, ShapeError, StateError, ValueError } from '../errors';
+import { checkClassIndices } from '../shapes';
 import { type DType, type Shape, Storage, sizeOf, staleMessage, Tensor } from '../tensor';
 import { allocate, i32, release } from '../wasm/instance';
 import { kernels } from '../wasm/kernels';
@@ -31,7 +33,7 @@ export class Owned {
    * loop allocates nothing after its first step.
    */
   get(shape: Shape, dtype: DType): Tensor {
-    const bytes = sizeOf(shape) * (dtype === 'float32' ? 4 : 8);
+    const bytes = sizeOf(shape) * DTYPES[dtype].bytes;
     let storage = this.storage;
     if (storage === null || storage.ptr === 0 || bytes > this.capacity) {
       const name = ownerName(this.owner);
@@ -204,12 +206,7 @@ export function writeLabels(op: string, labels: unknown, rows: number, classes: 
   if (!ok) throw new ValueError(`${op}: labels must be an Int32Array (or an array) of class indices, got ${describe(labels)}`);
   const list = labels as ArrayLike<number>;
   if (list.length !== rows) throw new ShapeError(`${op}: ${list.length} labels for ${rows} rows`);
-  for (let i = 0; i < rows; i++) {
-    const label = list[i];
-    if (!Number.isInteger(label) || (label as number) < 0 || (label as number) >= classes) {
-      throw new ValueError(`${op}: label ${i} is ${describe(label)}, not a class index in [0, ${classes})`);
-    }
-  }
+  checkClassIndices(op, list, classes, (i) => `label ${i}`);
   const ptr = into.reserve(rows);
   into.view(rows).set(list);
   return ptr;

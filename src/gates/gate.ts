@@ -3,7 +3,8 @@
 // The rules themselves are the wasm module's (assembly/rules.ts), the same code the
 // compiled Graph runs; a gate decides what to cache and checks its inputs.
 import { describe, ShapeError, StateError, ValueError } from '../errors';
-import { type Cached, OPS, type OpName } from '../ops';
+import { type Cached, type ElementwiseDescriptor, type ElementwiseOpName, OPS } from '../ops';
+import { isRowOf } from '../shapes';
 import { formatShape, rowsCols, sameShape, type Tensor } from '../tensor';
 import { f64, wasm } from '../wasm/instance';
 import { B_CONST, B_ROW, B_SAME, kernels } from '../wasm/kernels';
@@ -56,15 +57,20 @@ export abstract class ElementwiseGate extends Gate {
   private produced: Tensor | null = null;
 
   protected constructor(
-    protected readonly op: OpName,
+    protected readonly op: ElementwiseOpName,
     /** The fixed parameter of scale, offset, leaky ReLU and ELU. */
     protected readonly constant = 0,
   ) {
     super();
   }
 
+  /** The op's row of the table: its category and what its backward reads. */
+  private get rule(): ElementwiseDescriptor {
+    return OPS[this.op];
+  }
+
   protected get inputNames(): readonly string[] {
-    return OPS[this.op].arity === 2 ? ['x', 'y'] : ['x'];
+    return this.rule.category === 'binary' ? ['x', 'y'] : ['x'];
   }
 
   protected run(args: readonly unknown[]): GateValue {
@@ -101,10 +107,8 @@ export abstract class ElementwiseGate extends Gate {
     if (y) {
       if (y.dtype !== tx.dtype) throw new ValueError(`${op}: dtypes differ: x is ${tx.dtype}, y is ${y.dtype}`);
       broadcast = !sameShape(tx.shape, y.shape);
-      const cols = rowsCols(tx.shape)[1];
-      const isRow = y.size === cols && tx.rank >= 1 && (y.rank === 1 || (y.rank === 2 && y.shape[0] === 1));
-      if (broadcast && !isRow) {
-        throw shapeError(op, tx, y, `y must have x's shape or be a row of ${cols} values`);
+      if (broadcast && !isRowOf(tx.shape, y.shape)) {
+        throw shapeError(op, tx, y, `y must have x's shape or be a row of ${rowsCols(tx.shape)[1]} values`);
       }
     }
     const [rows, cols] = rowsCols(tx.shape);
@@ -130,9 +134,9 @@ export abstract class ElementwiseGate extends Gate {
 
   private keep(values: Record<Cached, GateValue>, inputs: readonly GateValue[]): void {
     const cache: GateCache = {};
-    for (const key of OPS[this.op].reads) {
+    for (const key of this.rule.reads) {
       // A fixed parameter (scale's a, α) is the gate's own, not something forward keeps.
-      if (key === 'b' && OPS[this.op].arity === 'const') continue;
+      if (key === 'b' && this.rule.category === 'const') continue;
       cache[CACHE_KEY[key]] = values[key];
     }
     this.cache = cache;
@@ -168,7 +172,7 @@ export abstract class ElementwiseGate extends Gate {
   private backwardTensors(cache: GateCache, doutArg: unknown): [Tensor] | [Tensor, Tensor] {
     const op = `${this.name}.backward`;
     // An input the rule reads must be as forward saw it; add's and sub's need only their shapes.
-    const reads: readonly Cached[] = OPS[this.op].reads;
+    const reads: readonly Cached[] = this.rule.reads;
     const [x, y] = (this.inputs as Tensor[]).map((t, i) =>
       reads.includes(i === 0 ? 'a' : 'b') ? useSaved(op, this.inputNames[i] as string, t, this.versions[i] as number) : t,
     );

@@ -1,6 +1,5 @@
-export { EluGate, LeakyReluGate, MaxGate, ReluGate, SigmoidGate, TanhGate } from './activations';
-export { AddGate, DivGate, MultiplyGate, NegGate, OffsetGate, ReciprocalGate, ScaleGate, SubGate } from './arithmetic';
-export { ExpGate, LogGate, PowGate } from './exponential';
+// The elementwise gates, one per row of the op table (src/ops.ts).
+export * from './elementwise.generated';
 export { BinaryGate, ElementwiseGate, Gate, type GateCache, type GateValue, UnaryGate } from './gate';
 export { SvmLossGate } from './loss';
 export { MatMulGate } from './matmul';

@@ -1,4 +1,5 @@
-import { ShapeError, ValueError } from '../errors';
+import { ValueError } from '../errors';
+import { scoresShape } from '../shapes';
 import { formatShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
 import { Owned, OwnedInts, Saved, useTensor, writeLabels } from './buffers';
@@ -22,8 +23,7 @@ export class SvmLossGate extends Gate {
   forward(scores: Tensor, labels: Int32Array | readonly number[]): number {
     const op = `${this.name}.forward`;
     const s = useTensor(op, 'scores', scores);
-    if (s.rank !== 2) throw new ShapeError(`${op}: scores must be 2-D [rows, classes], got ${formatShape(s.shape)}`);
-    const [rows, cols] = s.shape as [number, number];
+    const [rows, cols] = scoresShape(op, 'scores', s.shape);
     if (rows === 0) throw new ValueError(`${op}: a batch of 0 rows has no mean loss (scores is ${formatShape(s.shape)})`);
     const labelPtr = writeLabels(op, labels, rows, cols, this.labels);
     const loss = kernels(s.dtype).svmForward(s.ptr, labelPtr, rows, cols, this.margin);

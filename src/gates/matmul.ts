@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from '../errors';
+import { matmulDims } from '../shapes';
 import { formatShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
 import { checkGradientSource, Owned, Saved, useTensor } from './buffers';
@@ -20,10 +21,8 @@ export class MatMulGate extends Gate {
     const op = 'MatMulGate.forward';
     const ta = useTensor(op, 'A', a);
     const tb = useTensor(op, 'B', b);
-    const [m, k] = matrix(op, 'A', ta);
-    const [k2, n] = matrix(op, 'B', tb);
+    const [m, k, n] = matmulDims(op, ta.shape, tb.shape);
     if (ta.dtype !== tb.dtype) throw new ValueError(`${op}: dtypes differ: A is ${ta.dtype}, B is ${tb.dtype}`);
-    if (k !== k2) throw new ShapeError(`matmul: ${formatShape(ta.shape)} · ${formatShape(tb.shape)}: inner dims ${k} ≠ ${k2}`);
     const c = this.output.get([m, n], ta.dtype);
     kernels(ta.dtype).gemm(0, 0, m, n, k, ta.ptr, k, tb.ptr, n, c.ptr, n, 0);
     this.cache = { x: ta, y: tb };
@@ -52,9 +51,4 @@ export class MatMulGate extends Gate {
     gemm(1, 0, k, n, m, a.ptr, k, g.ptr, n, db.ptr, n, 0); // dB = Aᵀ·dC
     return [da.gradientFor(a), db.gradientFor(b)];
   }
-}
-
-function matrix(op: string, name: string, t: Tensor): [number, number] {
-  if (t.rank !== 2) throw new ShapeError(`${op}: ${name} must be 2-D, got shape ${formatShape(t.shape)}`);
-  return t.shape as [number, number];
 }

@@ -1,4 +1,5 @@
-import { ShapeError, ValueError } from '../errors';
+import { ShapeError } from '../errors';
+import { checkPieces, maxoutShape } from '../shapes';
 import { formatShape, sameShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
 import { checkGradientSource, Owned, OwnedInts, Saved, useTensor } from './buffers';
@@ -18,18 +19,13 @@ export class MaxoutGate extends Gate {
 
   constructor(readonly k: number) {
     super();
-    if (!Number.isInteger(k) || k < 1) throw new ValueError(`MaxoutGate: k must be a positive integer, got ${String(k)}`);
+    checkPieces('MaxoutGate', k);
   }
 
   forward(z: Tensor): Tensor {
     const op = 'MaxoutGate.forward';
     const t = useTensor(op, 'z', z);
-    const cols = t.shape[1] as number;
-    if (t.rank !== 2 || cols % this.k !== 0) {
-      throw new ShapeError(`${op}: z must be [rows, units·${this.k}], got ${formatShape(t.shape)}`);
-    }
-    const rows = t.shape[0] as number;
-    const units = cols / this.k;
+    const [rows, units] = maxoutShape(op, t.shape, this.k);
     const out = this.output.get([rows, units], t.dtype);
     kernels(t.dtype).maxoutForward(t.ptr, out.ptr, this.winners.reserve(rows * units), rows, units, this.k);
     this.inputShape = t.shape;

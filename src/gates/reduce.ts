@@ -1,11 +1,12 @@
 import { describe, ShapeError, ValueError } from '../errors';
-import { formatShape, rowsCols, type Tensor } from '../tensor';
+import { type Axis, reduction } from '../shapes';
+import { formatShape, type Tensor } from '../tensor';
 import { AXIS_ALL, kernels } from '../wasm/kernels';
 import { Owned, Saved, useTensor } from './buffers';
 import { Gate } from './gate';
 
-export type Axis = 0 | 1 | undefined;
 /** A reduction over everything gives a number; along an axis, a Tensor. */
+export type { Axis };
 export type Reduced<A extends Axis> = A extends undefined ? number : Tensor;
 
 /**
@@ -26,20 +27,16 @@ export class SumGate<A extends Axis = undefined> extends Gate {
     if (typeof options !== 'object' || options === null) {
       throw new ValueError(`${this.name}: options must be an object such as { axis: 0 }, got ${describe(options)}`);
     }
-    const axis = options.axis as unknown;
-    if (axis !== undefined && axis !== 0 && axis !== 1)
-      throw new ValueError(`${this.name}: axis must be 0, 1 or left out, got ${String(axis)}`);
+    reduction(this.name, [1, 1], options.axis); // checks the axis now, before any forward
   }
 
   forward(x: Tensor): Reduced<A> {
     const op = `${this.name}.forward`;
     const t = useTensor(op, 'x', x);
     const axis = this.options.axis;
-    if (axis !== undefined && t.rank !== 2) throw new ShapeError(`${op}: axis ${axis} needs a 2-D tensor, got ${formatShape(t.shape)}`);
-    const [rows, cols] = rowsCols(t.shape);
-    const count = axis === undefined ? t.size : axis === 0 ? rows : cols;
+    const { rows, cols, count, out: shape } = reduction(op, t.shape, axis);
     if (this.mean && count === 0) throw new ValueError(`${op}: the mean of 0 values (x is ${formatShape(t.shape)}) is undefined`);
-    const out = this.output.get(axis === undefined ? [] : [axis === 0 ? cols : rows], t.dtype);
+    const out = this.output.get(shape, t.dtype);
     kernels(t.dtype).sumForward(t.ptr, out.ptr, rows, cols, axis ?? AXIS_ALL, this.mean ? 1 / Math.max(count, 1) : 1);
     this.source = t;
     this.cache = {};
@@ -51,8 +48,7 @@ export class SumGate<A extends Axis = undefined> extends Gate {
     this.requireForward();
     const x = this.source as Tensor;
     const axis = this.options.axis;
-    const [rows, cols] = rowsCols(x.shape);
-    const count = axis === undefined ? x.size : axis === 0 ? rows : cols;
+    const { rows, cols, count } = reduction(op, x.shape, axis);
     const scale = this.mean ? 1 / Math.max(count, 1) : 1;
     const dx = this.dx.zeroed(x.shape, x.dtype);
     const k = kernels(x.dtype);

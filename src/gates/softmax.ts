@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from '../errors';
+import { scoresShape } from '../shapes';
 import { formatShape, rowsCols, sameShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
 import { checkGradientSource, Owned, OwnedInts, requireFinite, Saved, useTensor, writeLabels } from './buffers';
@@ -51,8 +52,7 @@ export class SoftmaxCrossEntropyGate extends Gate {
   forward(logits: Tensor, labels: Int32Array | readonly number[]): number {
     const op = `${this.name}.forward`;
     const z = useTensor(op, 'logits', logits);
-    if (z.rank !== 2) throw new ShapeError(`${op}: logits must be 2-D [rows, classes], got ${formatShape(z.shape)}`);
-    const [rows, cols] = z.shape as [number, number];
+    const [rows, cols] = scoresShape(op, 'logits', z.shape);
     if (rows === 0) throw new ValueError(`${op}: a batch of 0 rows has no mean loss (logits is ${formatShape(z.shape)})`);
     const labelPtr = writeLabels(op, labels, rows, cols, this.labels);
     const probs = this.probs.get(z.shape, z.dtype);

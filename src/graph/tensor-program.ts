@@ -3,15 +3,15 @@
 // 80-byte instructions (assembly/tensor-tape.ts) that names each op's buffers. A
 // forward or backward pass is one wasm call; nothing is allocated after compilation,
 // so a training loop's memory stays flat.
-import { OPS, TENSOR_OPS } from '../ops';
+import { DTYPES } from '../dtype';
+import { BROADCAST, categoryOf, INSTRUCTION, OPS, WORD } from '../ops';
 import { type DType, rowsCols, sizeOf, Tensor } from '../tensor';
 import { allocate, f64, i32 } from '../wasm/instance';
-import { B_CONST, kernels } from '../wasm/kernels';
+import { kernels } from '../wasm/kernels';
 import { Kind, type NodeTable } from './nodes';
 import { type Program, ProgramMemory, type Tape } from './program';
 
-const INSTRUCTION_WORDS = 20;
-const BYTES: Record<DType, number> = { float32: 4, float64: 8 };
+const INSTRUCTION_WORDS = INSTRUCTION.bytes / 4;
 const align16 = (bytes: number) => (bytes + 15) & ~15;
 
 export class TensorProgram implements Program {
@@ -35,7 +35,7 @@ export class TensorProgram implements Program {
   ) {
     const n = nodes.count;
     this.size = n;
-    this.itemBytes = BYTES[dtype];
+    this.itemBytes = DTYPES[dtype].bytes;
     this.offsets = new Int32Array(n);
     this.aux = new Int32Array(n);
     let valueBytes = 0;
@@ -51,11 +51,11 @@ export class TensorProgram implements Program {
       if (nodes.kinds[id] !== Kind.Op) continue;
       ops++;
       const code = nodes.codes[id];
-      if (code === TENSOR_OPS.softmaxCrossEntropy || code === TENSOR_OPS.maxout) {
+      if (code === OPS.softmaxCrossEntropy.code || code === OPS.maxout.code) {
         auxOffsets[id] = auxBytes;
         const input = nodes.shape(nodes.argA[id] as number);
-        const elements = code === TENSOR_OPS.maxout ? sizeOf(nodes.shape(id)) : sizeOf(input);
-        auxBytes += align16(elements * (code === TENSOR_OPS.maxout ? 4 : this.itemBytes));
+        const elements = code === OPS.maxout.code ? sizeOf(nodes.shape(id)) : sizeOf(input);
+        auxBytes += align16(elements * (code === OPS.maxout.code ? 4 : this.itemBytes));
       }
     }
     let block = 0;
@@ -191,50 +191,50 @@ export class TensorProgram implements Program {
     let bValue = 0;
     let bGrad = 0;
     let bSize = 0;
-    if (code <= OPS.elu.code) {
+    const category = categoryOf(code);
+    if (category !== 'tensor') {
       [rows, cols] = rowsCols(outShape);
-      const info = Object.values(OPS).find((op) => op.code === code);
-      if (info?.arity === 2) {
+      if (category === 'binary') {
         mode = extra[id] as number;
         bValue = value(b);
         bGrad = grad(b);
         bSize = sizeOf(nodes.shape(b));
       } else {
-        mode = B_CONST;
-        constant = info?.arity === 'const' ? (initial[b] as number) : 0;
+        mode = BROADCAST.const;
+        constant = category === 'const' ? (initial[b] as number) : 0;
       }
-    } else if (code === TENSOR_OPS.matmul) {
+    } else if (code === OPS.matmul.code) {
       rows = aShape[0] as number;
       k = aShape[1] as number;
       cols = nodes.shape(b)[1] as number;
       bValue = value(b);
       bGrad = grad(b);
       bSize = sizeOf(nodes.shape(b));
-    } else if (code === TENSOR_OPS.sum) {
+    } else if (code === OPS.sum.code) {
       mode = extra[id] as number;
-    } else if (code === TENSOR_OPS.softmaxCrossEntropy || code === TENSOR_OPS.svmLoss) {
+    } else if (code === OPS.softmaxCrossEntropy.code || code === OPS.svmLoss.code) {
       bValue = value(b);
-    } else if (code === TENSOR_OPS.maxout) {
+    } else if (code === OPS.maxout.code) {
       k = extra[id] as number;
       cols = (outShape[1] as number) ?? 1;
     }
     const words = i32();
     const w = at >>> 2;
-    words[w] = code;
-    words[w + 1] = value(id);
-    words[w + 2] = grad(id);
-    words[w + 3] = value(a);
-    words[w + 4] = grad(a);
-    words[w + 5] = bValue;
-    words[w + 6] = bGrad;
-    words[w + 7] = rows;
-    words[w + 8] = cols;
-    words[w + 9] = k;
-    words[w + 10] = mode;
-    words[w + 11] = this.aux[id] as number;
-    words[w + 12] = sizeOf(outShape);
-    words[w + 13] = sizeOf(aShape);
-    words[w + 14] = bSize;
-    f64()[(at + 64) >>> 3] = constant;
+    words[w + WORD.op] = code;
+    words[w + WORD.out] = value(id);
+    words[w + WORD.dout] = grad(id);
+    words[w + WORD.a] = value(a);
+    words[w + WORD.da] = grad(a);
+    words[w + WORD.b] = bValue;
+    words[w + WORD.db] = bGrad;
+    words[w + WORD.rows] = rows;
+    words[w + WORD.cols] = cols;
+    words[w + WORD.k] = k;
+    words[w + WORD.mode] = mode;
+    words[w + WORD.aux] = this.aux[id] as number;
+    words[w + WORD.outSize] = sizeOf(outShape);
+    words[w + WORD.aSize] = sizeOf(aShape);
+    words[w + WORD.bSize] = bSize;
+    f64()[(at + INSTRUCTION.constantAt) >>> 3] = constant;
   }
 }

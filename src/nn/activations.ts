@@ -1,18 +1,26 @@
-// Activation layers: the gates of the lecture, as modules without parameters.
-import { EluGate, LeakyReluGate, ReluGate, SigmoidGate, TanhGate } from '../gates/activations';
+// Activation layers: the gates of the lecture, as modules without parameters. Each is
+// named in ACTIVATIONS, which is how a model file's layer list (layer-list.ts) writes and
+// rebuilds them: a new activation is its class and its line there. Names are written out,
+// not read from the class: a consumer's bundler may minify class names.
+import { EluGate, LeakyReluGate, ReluGate, SigmoidGate, SoftplusGate, TanhGate } from '../gates/elementwise.generated';
 import type { UnaryGate } from '../gates/gate';
 import type { Tensor } from '../tensor';
 import type { BackwardOptions, Module, Parameter } from './module';
 
-abstract class Activation implements Module {
+export abstract class Activation implements Module {
   /** The gate forward and backward run, and a second one for predict, whose cache no backward reads. */
   private readonly gate: UnaryGate;
   private readonly inference: UnaryGate;
 
-  protected constructor(make: () => UnaryGate) {
+  protected constructor(
+    /** Its name in ACTIVATIONS, in model files and in messages. */
+    readonly name: string,
+    make: () => UnaryGate,
+    /** The fixed α of leaky ReLU and ELU, which a model file records. */
+    readonly alpha?: number,
+  ) {
     this.gate = make();
     this.inference = make();
-    const name = this.constructor.name;
     this.gate.label = name;
     this.inference.label = `${name}.predict`;
   }
@@ -40,33 +48,57 @@ abstract class Activation implements Module {
 /** max(0, x) */
 export class ReLU extends Activation {
   constructor() {
-    super(() => new ReluGate());
+    super('ReLU', () => new ReluGate());
   }
 }
 
 /** σ(x) = 1/(1 + e⁻ˣ) */
 export class Sigmoid extends Activation {
   constructor() {
-    super(() => new SigmoidGate());
+    super('Sigmoid', () => new SigmoidGate());
   }
 }
 
 export class Tanh extends Activation {
   constructor() {
-    super(() => new TanhGate());
+    super('Tanh', () => new TanhGate());
   }
 }
 
 /** max(αx, x); α = 0.1 as in the lecture's max(0.1x, x). */
 export class LeakyReLU extends Activation {
-  constructor(readonly alpha = 0.1) {
-    super(() => new LeakyReluGate(alpha));
+  declare readonly alpha: number;
+  constructor(alpha = 0.1) {
+    super('LeakyReLU', () => new LeakyReluGate(alpha), alpha);
   }
 }
 
 /** x for x ≥ 0, α(eˣ − 1) below. */
 export class ELU extends Activation {
-  constructor(readonly alpha = 1) {
-    super(() => new EluGate(alpha));
+  declare readonly alpha: number;
+  constructor(alpha = 1) {
+    super('ELU', () => new EluGate(alpha), alpha);
   }
 }
+
+/** log(1 + eˣ), a smooth ReLU. */
+export class Softplus extends Activation {
+  constructor() {
+    super('Softplus', () => new SoftplusGate());
+  }
+}
+
+/** Every activation layer by the name a model file records: how to make it, with α when it takes one. */
+export const ACTIVATIONS: Readonly<
+  Record<
+    string,
+    { readonly type: abstract new (...args: never[]) => Activation; readonly make: (alpha?: number) => Activation; readonly alpha: boolean }
+  >
+> = {
+  ReLU: { type: ReLU, make: () => new ReLU(), alpha: false },
+  Sigmoid: { type: Sigmoid, make: () => new Sigmoid(), alpha: false },
+  Tanh: { type: Tanh, make: () => new Tanh(), alpha: false },
+  LeakyReLU: { type: LeakyReLU, make: (alpha) => new LeakyReLU(alpha), alpha: true },
+  ELU: { type: ELU, make: (alpha) => new ELU(alpha), alpha: true },
+  Softplus: { type: Softplus, make: () => new Softplus(), alpha: false },
+};

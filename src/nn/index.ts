@@ -10,7 +10,8 @@ export {
   type WorkerTensor,
   worker,
 } from '../worker/client';
-export { ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activations';
+// Every activation layer, and ACTIVATIONS, the list by name that model files use.
+export * from './activations';
 export { type Batch, DataLoader, type DataLoaderOptions, type Targets } from './data-loader';
 export type { Init } from './init';
 export { Linear, type LinearOptions } from './linear';

@@ -1,9 +1,10 @@
 import { ValueError } from '../errors';
 import type { Tensor } from '../tensor';
 import { Sigmoid, Tanh } from './activations';
+import { layerListMetadata } from './layer-list';
 import { Linear } from './linear';
 import type { BackwardOptions, Module, Parameter } from './module';
-import { loadInto, save } from './serialize';
+import { loadInto, saveWeights } from './weights';
 
 /** Layers run in order; backward runs them in reverse, each applying the chain rule locally. */
 export class Sequential implements Module {
@@ -56,7 +57,7 @@ export class Sequential implements Module {
 
   /** The weights as a safetensors file (with the layer list, for nn.load). */
   save(): Uint8Array {
-    return save(this);
+    return saveWeights(this, layerListMetadata(this.layers));
   }
 
   /** Loads weights that `save` (or PyTorch, with the same names and shapes) wrote. */

@@ -1,94 +1,18 @@
 // Models to and from safetensors files: each parameter under its PyTorch-style name
 // ("0.weight"), and the layer list in the file's metadata so that nn.load can rebuild
 // the model without being told its architecture.
-import { FormatError, ShapeError, ValueError } from '../errors';
-import { formatShape, sameShape, type Tensor } from '../tensor';
-import { ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activations';
-import { Linear } from './linear';
-import { Maxout } from './maxout';
+import { ValueError } from '../errors';
+import { decodeSafetensors } from '../io/safetensors';
+import { ARCHITECTURE, buildLayer, checkAgainstTensors, layerListMetadata, readLayerList } from './layer-list';
 import type { Module } from './module';
-import { decodeSafetensors, encodeSafetensors } from './safetensors';
 import { Sequential } from './sequential';
+import { copyInto, saveWeights } from './weights';
 
-const ARCHITECTURE = 'wasmgrad.layers';
-
-type LayerSpec =
-  | { type: 'Linear'; in: number; out: number; bias: boolean }
-  | { type: 'Maxout'; in: number; out: number; k: number }
-  | { type: 'ReLU' | 'Sigmoid' | 'Tanh' }
-  | { type: 'LeakyReLU' | 'ELU'; alpha: number };
-
-function specOf(layer: Module): LayerSpec | null {
-  if (layer instanceof Linear) return { type: 'Linear', in: layer.inFeatures, out: layer.outFeatures, bias: layer.bias !== null };
-  if (layer instanceof Maxout) return { type: 'Maxout', in: layer.inFeatures, out: layer.outFeatures, k: layer.k };
-  if (layer instanceof LeakyReLU) return { type: 'LeakyReLU', alpha: layer.alpha };
-  if (layer instanceof ELU) return { type: 'ELU', alpha: layer.alpha };
-  if (layer instanceof ReLU) return { type: 'ReLU' };
-  if (layer instanceof Sigmoid) return { type: 'Sigmoid' };
-  if (layer instanceof Tanh) return { type: 'Tanh' };
-  return null;
-}
-
-function build(spec: LayerSpec, dtype: 'float32' | 'float64'): Module {
-  switch (spec.type) {
-    case 'Linear':
-      return new Linear(spec.in, spec.out, { bias: spec.bias, init: 'zeros', dtype });
-    case 'Maxout':
-      return new Maxout(spec.in, spec.out, spec.k, { init: 'zeros', dtype });
-    case 'ReLU':
-      return new ReLU();
-    case 'Sigmoid':
-      return new Sigmoid();
-    case 'Tanh':
-      return new Tanh();
-    case 'LeakyReLU':
-      return new LeakyReLU(spec.alpha);
-    case 'ELU':
-      return new ELU(spec.alpha);
-    default:
-      throw new FormatError(`load: unknown layer ${JSON.stringify(spec)} in the file's ${ARCHITECTURE}`);
-  }
-}
+export { loadInto } from './weights';
 
 /** The model's parameters as a safetensors file, with its layers in the metadata when it is a Sequential of known layers. */
 export function save(model: Module): Uint8Array {
-  const metadata: Record<string, string> = {};
-  if (model instanceof Sequential) {
-    const specs = model.layers.map(specOf);
-    if (specs.every((s) => s !== null)) metadata[ARCHITECTURE] = JSON.stringify(specs);
-  }
-  return encodeSafetensors(
-    model.parameters().map((p) => [p.name, p.value] as const),
-    metadata,
-  );
-}
-
-/** Copies a file's tensors into `model`'s parameters; the names and shapes must match exactly. */
-export function loadInto(model: Module, bytes: Uint8Array | ArrayBuffer): void {
-  const { tensors } = decodeSafetensors(bytes);
-  try {
-    copyInto(model, tensors);
-  } finally {
-    for (const t of tensors.values()) t.dispose();
-  }
-}
-
-function copyInto(model: Module, tensors: ReadonlyMap<string, Tensor>): void {
-  const params = model.parameters();
-  // Check everything first: a file for another architecture changes nothing.
-  for (const p of params) {
-    const t = tensors.get(p.name);
-    if (!t)
-      throw new ShapeError(
-        `load: the file has no tensor "${p.name}" (it has ${[...tensors.keys()].join(', ') || 'none'}): a file for another architecture?`,
-      );
-    if (!sameShape(t.shape, p.value.shape)) {
-      throw new ShapeError(`load: "${p.name}" is ${formatShape(t.shape)} in the file but ${formatShape(p.value.shape)} in the model`);
-    }
-  }
-  const extra = [...tensors.keys()].filter((name) => !params.some((p) => p.name === name));
-  if (extra.length > 0) throw new ShapeError(`load: the file has tensors the model does not: ${extra.join(', ')}`);
-  for (const p of params) p.value.data.set((tensors.get(p.name) as Tensor).data);
+  return saveWeights(model, model instanceof Sequential ? layerListMetadata(model.layers) : {});
 }
 
 /**
@@ -103,100 +27,13 @@ export function load(bytes: Uint8Array | ArrayBuffer): Sequential {
     const layers = metadata[ARCHITECTURE];
     if (layers === undefined)
       throw new ValueError(`load: the file has no "${ARCHITECTURE}" metadata; build the model yourself and call model.load(bytes)`);
-    const specs = readSpecs(layers);
+    const specs = readLayerList(layers);
     checkAgainstTensors(specs, tensors);
     const dtype = [...tensors.values()].some((t) => t.dtype === 'float64') ? 'float64' : 'float32';
-    const model = new Sequential(specs.map((spec) => build(spec, dtype)));
+    const model = new Sequential(specs.map((spec) => buildLayer(spec, dtype)));
     copyInto(model, tensors);
     return model;
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
-}
-
-/** The metadata's layer list, each layer checked to be one that `save` writes. */
-function readSpecs(text: string): LayerSpec[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new FormatError(`load: the file's "${ARCHITECTURE}" metadata is not JSON`);
-  }
-  if (!Array.isArray(parsed) || parsed.length === 0)
-    throw new FormatError(`load: the file's "${ARCHITECTURE}" metadata is not a list of layers`);
-  return parsed.map(readSpec);
-}
-
-function readSpec(spec: unknown, index: number): LayerSpec {
-  const at = `load: layer ${index} of the file's "${ARCHITECTURE}"`;
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    throw new FormatError(`${at} is ${shown(spec)}, not a layer object`);
-  }
-  const fields = spec as Record<string, unknown>;
-  const type = fields.type;
-  const count = (field: string): number => {
-    const n = fields[field];
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
-      throw new FormatError(`${at} (${String(type)}) has ${field} ${shown(n)}, not a positive integer`);
-    }
-    return n;
-  };
-  switch (type) {
-    case 'Linear': {
-      if (typeof fields.bias !== 'boolean') throw new FormatError(`${at} (Linear) has bias ${shown(fields.bias)}, not true or false`);
-      return { type, in: count('in'), out: count('out'), bias: fields.bias };
-    }
-    case 'Maxout':
-      return { type, in: count('in'), out: count('out'), k: count('k') };
-    case 'ReLU':
-    case 'Sigmoid':
-    case 'Tanh':
-      return { type };
-    case 'LeakyReLU':
-    case 'ELU': {
-      const alpha = fields.alpha;
-      if (typeof alpha !== 'number' || !Number.isFinite(alpha)) {
-        throw new FormatError(`${at} (${type}) has alpha ${shown(alpha)}, not a finite number`);
-      }
-      return { type, alpha };
-    }
-    default:
-      throw new FormatError(`${at}: unknown layer ${shown(spec)}`);
-  }
-}
-
-/** Each layer's parameters must be in the file with the shapes the layer gives them, and nothing else. */
-function checkAgainstTensors(specs: readonly LayerSpec[], tensors: ReadonlyMap<string, Tensor>): void {
-  const expected = new Map<string, number[]>();
-  specs.forEach((spec, i) => {
-    if (spec.type === 'Linear' || spec.type === 'Maxout') {
-      const units = spec.type === 'Maxout' ? spec.out * spec.k : spec.out;
-      expected.set(`${i}.weight`, [units, spec.in]);
-      if (spec.type === 'Maxout' || spec.bias) expected.set(`${i}.bias`, [units]);
-    }
-  });
-  for (const [name, shape] of expected) {
-    const t = tensors.get(name);
-    const layer = `layer ${name.slice(0, name.indexOf('.'))}`;
-    if (!t) {
-      throw new FormatError(
-        `load: the file's "${ARCHITECTURE}" gives ${layer} a tensor "${name}" ${formatShape(shape)}, which the file does not hold`,
-      );
-    }
-    if (!sameShape(t.shape, shape)) {
-      throw new FormatError(
-        `load: the file's "${ARCHITECTURE}" gives ${layer} a tensor "${name}" ${formatShape(shape)}, but the file holds it as ${formatShape(t.shape)}`,
-      );
-    }
-  }
-  const extra = [...tensors.keys()].filter((name) => !expected.has(name));
-  if (extra.length > 0) {
-    throw new FormatError(`load: the file holds tensors its "${ARCHITECTURE}" does not account for: ${extra.join(', ')}`);
-  }
-}
-
-/** A JSON value for a message, cut short if long. */
-function shown(value: unknown): string {
-  const text = value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }

@@ -3,6 +3,7 @@
 // them — its value from the last forward and its gradient from the last backward.
 // Nothing here lays out or renders; svg.ts does that.
 import type { Graph, NodeValue } from '../graph/graph';
+import { OPS, type OpName } from '../ops';
 
 export type NodeKind = 'input' | 'param' | 'const' | 'labels' | 'op';
 
@@ -39,43 +40,23 @@ export interface VizModel {
   readonly integers: boolean;
 }
 
-/** The op's symbol as the lecture's circuits draw it. */
-const SYMBOLS: Record<string, string> = {
-  add: '+',
-  sub: '−',
-  mul: '*',
-  div: '÷',
-  max: 'max',
-  pow: 'pow',
-  exp: 'exp',
-  log: 'log',
-  recip: '1/x',
-  neg: '−x',
-  sigmoid: 'σ',
-  tanh: 'tanh',
-  relu: 'ReLU',
-  matmul: '×',
-  sum: 'Σ',
-  mean: 'mean',
-  l2: 'L2',
-  softmax: 'softmax',
-  softmaxCrossEntropy: 'softmax CE',
-  svmLoss: 'SVM',
-  maxout: 'maxout',
-};
+/**
+ * An op's symbol as the lecture's circuits draw it, from the op table; `op` is the name
+ * the Graph shows, where pow with a number exponent is the table's powc and a mean is a sum.
+ */
+function symbolOf(op: string, withConstant: boolean): string {
+  if (op === 'mean') return 'mean';
+  const name = op === 'pow' && withConstant ? 'powc' : op;
+  return Object.hasOwn(OPS, name) ? OPS[name as OpName].symbol : op;
+}
 
-/** A gate's label from its op and `node.gate` ("scale -1" → "*−1", "offset 1" → "+1"). */
+/** A gate's label from its op and `node.gate` ("scale -1" → "*−1", "offset 1" → "+1", "elu 1" → "ELU 1"). */
 export function gateSymbol(op: string, gate: string): string {
   const constant = gate.startsWith(`${op} `) ? gate.slice(op.length + 1).replace(/^-/, '−') : undefined;
-  if (constant !== undefined) {
-    if (gate.startsWith('scale ')) return `*${constant}`;
-    if (gate.startsWith('offset ')) return `+${constant}`;
-    if (gate.startsWith('pow ')) return `^${constant}`;
-    if (gate.startsWith('leakyRelu ')) return `leaky ${constant}`;
-    if (gate.startsWith('elu ')) return `ELU ${constant}`;
-    return `${SYMBOLS[op] ?? op} ${constant}`;
-  }
-  return SYMBOLS[op] ?? op;
+  const symbol = symbolOf(op, constant !== undefined);
+  if (constant === undefined) return symbol;
+  // A one-character operator takes its constant as an operand (*−1, +1, ^2); a name is followed by it.
+  return /^\W$/.test(symbol) ? `${symbol}${constant}` : `${symbol} ${constant}`;
 }
 
 const LEAVES = new Set<string>(['input', 'param', 'const', 'labels']);

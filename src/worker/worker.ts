@@ -2,8 +2,8 @@
 // calls its handle sends, one at a time, in order. It loads the compiled module the
 // caller's thread sends, so it needs no .wasm file of its own and runs the same binary.
 import { FormatError, StateError, ValueError } from '../errors';
+import { decodeSafetensors } from '../io/safetensors';
 import { Adam, type Optimizer, SGD, type SGDOptions } from '../nn/optim';
-import { decodeSafetensors } from '../nn/safetensors';
 import type { Sequential } from '../nn/sequential';
 import { load, loadInto, save } from '../nn/serialize';
 import { type Dataset, evaluate, fit as fitModel, type Progress } from '../nn/train';

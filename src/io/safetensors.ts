@@ -16,14 +16,19 @@
 //
 // Reading checks everything before it allocates anything: no tensor is made until the
 // whole header has been parsed and every range checked against the file, so a decode
-// never allocates more than the file holds, and one that fails has allocated nothing.
+// never allocates more than the file holds, and one that fails has allocated nothing. The
+// header goes through the strict JSON parser of ./json: a duplicate key, a "__proto__"
+// key or an offset of 2^64 is refused there, not quietly read as something else.
 //
 // Endianness: the file is little-endian and so is wasm linear memory (the wasm spec fixes
 // it, whatever the host), so element bytes are copied as they are, on any host; the header
 // length is read and written through a DataView with an explicit little-endian flag.
+
+import { DTYPES } from '../dtype';
 import { describe, FormatError, OutOfMemoryError, StateError, ValueError } from '../errors';
 import { type DType, Tensor } from '../tensor';
 import { isReady, wasm } from '../wasm/instance';
+import { describeJson, isWellFormed, type Json, JsonError, JsonNumber, type JsonPathStep, parseJson, quote } from './json';
 
 /** Named tensors to write: an object, a Map, or [name, tensor] pairs. */
 export type SafetensorsInput = Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor> | ReadonlyArray<readonly [string, Tensor]>;
@@ -41,14 +46,13 @@ export const MAX_HEADER_BYTES = 100_000_000;
 const ENCODE = 'encodeSafetensors';
 const DECODE = 'decodeSafetensors';
 const METADATA_KEY = '__metadata__';
+/** The header schema nests three deep; anything much deeper is not a header. */
+const MAX_HEADER_DEPTH = 32;
 const SPACE = 0x20;
 
-const FILE_DTYPE: Record<DType, string> = { float32: 'F32', float64: 'F64' };
-const FROM_FILE_DTYPE: ReadonlyMap<string, DType> = new Map([
-  ['F32', 'float32'],
-  ['F64', 'float64'],
-]);
-const ITEM_BYTES: Record<DType, number> = { float32: 4, float64: 8 };
+const FROM_FILE_DTYPE: ReadonlyMap<string, DType> = new Map(
+  Object.entries(DTYPES).map(([dtype, d]) => [d.safetensors, dtype as DType] as [string, DType]),
+);
 /** Dtypes the spec (and its reference implementation) names, which wasmgrad does not hold. */
 const OTHER_SPEC_DTYPES: ReadonlySet<string> = new Set([
   'BOOL',
@@ -88,7 +92,7 @@ export function encodeSafetensors(tensors: SafetensorsInput, metadata?: Readonly
   for (const [name, tensor] of named) {
     const bytes = tensor.size * tensor.itemBytes;
     parts.push(
-      `${JSON.stringify(name)}:{"dtype":"${FILE_DTYPE[tensor.dtype]}","shape":[${tensor.shape.join(',')}],"data_offsets":[${offset},${offset + bytes}]}`,
+      `${JSON.stringify(name)}:{"dtype":"${DTYPES[tensor.dtype].safetensors}","shape":[${tensor.shape.join(',')}],"data_offsets":[${offset},${offset + bytes}]}`,
     );
     offset += bytes;
   }
@@ -182,13 +186,6 @@ function codeUnitRank(unit: number): number {
   return unit;
 }
 
-// In unicode mode a surrogate pair is one code point, so this matches only a lone half.
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
-
-function isWellFormed(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
-}
-
 // ---- reading ---------------------------------------------------------------------------
 
 interface Entry {
@@ -268,7 +265,7 @@ function readHeader(file: Uint8Array): { entries: Entry[]; metadata: Record<stri
   } catch {
     throw new FormatError(`${DECODE}: the header is not valid UTF-8`);
   }
-  const header = new HeaderParser(text).parse();
+  const header = parseHeaderJson(text);
   if (!(header instanceof Map)) throw new FormatError(`${DECODE}: the header must be a JSON object, got ${describeJson(header)}`);
 
   const dataStart = 8 + headerBytes;
@@ -281,6 +278,38 @@ function readHeader(file: Uint8Array): { entries: Entry[]; metadata: Record<stri
   }
   checkCoverage(entries, dataBytes);
   return { entries, metadata, dataStart };
+}
+
+/** The header's JSON (the strict parser's: see ./json), its faults worded as the header's. */
+function parseHeaderJson(text: string): Json {
+  try {
+    return parseJson(text, { maxDepth: MAX_HEADER_DEPTH });
+  } catch (error) {
+    if (!(error instanceof JsonError)) throw error;
+    const { problem, at, path } = error;
+    switch (problem.kind) {
+      case 'syntax':
+        throw new FormatError(`${DECODE}: the header is not valid JSON: ${problem.what} at character ${at}`);
+      case 'text after the value':
+        throw new FormatError(`${DECODE}: the header is not valid JSON: unexpected text after the header object at character ${at}`);
+      case 'duplicate key':
+        throw new FormatError(`${DECODE}: duplicate key ${quote(problem.key)} in ${whereInHeader(path)}`);
+      case '__proto__ key':
+        throw new FormatError(`${DECODE}: ${whereInHeader(path)} has a "__proto__" key, which is not allowed`);
+    }
+  }
+}
+
+/**
+ * A place in the header for a message: 'the header', 'tensor "w"', '"__metadata__"', then
+ * '→ "key"' for each object further in. Array positions are left out: a valid header
+ * holds no object in an array, so they would only lengthen the message.
+ */
+function whereInHeader(path: readonly JsonPathStep[]): string {
+  const [top, ...inner] = path.filter((step): step is string => typeof step === 'string');
+  if (top === undefined) return 'the header';
+  const base = top === METADATA_KEY ? `"${METADATA_KEY}"` : `tensor ${quote(top)}`;
+  return [base, ...inner.map(quote)].join(' → ');
 }
 
 function readMetadata(value: Json): Record<string, string> {
@@ -347,7 +376,7 @@ function readEntry(name: string, value: Json, dataBytes: number): Entry {
   }
 
   // Exact while the product is at most 2^53; beyond that only "too big" matters.
-  const needed = shape.includes(0) ? 0 : shape.reduce((product, dim) => product * dim, ITEM_BYTES[dtype]);
+  const needed = shape.includes(0) ? 0 : shape.reduce((product, dim) => product * dim, DTYPES[dtype].bytes);
   if (needed !== end - begin) {
     const bytes = Number.isSafeInteger(needed) ? `${needed} bytes` : 'more than 2^53 bytes';
     throw new FormatError(
@@ -386,202 +415,4 @@ function integerOf(value: Json): number | null {
   if (!(value instanceof JsonNumber) || !/^(?:0|[1-9][0-9]*)$/.test(value.raw)) return null;
   const n = Number(value.raw);
   return Number.isSafeInteger(n) ? n : null;
-}
-
-/** A name or string for a message: JSON-quoted, and cut short if long. */
-function quote(text: string): string {
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
-}
-
-function describeJson(value: Json): string {
-  if (value instanceof JsonNumber) return value.raw.length > 40 ? `${value.raw.slice(0, 40)}…` : value.raw;
-  if (typeof value === 'string') return quote(value);
-  if (value instanceof Map) return 'an object';
-  if (Array.isArray(value)) {
-    const shown = value.slice(0, 8).map((item) => (Array.isArray(item) || item instanceof Map ? '…' : describeJson(item)));
-    return `[${shown.join(',')}${value.length > 8 ? ',…' : ''}]`;
-  }
-  return String(value);
-}
-
-// ---- a strict JSON parser --------------------------------------------------------------
-// JSON.parse keeps the last of duplicate keys silently and turns "__proto__" into a
-// prototype; this one refuses both, keeps objects in Maps (no prototype to pollute), keeps
-// numbers as written (so 2^64 or 2.5 cannot pass as an integer), and bounds its depth so a
-// deeply nested header is an error rather than a stack overflow.
-
-type Json = null | boolean | string | JsonNumber | Json[] | Map<string, Json>;
-
-class JsonNumber {
-  constructor(readonly raw: string) {}
-}
-
-/** The header schema nests three deep; anything much deeper is not a header. */
-const MAX_DEPTH = 32;
-const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-
-class HeaderParser {
-  #pos = 0;
-  readonly #text: string;
-
-  constructor(text: string) {
-    this.#text = text;
-  }
-
-  parse(): Json {
-    const value = this.#value(0, 'the header');
-    this.#skipWhitespace();
-    if (this.#pos < this.#text.length) this.#fail('unexpected text after the header object');
-    return value;
-  }
-
-  #fail(what: string): never {
-    throw new FormatError(`${DECODE}: the header is not valid JSON: ${what} at character ${this.#pos}`);
-  }
-
-  #skipWhitespace(): void {
-    const text = this.#text;
-    let pos = this.#pos;
-    for (;;) {
-      const c = text.charCodeAt(pos);
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
-      else break;
-    }
-    this.#pos = pos;
-  }
-
-  #value(depth: number, where: string): Json {
-    this.#skipWhitespace();
-    const text = this.#text;
-    const c = text[this.#pos];
-    if (c === '{') return this.#object(depth, where);
-    if (c === '[') return this.#array(depth, where);
-    if (c === '"') return this.#string();
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.#number();
-    for (const [word, value] of [
-      ['true', true],
-      ['false', false],
-      ['null', null],
-    ] as const) {
-      if (text.startsWith(word, this.#pos)) {
-        this.#pos += word.length;
-        return value;
-      }
-    }
-    return this.#fail(c === undefined ? 'unexpected end' : `unexpected character ${JSON.stringify(c)}`);
-  }
-
-  #enter(depth: number): void {
-    if (depth >= MAX_DEPTH) this.#fail(`nested deeper than ${MAX_DEPTH} levels`);
-    this.#pos++;
-    this.#skipWhitespace();
-  }
-
-  #object(depth: number, where: string): Map<string, Json> {
-    this.#enter(depth);
-    const map = new Map<string, Json>();
-    if (this.#text[this.#pos] === '}') {
-      this.#pos++;
-      return map;
-    }
-    for (;;) {
-      this.#skipWhitespace();
-      if (this.#text[this.#pos] !== '"') this.#fail('expected a key string');
-      const key = this.#string();
-      if (key === '__proto__') throw new FormatError(`${DECODE}: ${where} has a "__proto__" key, which is not allowed`);
-      if (map.has(key)) throw new FormatError(`${DECODE}: duplicate key ${quote(key)} in ${where}`);
-      this.#skipWhitespace();
-      if (this.#text[this.#pos] !== ':') this.#fail(`expected ":" after key ${quote(key)}`);
-      this.#pos++;
-      const inner = depth > 0 ? `${where} → ${quote(key)}` : key === METADATA_KEY ? `"${METADATA_KEY}"` : `tensor ${quote(key)}`;
-      map.set(key, this.#value(depth + 1, inner));
-      this.#skipWhitespace();
-      const next = this.#text[this.#pos];
-      this.#pos++;
-      if (next === '}') return map;
-      if (next !== ',') {
-        this.#pos--;
-        this.#fail('expected "," or "}" in an object');
-      }
-    }
-  }
-
-  #array(depth: number, where: string): Json[] {
-    this.#enter(depth);
-    const items: Json[] = [];
-    if (this.#text[this.#pos] === ']') {
-      this.#pos++;
-      return items;
-    }
-    for (;;) {
-      items.push(this.#value(depth + 1, where));
-      this.#skipWhitespace();
-      const next = this.#text[this.#pos];
-      this.#pos++;
-      if (next === ']') return items;
-      if (next !== ',') {
-        this.#pos--;
-        this.#fail('expected "," or "]" in an array');
-      }
-    }
-  }
-
-  #string(): string {
-    const text = this.#text;
-    let pos = this.#pos + 1;
-    let start = pos;
-    let out = '';
-    let escaped = false;
-    for (;;) {
-      const c = text.charCodeAt(pos);
-      if (c === 0x22) break;
-      if (Number.isNaN(c)) {
-        this.#pos = pos;
-        this.#fail('unterminated string');
-      }
-      if (c < 0x20) {
-        this.#pos = pos;
-        this.#fail('a raw control character in a string');
-      }
-      if (c !== 0x5c) {
-        pos++;
-        continue;
-      }
-      out += text.slice(start, pos);
-      escaped = true;
-      const e = text[pos + 1];
-      if (e === 'u') {
-        const hex = text.slice(pos + 2, pos + 6);
-        if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
-          this.#pos = pos;
-          this.#fail('a malformed \\u escape');
-        }
-        out += String.fromCharCode(Number.parseInt(hex, 16));
-        pos += 6;
-      } else {
-        const replacement = e === undefined ? undefined : ESCAPES[e];
-        if (replacement === undefined) {
-          this.#pos = pos;
-          this.#fail('a malformed escape');
-        }
-        out += replacement;
-        pos += 2;
-      }
-      start = pos;
-    }
-    out += text.slice(start, pos);
-    this.#pos = pos + 1;
-    // Text from the UTF-8 decoder is well-formed; only \u escapes can leave half a pair.
-    if (escaped && !isWellFormed(out)) this.#fail('a string with a lone surrogate escape');
-    return out;
-  }
-
-  #number(): JsonNumber {
-    NUMBER.lastIndex = this.#pos;
-    const match = NUMBER.exec(this.#text);
-    if (match === null) this.#fail('a malformed number');
-    this.#pos += match[0].length;
-    return new JsonNumber(match[0]);
-  }
 }

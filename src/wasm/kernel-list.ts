@@ -1,0 +1,217 @@
+// The tensor kernels of the wasm core, declared once. scripts/generate.ts writes their
+// float32 and float64 exports (assembly/kernels.generated.ts: `name_f32`, `name_f64`, each
+// calling the generic AssemblyScript function); kernels.ts builds the `Kernels` table and
+// its type from this list. Parameters are `name: type`, where type is i32 (a count, an
+// index, a flag), ptr (a byte offset in linear memory), f64, or T (the kernel's float type).
+// This module is data only: the generator imports it without loading the core.
+
+type ParamType = 'i32' | 'ptr' | 'f64' | 'T';
+
+export interface KernelDeclaration {
+  /** The AssemblyScript module (under assembly/) and the generic function it exports. */
+  readonly from: string;
+  readonly fn: string;
+  /** Export names: `${wasm}_f32` and `${wasm}_f64`. */
+  readonly wasm: string;
+  readonly params: readonly `${string}: ${ParamType}`[];
+  readonly returns: 'void' | 'i32' | 'f64';
+  /** Exported as they are, not as wrappers over a generic (gemm has an f32 and an f64 function). */
+  readonly exported?: { readonly f32: string; readonly f64: string };
+}
+
+const kernel = <const K extends KernelDeclaration>(k: K) => k;
+
+export const KERNELS = {
+  elementwiseForward: kernel({
+    from: 'elementwise',
+    fn: 'elementwiseForward',
+    wasm: 'elementwise_forward',
+    params: ['op: i32', 'a: ptr', 'b: ptr', 'out: ptr', 'rows: i32', 'cols: i32', 'bMode: i32', 'constant: T'],
+    returns: 'void',
+  }),
+  elementwiseBackward: kernel({
+    from: 'elementwise',
+    fn: 'elementwiseBackward',
+    wasm: 'elementwise_backward',
+    params: [
+      'op: i32',
+      'a: ptr',
+      'b: ptr',
+      'out: ptr',
+      'dout: ptr',
+      'da: ptr',
+      'db: ptr',
+      'rows: i32',
+      'cols: i32',
+      'bMode: i32',
+      'constant: T',
+    ],
+    returns: 'void',
+  }),
+  gemm: kernel({
+    from: 'gemm',
+    fn: 'gemm',
+    wasm: 'gemm',
+    params: [
+      'transA: i32',
+      'transB: i32',
+      'm: i32',
+      'n: i32',
+      'k: i32',
+      'a: ptr',
+      'lda: i32',
+      'b: ptr',
+      'ldb: i32',
+      'c: ptr',
+      'ldc: i32',
+      'accumulate: i32',
+    ],
+    returns: 'void',
+    exported: { f32: 'gemmF32', f64: 'gemmF64' },
+  }),
+  /** Index of the first NaN or ±Infinity among n values, or -1. */
+  firstNonFinite: kernel({ from: 'reduce', fn: 'firstNonFinite', wasm: 'first_non_finite', params: ['x: ptr', 'n: i32'], returns: 'i32' }),
+  tensorForward: kernel({
+    from: 'tensor-tape',
+    fn: 'tensorForward',
+    wasm: 'tensor_forward',
+    params: ['tape: ptr', 'count: i32'],
+    returns: 'i32',
+  }),
+  tensorBackward: kernel({
+    from: 'tensor-tape',
+    fn: 'tensorBackward',
+    wasm: 'tensor_backward',
+    params: ['tape: ptr', 'count: i32', 'grads: ptr', 'gradBytes: i32', 'seed: ptr', 'seedCount: i32'],
+    returns: 'i32',
+  }),
+  sumForward: kernel({
+    from: 'reduce',
+    fn: 'sumForward',
+    wasm: 'sum_forward',
+    params: ['x: ptr', 'out: ptr', 'rows: i32', 'cols: i32', 'axis: i32', 'scale: f64'],
+    returns: 'void',
+  }),
+  sumBackward: kernel({
+    from: 'reduce',
+    fn: 'sumBackward',
+    wasm: 'sum_backward',
+    params: ['dout: ptr', 'dx: ptr', 'rows: i32', 'cols: i32', 'axis: i32', 'scale: f64'],
+    returns: 'void',
+  }),
+  /** out[c] += Σ_r x[r, c] */
+  sumRowsInto: kernel({
+    from: 'reduce',
+    fn: 'sumRowsInto',
+    wasm: 'sum_rows_into',
+    params: ['x: ptr', 'out: ptr', 'rows: i32', 'cols: i32'],
+    returns: 'void',
+  }),
+  gatherRows: kernel({
+    from: 'data',
+    fn: 'gatherRows',
+    wasm: 'gather_rows',
+    params: ['src: ptr', 'indices: ptr', 'dst: ptr', 'count: i32', 'cols: i32'],
+    returns: 'void',
+  }),
+  sgdUpdate: kernel({
+    from: 'optim',
+    fn: 'sgdUpdate',
+    wasm: 'sgd_update',
+    params: ['w: ptr', 'g: ptr', 'velocity: ptr', 'n: i32', 'lr: f64', 'momentum: f64', 'nesterov: i32', 'weightDecay: f64'],
+    returns: 'void',
+  }),
+  adamUpdate: kernel({
+    from: 'optim',
+    fn: 'adamUpdate',
+    wasm: 'adam_update',
+    params: [
+      'w: ptr',
+      'g: ptr',
+      'm: ptr',
+      'v: ptr',
+      'n: i32',
+      'lr: f64',
+      'beta1: f64',
+      'beta2: f64',
+      'eps: f64',
+      'weightDecay: f64',
+      't: i32',
+    ],
+    returns: 'void',
+  }),
+  l2Forward: kernel({ from: 'reduce', fn: 'l2Forward', wasm: 'l2_forward', params: ['x: ptr', 'out: ptr', 'n: i32'], returns: 'void' }),
+  l2Backward: kernel({
+    from: 'reduce',
+    fn: 'l2Backward',
+    wasm: 'l2_backward',
+    params: ['x: ptr', 'dout: ptr', 'dx: ptr', 'n: i32'],
+    returns: 'void',
+  }),
+  softmaxForward: kernel({
+    from: 'activations',
+    fn: 'softmaxForward',
+    wasm: 'softmax_forward',
+    params: ['x: ptr', 'out: ptr', 'rows: i32', 'cols: i32'],
+    returns: 'void',
+  }),
+  softmaxBackward: kernel({
+    from: 'activations',
+    fn: 'softmaxBackward',
+    wasm: 'softmax_backward',
+    params: ['y: ptr', 'dy: ptr', 'dx: ptr', 'rows: i32', 'cols: i32'],
+    returns: 'void',
+  }),
+  maxoutForward: kernel({
+    from: 'activations',
+    fn: 'maxoutForward',
+    wasm: 'maxout_forward',
+    params: ['z: ptr', 'out: ptr', 'winners: ptr', 'rows: i32', 'units: i32', 'k: i32'],
+    returns: 'void',
+  }),
+  maxoutBackward: kernel({
+    from: 'activations',
+    fn: 'maxoutBackward',
+    wasm: 'maxout_backward',
+    params: ['dout: ptr', 'winners: ptr', 'dz: ptr', 'rows: i32', 'units: i32', 'k: i32'],
+    returns: 'void',
+  }),
+  softmaxCrossEntropyForward: kernel({
+    from: 'loss',
+    fn: 'softmaxCrossEntropyForward',
+    wasm: 'softmax_ce_forward',
+    params: ['z: ptr', 'labels: ptr', 'probs: ptr', 'rows: i32', 'cols: i32'],
+    returns: 'f64',
+  }),
+  softmaxCrossEntropyBackward: kernel({
+    from: 'loss',
+    fn: 'softmaxCrossEntropyBackward',
+    wasm: 'softmax_ce_backward',
+    params: ['probs: ptr', 'labels: ptr', 'dz: ptr', 'rows: i32', 'cols: i32', 'dloss: f64'],
+    returns: 'void',
+  }),
+  svmForward: kernel({
+    from: 'loss',
+    fn: 'svmForward',
+    wasm: 'svm_forward',
+    params: ['s: ptr', 'labels: ptr', 'rows: i32', 'cols: i32', 'margin: f64'],
+    returns: 'f64',
+  }),
+  svmBackward: kernel({
+    from: 'loss',
+    fn: 'svmBackward',
+    wasm: 'svm_backward',
+    params: ['s: ptr', 'labels: ptr', 'ds: ptr', 'rows: i32', 'cols: i32', 'margin: f64', 'dloss: f64'],
+    returns: 'void',
+  }),
+} as const satisfies Record<string, KernelDeclaration>;
+
+export type KernelName = keyof typeof KERNELS;
+
+/** As many numbers as a kernel has parameters. */
+type Numbers<P extends readonly unknown[]> = { -readonly [I in keyof P]: number };
+
+/** A kernel as the host calls it: every argument a number; a result for i32/f64 kernels. */
+export type KernelFunction<K extends KernelName> = (
+  ...args: Numbers<(typeof KERNELS)[K]['params']>
+) => (typeof KERNELS)[K]['returns'] extends 'void' ? void : number;
