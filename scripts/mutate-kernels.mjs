@@ -1,20 +1,27 @@
 // Mutation testing of the AssemblyScript kernels (`npm run mutate:kernels`): StrykerJS
 // cannot parse or rebuild assembly/, so the mutations are written by hand in
 // scripts/kernel-mutations.json ({ name, file, find, replace, checks }: `find` must occur
-// exactly once in `file`; `checks` says what a test must look at to kill it). Each is
-// applied in turn to a temporary copy of the repository (never the working tree), the
-// plain wasm build is rebuilt there, and the specs of vitest.mutate.config.ts (the node
-// project without the dist/ tests) run against it, stopping at the first failure. A
-// mutation the specs survive is a gap in the tests (or an equivalent mutation, to be
-// named as such). Exit 0: every mutation killed; 1: some survived; 2: the list or the
-// unmutated copy is broken.
+// exactly once in `file`; `checks` says what a test must look at to kill it). The list also
+// holds the few TypeScript bugs of issue 12's table (files in src/), so that one command
+// replays the whole table; Stryker mutates those files too, but not with these bugs.
+// Each is applied in turn to a temporary copy of the repository (never the working tree),
+// the plain wasm build is rebuilt there (for a file of assembly/), and every spec of
+// vitest.mutate.config.ts (the node project without the dist/ tests) runs against it. The
+// report names every test that failed: a mutation must be caught by at least two tests
+// (`"atLeast"` in an entry lowers or raises that, with a reason in its `checks`), so that
+// one test rewritten or skipped does not let the bug back in. A mutation fewer tests catch
+// is a gap in the tests (or an equivalent mutation, to be named as such). Exit 0: every
+// mutation caught often enough; 1: some survived or were caught too rarely; 2: the list or
+// the unmutated copy is broken — a `find` text that no longer occurs exactly once (the
+// source changed under the list) stops the script before anything runs.
 //
-//   taskset -c 1 npm run mutate:kernels                    # all of them (~30-40 min)
+//   taskset -c 1 npm run mutate:kernels                    # all of them (~1 h on one core)
 //   npm run mutate:kernels -- adam-no-bias-correction …     # some, by name
 //   npm run mutate:kernels -- --check                       # only validate the list
 //   npm run mutate:kernels -- --keep                        # keep the temporary copy
 //
-// Writes reports/kernel-mutations.json (git-ignored) with each verdict.
+// Writes reports/kernel-mutations.json (git-ignored) with each verdict and the tests that
+// failed.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,9 +54,13 @@ for (const m of list) {
   for (const key of ['name', 'file', 'find', 'replace', 'checks']) {
     if (typeof m[key] !== 'string' || m[key] === '') fail(`${m.name ?? JSON.stringify(m)}: "${key}" must be a non-empty string`);
   }
+  for (const key of Object.keys(m)) {
+    if (!['name', 'file', 'find', 'replace', 'checks', 'atLeast'].includes(key)) fail(`${m.name}: unknown field "${key}"`);
+  }
+  if (m.atLeast !== undefined && !(Number.isInteger(m.atLeast) && m.atLeast >= 1)) fail(`${m.name}: "atLeast" must be a positive integer`);
   if (names.has(m.name)) fail(`two mutations are named ${m.name}`);
   names.add(m.name);
-  if (!m.file.startsWith('assembly/')) fail(`${m.name}: ${m.file} is not in assembly/`);
+  if (!m.file.startsWith('assembly/') && !m.file.startsWith('src/')) fail(`${m.name}: ${m.file} is not in assembly/ or src/`);
   if (m.find === m.replace) fail(`${m.name}: the replacement is the text itself`);
   const path = join(root, m.file);
   if (!existsSync(path)) fail(`${m.name}: no file ${m.file}`);
@@ -97,37 +108,23 @@ function run(command, timeout) {
 const build = (config = 'asconfig.json') => run([asc, 'assembly/index.ts', '--config', config, '--target', 'release'], 10 * 60_000);
 
 const results = join(work, 'vitest.json');
+/** Runs every spec (no bail: the report counts the tests a mutation fails); `failed` names them. */
 function specs(timeout) {
   rmSync(results, { force: true });
   const r = run(
-    [
-      vitest,
-      'run',
-      '--config',
-      'vitest.mutate.config.ts',
-      '--project',
-      'node',
-      '--bail',
-      '1',
-      '--reporter',
-      'json',
-      '--outputFile',
-      results,
-    ],
+    [vitest, 'run', '--config', 'vitest.mutate.config.ts', '--project', 'node', '--reporter', 'json', '--outputFile', results],
     timeout,
   );
-  let failed = null;
+  const failed = [];
   if (existsSync(results)) {
     for (const file of JSON.parse(readFileSync(results, 'utf8')).testResults) {
-      const test = file.assertionResults.find((t) => t.status === 'failed');
-      if (test) {
-        failed = `${relative(work, file.name)} › ${test.fullName}`;
-        break;
-      }
-      if (!failed && file.status === 'failed') failed = `${relative(work, file.name)} (${file.message.split('\n')[0]})`;
+      const tests = file.assertionResults.filter((t) => t.status === 'failed');
+      for (const test of tests) failed.push(`${relative(work, file.name)} › ${test.fullName}`);
+      // A spec that fails to load (or fails outside any test) fails as a whole.
+      if (!tests.length && file.status === 'failed') failed.push(`${relative(work, file.name)} (${(file.message ?? '').split('\n')[0]})`);
     }
   }
-  return { ...r, failed };
+  return { ...r, failed, parsed: existsSync(results) };
 }
 
 function tail(text, lines = 30) {
@@ -141,7 +138,8 @@ for (const config of ['asconfig.json', 'asconfig.relaxed.json']) {
   if (b.status !== 0) fail(`the unmutated build (${config}) fails:\n${tail(b.stdout + b.stderr)}`);
 }
 const baseline = specs(30 * 60_000);
-if (baseline.status !== 0) fail(`the unmutated specs fail (${baseline.failed ?? 'no result'}):\n${tail(readFileSync(log, 'utf8'))}`);
+if (baseline.status !== 0)
+  fail(`the unmutated specs fail (${baseline.failed.join('; ') || 'no result'}):\n${tail(readFileSync(log, 'utf8'))}`);
 console.log(`mutate-kernels: unmutated specs pass in ${baseline.seconds.toFixed(0)} s`);
 // A mutation that makes a kernel loop for ever is killed by the clock.
 const limit = Math.max(120, baseline.seconds * 3) * 1000;
@@ -155,33 +153,47 @@ for (const [index, m] of chosen.entries()) {
     path,
     original.replace(m.find, () => m.replace),
   );
-  const b = build();
+  const atLeast = m.atLeast ?? 2;
+  // TypeScript runs from src/ as it is; a kernel is rebuilt (the relaxed build, which only
+  // the inline plugin reads, stays unmutated).
+  const b = m.file.startsWith('assembly/') ? build() : { status: 0 };
   let verdict;
   if (b.status !== 0) {
-    verdict = { status: 'invalid', detail: `does not compile: ${tail(b.stdout + b.stderr, 5)}` };
+    verdict = { status: 'invalid', detail: `does not compile: ${tail(b.stdout + b.stderr, 5)}`, failed: [] };
   } else {
     const s = specs(limit);
-    if (s.timedOut) verdict = { status: 'killed', detail: `timed out after ${(limit / 1000).toFixed(0)} s` };
-    else if (s.status === 0) verdict = { status: 'survived', detail: `every spec passed (${s.seconds.toFixed(0)} s)` };
-    else
+    const count = `${s.failed.length} test${s.failed.length === 1 ? '' : 's'} failed`;
+    if (s.timedOut) verdict = { status: 'killed', detail: `timed out after ${(limit / 1000).toFixed(0)} s`, failed: s.failed };
+    else if (s.status === 0) verdict = { status: 'survived', detail: `every spec passed (${s.seconds.toFixed(0)} s)`, failed: [] };
+    else if (!s.failed.length)
       verdict = {
         status: 'killed',
-        detail: `by ${s.failed ?? `a failed run: ${tail(readFileSync(log, 'utf8'), 3)}`} (${s.seconds.toFixed(0)} s)`,
+        detail: `by a failed run: ${tail(readFileSync(log, 'utf8'), 3)} (${s.seconds.toFixed(0)} s)`,
+        failed: [],
       };
+    else if (s.failed.length < atLeast)
+      verdict = { status: 'weak', detail: `${count}, fewer than ${atLeast} (${s.seconds.toFixed(0)} s)`, failed: s.failed };
+    else verdict = { status: 'killed', detail: `${count} (${s.seconds.toFixed(0)} s)`, failed: s.failed };
   }
   writeFileSync(path, original);
   verdicts.push({ name: m.name, file: m.file, checks: m.checks, ...verdict });
   console.log(`[${index + 1}/${chosen.length}] ${verdict.status.padEnd(8)} ${m.name} (${m.file}): ${verdict.detail}`);
+  for (const test of verdict.failed.slice(0, 8)) console.log(`      ${test}`);
+  if (verdict.failed.length > 8) console.log(`      … and ${verdict.failed.length - 8} more`);
 }
 
 const survived = verdicts.filter((v) => v.status === 'survived');
+const weak = verdicts.filter((v) => v.status === 'weak');
 const invalid = verdicts.filter((v) => v.status === 'invalid');
+const killed = verdicts.filter((v) => v.status === 'killed');
 mkdirSync(join(root, 'reports'), { recursive: true });
 writeFileSync(join(root, 'reports/kernel-mutations.json'), `${JSON.stringify(verdicts, null, 2)}\n`);
 console.log(
-  `\nmutate-kernels: ${verdicts.length - survived.length - invalid.length} of ${verdicts.length} killed, ${survived.length} survived` +
+  `\nmutate-kernels: ${killed.length} of ${verdicts.length} killed, ${survived.length} survived` +
+    (weak.length ? `, ${weak.length} caught by too few tests` : '') +
     (invalid.length ? `, ${invalid.length} do not compile` : ''),
 );
 for (const v of survived) console.log(`  survived: ${v.name} (${v.file}): no test checks that ${v.checks}`);
+for (const v of weak) console.log(`  weak:     ${v.name} (${v.file}): only ${v.failed.join('; ')} checks that ${v.checks}`);
 for (const v of invalid) console.log(`  invalid:  ${v.name} (${v.file}): fix its entry in scripts/kernel-mutations.json`);
-process.exitCode = invalid.length ? 2 : survived.length ? 1 : 0;
+process.exitCode = invalid.length ? 2 : survived.length || weak.length ? 1 : 0;
