@@ -369,6 +369,29 @@ describe('max routes a tie to the operand written first, whichever broadcasts', 
     ]);
   });
 
+  it('the same ties by the scalar rule: float64, and float32 past its last group of 4', () => {
+    // Five values: a float32 tensor runs four in a vector and the fifth by the scalar rule,
+    // as float64 runs all five; the ties sit on both sides of that split.
+    const ties = (dtype: 'float32' | 'float64', build: (g: Graph, x: Node) => Node) => {
+      const g = new Graph({ dtype });
+      const x = g.input('x', [5]);
+      g.output(g.sum(build(g, x)));
+      g.forward({ x: [0, 1, -1, 0, 0] });
+      g.backward();
+      return values(g.grad(x));
+    };
+    for (const dtype of ['float32', 'float64'] as const) {
+      expect(
+        ties(dtype, (g, x) => g.max(0, x)),
+        `max(0, X), ${dtype}`,
+      ).toEqual([0, 1, 0, 0, 0]);
+      expect(
+        ties(dtype, (g, x) => g.max(x, 0)),
+        `max(X, 0), ${dtype}`,
+      ).toEqual([1, 1, 0, 1, 1]);
+    }
+  });
+
   it('the scalar operand gets the gradient of every tie it wins, and draws in the order written', () => {
     const g = new Graph({ dtype: 'float64' });
     const x = g.input('x', [3]);
