@@ -22,7 +22,7 @@
 //
 // Writes reports/kernel-mutations.json (git-ignored) with each verdict and the tests that
 // failed.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -91,7 +91,23 @@ const cleanUp = () => {
   else rmSync(work, { recursive: true, force: true });
 };
 process.on('exit', cleanUp);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
+// The child runs asynchronously, so that a signal stops it and the script at once (a
+// synchronous spawn would hold the signal until every mutation had run).
+let child = null;
+const stop = () => {
+  if (child?.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+};
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stop();
+    process.exit(130);
+  });
+}
 
 const asc = join(work, 'node_modules/assemblyscript/bin/asc.js');
 const vitest = join(work, 'node_modules/vitest/vitest.mjs');
@@ -99,9 +115,25 @@ const log = join(work, 'run.log');
 
 function run(command, timeout) {
   const started = Date.now();
-  const result = spawnSync(process.execPath, command, { cwd: work, encoding: 'utf8', timeout, maxBuffer: 256 * 1024 * 1024 });
-  writeFileSync(log, `${result.stdout ?? ''}\n${result.stderr ?? ''}`);
-  return { ...result, seconds: (Date.now() - started) / 1000, timedOut: result.error?.code === 'ETIMEDOUT' };
+  return new Promise((done) => {
+    const output = [];
+    // A group of its own, so that its workers go with it.
+    child = spawn(process.execPath, command, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child.stdout.on('data', (chunk) => output.push(chunk));
+    child.stderr.on('data', (chunk) => output.push(chunk));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, timeout);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      child = null;
+      const text = Buffer.concat(output).toString('utf8');
+      writeFileSync(log, text);
+      done({ status, stdout: text, stderr: '', seconds: (Date.now() - started) / 1000, timedOut });
+    });
+  });
 }
 
 /** The plain build only: the node project runs it (its relaxed twin is built once, unmutated, for the inline plugin). */
@@ -109,9 +141,9 @@ const build = (config = 'asconfig.json') => run([asc, 'assembly/index.ts', '--co
 
 const results = join(work, 'vitest.json');
 /** Runs every spec (no bail: the report counts the tests a mutation fails); `failed` names them. */
-function specs(timeout) {
+async function specs(timeout) {
   rmSync(results, { force: true });
-  const r = run(
+  const r = await run(
     [vitest, 'run', '--config', 'vitest.mutate.config.ts', '--project', 'node', '--reporter', 'json', '--outputFile', results],
     timeout,
   );
@@ -134,15 +166,20 @@ function tail(text, lines = 30) {
 // ---- the unmutated copy must pass, or every mutation would look killed ---------------------
 console.log(`mutate-kernels: copy in ${work}; building and testing it unmutated`);
 for (const config of ['asconfig.json', 'asconfig.relaxed.json']) {
-  const b = build(config);
+  const b = await build(config);
   if (b.status !== 0) fail(`the unmutated build (${config}) fails:\n${tail(b.stdout + b.stderr)}`);
 }
-const baseline = specs(30 * 60_000);
+const baseline = await specs(30 * 60_000);
 if (baseline.status !== 0)
   fail(`the unmutated specs fail (${baseline.failed.join('; ') || 'no result'}):\n${tail(readFileSync(log, 'utf8'))}`);
 console.log(`mutate-kernels: unmutated specs pass in ${baseline.seconds.toFixed(0)} s`);
-// A mutation that makes a kernel loop for ever is killed by the clock.
-const limit = Math.max(120, baseline.seconds * 3) * 1000;
+// The unmutated wasm, put back after each kernel mutation: a mutation of src/ runs on it.
+const unmutated = join(work, 'build-unmutated');
+cpSync(join(work, 'build'), unmutated, { recursive: true });
+// A mutation that makes a kernel loop for ever is killed by the clock. On a shared machine
+// a mutated run can take three times the unmutated one without hanging, and a run cut
+// short counts no tests: the limit is generous.
+const limit = Math.max(300, baseline.seconds * 8) * 1000;
 
 // ---- each mutation -------------------------------------------------------------------------
 const verdicts = [];
@@ -156,12 +193,13 @@ for (const [index, m] of chosen.entries()) {
   const atLeast = m.atLeast ?? 2;
   // TypeScript runs from src/ as it is; a kernel is rebuilt (the relaxed build, which only
   // the inline plugin reads, stays unmutated).
-  const b = m.file.startsWith('assembly/') ? build() : { status: 0 };
+  const kernel = m.file.startsWith('assembly/');
+  const b = kernel ? await build() : { status: 0 };
   let verdict;
   if (b.status !== 0) {
     verdict = { status: 'invalid', detail: `does not compile: ${tail(b.stdout + b.stderr, 5)}`, failed: [] };
   } else {
-    const s = specs(limit);
+    const s = await specs(limit);
     const count = `${s.failed.length} test${s.failed.length === 1 ? '' : 's'} failed`;
     if (s.timedOut) verdict = { status: 'killed', detail: `timed out after ${(limit / 1000).toFixed(0)} s`, failed: s.failed };
     else if (s.status === 0) verdict = { status: 'survived', detail: `every spec passed (${s.seconds.toFixed(0)} s)`, failed: [] };
@@ -176,6 +214,7 @@ for (const [index, m] of chosen.entries()) {
     else verdict = { status: 'killed', detail: `${count} (${s.seconds.toFixed(0)} s)`, failed: s.failed };
   }
   writeFileSync(path, original);
+  if (kernel) cpSync(unmutated, join(work, 'build'), { recursive: true });
   verdicts.push({ name: m.name, file: m.file, checks: m.checks, ...verdict });
   console.log(`[${index + 1}/${chosen.length}] ${verdict.status.padEnd(8)} ${m.name} (${m.file}): ${verdict.detail}`);
   for (const test of verdict.failed.slice(0, 8)) console.log(`      ${test}`);
