@@ -4,7 +4,7 @@
 // losses over labels, bad input, and memory that stays flat.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Graph, GraphError, gradcheck, init, memoryStats, type Node, ShapeError, StateError, Tensor, ValueError } from '../src/index';
-import { expectNear, GATES, RULES, rng } from './helpers';
+import { expectNear, GATES, RULES, rng, svmReference } from './helpers';
 
 beforeAll(() => init());
 
@@ -491,5 +491,83 @@ describe('a tensor Graph', () => {
     g.sum(g.log(a));
     expect(() => g.forward({ a: [1, -1] })).toThrow(/forward: log#1 \(log of a = \[2\] \[1, -1\]\) is \[2\] \[0, NaN\]/);
     expect(g.forward({ a: [1, 1] })).toBe(0);
+  });
+});
+
+describe('a Graph’s svmLoss on its margin', () => {
+  it('a class exactly a margin (0.5) below the correct one adds nothing to loss or gradient', () => {
+    const scores = [
+      [3, 2.5, 1],
+      [0.25, 0.75, 1],
+    ];
+    const labels = [0, 1];
+    const expected = svmReference(scores, labels, 0.5);
+    expect(expected.ties).toBe(2);
+    const g = new Graph({ dtype: 'float64' });
+    const z = g.input('z', [2, 3]);
+    const loss = g.svmLoss(z, g.labels('y', 2), 0.5);
+    g.output(loss);
+    expect(g.forward({ z: Tensor.from(scores, undefined, { dtype: 'float64' }), y: Int32Array.from(labels) })).toBeCloseTo(
+      expected.loss,
+      12,
+    );
+    g.backward();
+    expect((g.grad(z) as Tensor).toArray()).toEqual(expected.grad.map((row) => row.map((v) => expect.closeTo(v, 12))));
+  });
+});
+
+describe('a Graph’s softmax and maxout at their edges', () => {
+  it('softmax cross-entropy on float32 logits 200 apart: the loss and (p − onehot)/rows, no overflow', () => {
+    const scores = [
+      [100, 0, -100],
+      [-50, 50, 0],
+    ];
+    const labels = [1, 1];
+    const g = new Graph();
+    const z = g.input('z', [2, 3]);
+    g.output(g.softmaxCrossEntropy(z, g.labels('y', 2)));
+    const loss = g.forward({ z: Tensor.from(scores), y: Int32Array.from(labels) });
+    g.backward();
+    // −log softmax and its gradient, each row shifted by its max, in float64.
+    const p = scores.map((row) => {
+      const top = Math.max(...row);
+      const e = row.map((v) => Math.exp(v - top));
+      const sum = e.reduce((a, b) => a + b, 0);
+      return e.map((v) => v / sum);
+    });
+    const expected = -labels.reduce((total, y, r) => total + Math.log(p[r]?.[y] as number), 0) / 2;
+    expect(loss).toBeCloseTo(expected, 3);
+    const grad = p.map((row, r) => row.map((v, c) => (v - (c === labels[r] ? 1 : 0)) / 2));
+    expect((g.grad(z) as Tensor).toArray()).toEqual(grad.map((row) => row.map((v) => expect.closeTo(v, 6))));
+  });
+
+  it('maxout gives a tie to the first of the tied pieces', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const z = g.input('z', [2, 4]);
+    const w = Tensor.from(
+      [
+        [1, -3],
+        [0.5, 2],
+      ],
+      undefined,
+      { dtype: 'float64' },
+    );
+    // Units of k = 2: the pieces of the first row tie in both units, of the second in its last.
+    g.output(g.sum(g.mul(g.maxout(z, 2), g.const(w))));
+    g.forward({
+      z: Tensor.from(
+        [
+          [4, 4, -1, -1],
+          [0, 2, 7, 7],
+        ],
+        undefined,
+        { dtype: 'float64' },
+      ),
+    });
+    g.backward();
+    expect((g.grad(z) as Tensor).toArray()).toEqual([
+      [1, 0, -3, 0],
+      [0, 0.5, 2, 0],
+    ]);
   });
 });
