@@ -434,6 +434,24 @@ describe('nn.fit options, one by one', () => {
     dispose(data);
   });
 
+  it('a batch’s samplesPerSecond: the samples seen this epoch over the seconds since it began, no fewer than the clock around fit allows', () => {
+    const data = dataset(20);
+    const marks: { seen: number; rate: number; elapsed: number }[] = [];
+    const before = performance.now();
+    nn.fit(net(), data, {
+      batchSize: 8,
+      epochs: 2,
+      onProgress: (p) => {
+        // fit's epoch began after `before` and its rate was taken before now: its seconds are fewer.
+        if (p.phase === 'batch')
+          marks.push({ seen: Math.min(p.step * 8, 20), rate: p.samplesPerSecond, elapsed: (performance.now() - before) / 1000 });
+      },
+    });
+    expect(marks.map((m) => m.seen)).toEqual([8, 16, 20, 8, 16, 20]);
+    for (const m of marks) expect(m.rate).toBeGreaterThanOrEqual(m.seen / m.elapsed);
+    dispose(data);
+  });
+
   it('validation: scored after every epoch as a hand evaluation computes, in the record and the epoch event, without changing the weights', () => {
     const data = dataset(20);
     const held = dataset(13, 9);
@@ -516,5 +534,18 @@ describe('nn.evaluate is a hand loop over model.predict', () => {
     expect(weights(a)).toEqual(weights(b));
     dispose(data);
     dispose(other);
+  });
+});
+
+describe('nn.argmax', () => {
+  it('the index of each row’s highest score, a tie to the first class (as accuracy counts it)', () => {
+    const scores = Tensor.from([
+      [1, 3, 3],
+      [2, 2, 2],
+      [0, -1, 5],
+      [-4, -2, -3],
+    ]);
+    expect(Array.from(nn.argmax(scores))).toEqual([1, 0, 2, 1]);
+    scores.dispose();
   });
 });
