@@ -549,3 +549,28 @@ describe('nn.argmax', () => {
     scores.dispose();
   });
 });
+
+describe('nn.fit’s and nn.evaluate’s arguments', () => {
+  it('refuse a bad batchSize, loss or validation set before any step, naming it; batchSize 1 trains', () => {
+    const data = dataset(6);
+    const targets = dataset(6, 2, true);
+    const model = net();
+    const before = weights(model);
+    const refusals: [() => unknown, string][] = [
+      [() => nn.fit(model, data, { batchSize: 0 }), 'fit: batchSize must be a positive integer, got 0'],
+      [() => nn.fit(model, data, { batchSize: 2.5 }), 'fit: batchSize must be a positive integer, got 2.5'],
+      [() => nn.fit(model, data, { loss: 'hinge' as never }), 'fit: loss must be one of softmaxCrossEntropy, svm, mse, got hinge'],
+      [() => nn.fit(model, data, { loss: 'mse' }), 'fit: the mse loss needs target rows (a Tensor) as y'],
+      [() => nn.fit(model, targets), 'fit: the softmaxCrossEntropy loss needs class labels (an Int32Array) as y'],
+      [() => nn.fit(model, data, { validation: targets }), 'fit (validation): the softmaxCrossEntropy loss needs class labels'],
+      [() => nn.evaluate(model, data, { loss: 'mse' }), 'evaluate: the mse loss needs target rows (a Tensor) as y'],
+    ];
+    for (const [call, message] of refusals) expect(call).toThrow(message);
+    expect(weights(model)).toEqual(before);
+    const [record] = nn.fit(model, data, { batchSize: 1, shuffle: false });
+    expect(record?.loss).toBeTypeOf('number');
+    expect(weights(model)).not.toEqual(before);
+    dispose(data);
+    dispose(targets);
+  });
+});
