@@ -571,3 +571,46 @@ describe('a Graph’s softmax and maxout at their edges', () => {
     ]);
   });
 });
+
+describe('a tensor Graph’s reductions and operand order, against values worked out here', () => {
+  const X = [
+    [1, -2, 3],
+    [4, 0.5, -6],
+  ];
+  const f64 = (v: number[][] | number[]) => Tensor.from(v, undefined, { dtype: 'float64' });
+  const run = (build: (g: Graph, x: Node, s: Node, r: Node) => Node, s = 1.5, r = [2, -1, 0.5]) => {
+    const g = new Graph({ dtype: 'float64' });
+    const [x, sn, rn] = [g.input('x', [2, 3]), g.input('s'), g.input('r', [3])];
+    const out = build(g, x, sn, rn);
+    g.output(out.shape.length === 0 ? out : g.sum(out));
+    g.forward({ x: f64(X), s, r: f64(r) });
+    g.backward();
+    return { value: values(g.value(out)), dx: values(g.grad(x)), ds: g.grad(sn) as number, dr: values(g.grad(rn)) };
+  };
+  const flat = X.flat();
+
+  it('mean: the sum over the count, overall and along each axis; its gradient 1/count (a gradcheck cannot see a wrong scale)', () => {
+    expect(run((g, x) => g.mean(x))).toMatchObject({ value: [flat.reduce((a, b) => a + b, 0) / 6], dx: new Array(6).fill(1 / 6) });
+    expect(run((g, x) => g.mean(x, 0))).toMatchObject({ value: [0, 1, 2].map((c) => ((X[0]?.[c] as number) + (X[1]?.[c] as number)) / 2) });
+    expect(run((g, x) => g.mean(x, 0)).dx).toEqual(new Array(6).fill(0.5));
+    expect(run((g, x) => g.mean(x, 1)).value).toEqual(X.map((row) => expect.closeTo(row.reduce((a, b) => a + b, 0) / 3, 12)));
+    expect(run((g, x) => g.mean(x, 1)).dx).toEqual(new Array(6).fill(1 / 3));
+  });
+
+  it('a scalar or a row written first in add, mul and max: the expression as written, and each operand’s gradient', () => {
+    const [s, r] = [1.5, [2, -1, 0.5]];
+    const add = run((g, x, sn) => g.add(sn, x));
+    expect(add.value).toEqual(flat.map((v) => s + v));
+    expect([add.dx, add.ds]).toEqual([new Array(6).fill(1), 6]);
+    const mul = run((g, x, sn) => g.mul(sn, x));
+    expect(mul.value).toEqual(flat.map((v) => s * v));
+    expect([mul.dx, mul.ds]).toEqual([new Array(6).fill(s), flat.reduce((a, b) => a + b, 0)]);
+    const max = run((g, x, sn) => g.max(sn, x));
+    expect(max.value).toEqual(flat.map((v) => Math.max(s, v)));
+    expect([max.dx, max.ds]).toEqual([flat.map((v) => (v > s ? 1 : 0)), flat.filter((v) => s >= v).length]);
+    const row = run((g, x, _s, rn) => g.mul(rn, x));
+    expect(row.value).toEqual(flat.map((v, i) => (r[i % 3] as number) * v));
+    expect(row.dx).toEqual(flat.map((_, i) => r[i % 3]));
+    expect(row.dr).toEqual([0, 1, 2].map((c) => (X[0]?.[c] as number) + (X[1]?.[c] as number)));
+  });
+});
