@@ -614,3 +614,53 @@ describe('a tensor Graph’s reductions and operand order, against values worked
     expect(row.dr).toEqual([0, 1, 2].map((c) => (X[0]?.[c] as number) + (X[1]?.[c] as number)));
   });
 });
+
+describe('what a tensor Graph’s forward refuses, before it writes anything', () => {
+  it('names the input and what is wrong with it: not an object, disposed, not finite at element 0, labels of the wrong kind or count', () => {
+    const g = new Graph();
+    const x = g.input('x', [2, 2]);
+    const y = g.labels('y', 2);
+    g.output(g.softmaxCrossEntropy(x, y));
+    const labels = Int32Array.from([0, 1]);
+    const good = Tensor.from([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(g.forward({ x: good, y: labels })).toBeTypeOf('number');
+    const gone = Tensor.zeros([2, 2]);
+    gone.dispose();
+    // Tensor.from refuses a NaN; written into a tensor's data, it reaches forward.
+    const nan = Tensor.zeros([2, 2]);
+    nan.data[0] = Number.NaN;
+    const refusals: [unknown, string][] = [
+      [null, 'forward: inputs must be an object of name → value, got null'],
+      [{ x: gone, y: labels }, 'forward: input "x" has been disposed'],
+      [{ x: nan, y: labels }, 'forward: input "x" element 0 is NaN'],
+      [{ x: [Number.POSITIVE_INFINITY, 1, 2, 3], y: labels }, 'forward: input "x" element 0 is Infinity'],
+      [
+        {
+          x: [
+            [1, 2],
+            [3, 4, 5],
+          ],
+          y: labels,
+        },
+        'Tensor.from',
+      ],
+      [{ x: good, y: 'ab' }, 'forward: labels "y" must be an Int32Array or array of class indices'],
+      [{ x: good, y: [0, 1, 1] }, 'forward: labels "y" has 3 entries, declared 2'],
+      [{ x: [1, 2, 3, 4, 5, 6], y: labels }, 'forward: input "x" has shape [6], declared [2,2]'],
+    ];
+    for (const [inputs, message] of refusals) expect(() => g.forward(inputs as never), message).toThrow(message);
+    // A nested array of the declared shape and a flat one of its size are read as the tensor they spell.
+    expect(
+      g.forward({
+        x: [
+          [1, 2],
+          [3, 4],
+        ],
+        y: [0, 1],
+      }),
+    ).toBe(g.forward({ x: [1, 2, 3, 4], y: labels }));
+  });
+});
