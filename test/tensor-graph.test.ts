@@ -541,6 +541,24 @@ describe('a Graph’s softmax and maxout at their edges', () => {
     expect((g.grad(z) as Tensor).toArray()).toEqual(grad.map((row) => row.map((v) => expect.closeTo(v, 6))));
   });
 
+  it('two maxouts and two softmax cross-entropies in one graph each keep their own cache (winners, probabilities)', () => {
+    // Each op's backward reads what its own forward cached; a cache shared between two ops
+    // would route one maxout's gradient by the other's winners.
+    const g = new Graph({ dtype: 'float64' });
+    const a = g.input('a', [1, 4]);
+    const b = g.input('b', [1, 6]);
+    const y = g.labels('y', 1);
+    const [ma, mb] = [g.maxout(a, 2), g.maxout(b, 3)];
+    g.output(g.add(g.softmaxCrossEntropy(ma, y), g.softmaxCrossEntropy(mb, y)));
+    g.forward({ a: [[5, 1, -2, 3]], b: [[0, 4, 1, 2, 7, -1]], y: [1] });
+    g.backward();
+    // ma = [5, 3] (pieces 0 and 1 win), mb = [4, 7] (pieces 1 and 4 win); label 1.
+    const softmax = (v: number[]) => v.map((x) => Math.exp(x) / v.reduce((t, u) => t + Math.exp(u), 0));
+    const [pa, pb] = [softmax([5, 3]), softmax([4, 7])];
+    expect(values(g.grad(a))).toEqual([pa[0], 0, 0, (pa[1] as number) - 1].map((v) => expect.closeTo(v as number, 12)));
+    expect(values(g.grad(b))).toEqual([0, pb[0], 0, 0, (pb[1] as number) - 1, 0].map((v) => expect.closeTo(v as number, 12)));
+  });
+
   it('maxout gives a tie to the first of the tied pieces', () => {
     const g = new Graph({ dtype: 'float64' });
     const z = g.input('z', [2, 4]);
