@@ -682,3 +682,20 @@ describe('what a tensor Graph’s forward refuses, before it writes anything', (
     ).toBe(g.forward({ x: [1, 2, 3, 4], y: labels }));
   });
 });
+
+describe('a tensor Graph whose first op leaves its domain', () => {
+  it('forward names the op when it overflows, and backward when its gradient is not finite; the graph runs again after', () => {
+    const g = new Graph();
+    const x = g.input('x', [2]);
+    const e = g.output(g.exp(x));
+    expect(() => g.forward({ x: [1, 100] })).toThrow(/^forward: exp#1 \(exp of x = .*\) is .*Infinity/);
+    expect(() => g.backward(e)).toThrow(StateError);
+    expect(values(g.forward({ x: [0, 0] }))).toEqual([1, 1]);
+    const h = new Graph();
+    const y = h.input('y', [2]);
+    h.output(h.pow(y, 0.5));
+    h.forward({ y: [4, 0] });
+    expect(() => h.backward()).toThrow(/^backward: pow#2 \(pow 0\.5 of y = .*\) gave its input a gradient that is not finite/);
+    expect(() => h.grad(y)).toThrow(StateError);
+  });
+});
