@@ -3,7 +3,7 @@
 // float32 tensors must agree, element by element, with its scalar rule in float64 on the
 // same inputs: in every broadcast mode, on sizes with and without a tail.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ExpGate, Graph, init, type Node, Tensor } from '../src/index';
+import { ExpGate, Graph, init, type Node, SigmoidGate, TanhGate, Tensor } from '../src/index';
 import { GATES, rng } from './helpers';
 
 beforeAll(() => init());
@@ -133,6 +133,41 @@ describe.each(BINARY)('$name on float32 tensors with a broadcast second operand'
       scale += Math.abs(ey as number);
     });
     expectClose(g.grad(y) as number, ds, scale, 'ds');
+  });
+});
+
+// rules-f32x4.ts promises each lane the scalar rule's bits, not just its value: the same
+// products in the same order, each rounded to float32. Written out here with Math.fround
+// per step, from the forward's own y (these check the backward, given y).
+const f = Math.fround;
+const ROUNDED = [
+  { name: 'sigmoid', Gate: SigmoidGate, rule: (y: number, d: number) => f(f(d * y) * f(1 - y)) },
+  { name: 'tanh', Gate: TanhGate, rule: (y: number, d: number) => f(d * f(1 - f(y * y))) },
+  { name: 'exp', Gate: ExpGate, rule: (y: number, d: number) => f(d * y) },
+] as const;
+
+describe('float32 tensors round as the scalar rule does, step by step (bits, not a tolerance)', () => {
+  // Nine values: two groups of four and one padded lane.
+  const random = rng(91);
+  const xs = Float32Array.from({ length: 9 }, () => f(random() * 6 - 3));
+  const douts = Float32Array.from({ length: 9 }, () => f(random() * 2 - 1));
+
+  it.each(ROUNDED)('$name gate: dx from dout and y, each product rounded in the rule’s order', ({ Gate, rule }) => {
+    const gate = new Gate();
+    const y = gate.forward(Tensor.from(xs, [9]));
+    const [dx] = gate.backward(Tensor.from(douts, [9]));
+    expect(Array.from(dx?.data ?? [])).toEqual(Array.from(y.data, (v, i) => rule(v, douts[i] as number)));
+  });
+
+  it.each(ROUNDED)('$name in a float32 Graph, its dout from a product with weights', ({ name, rule }) => {
+    const g = new Graph();
+    const x = g.input('x', [9]);
+    const y = (g as unknown as Record<string, (x: Node) => Node>)[name]?.(x) as Node;
+    g.output(g.sum(g.mul(y, g.const(Tensor.from(douts, [9])))));
+    g.forward({ x: Tensor.from(xs, [9]) });
+    g.backward();
+    const ys = (g.value(y) as Tensor).data;
+    expect(Array.from((g.grad(x) as Tensor).data)).toEqual(Array.from(ys, (v, i) => rule(v, douts[i] as number)));
   });
 });
 

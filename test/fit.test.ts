@@ -434,6 +434,24 @@ describe('nn.fit options, one by one', () => {
     dispose(data);
   });
 
+  it('a batch’s samplesPerSecond: the samples seen this epoch over the seconds since it began, no fewer than the clock around fit allows', () => {
+    const data = dataset(20);
+    const marks: { seen: number; rate: number; elapsed: number }[] = [];
+    const before = performance.now();
+    nn.fit(net(), data, {
+      batchSize: 8,
+      epochs: 2,
+      onProgress: (p) => {
+        // fit's epoch began after `before` and its rate was taken before now: its seconds are fewer.
+        if (p.phase === 'batch')
+          marks.push({ seen: Math.min(p.step * 8, 20), rate: p.samplesPerSecond, elapsed: (performance.now() - before) / 1000 });
+      },
+    });
+    expect(marks.map((m) => m.seen)).toEqual([8, 16, 20, 8, 16, 20]);
+    for (const m of marks) expect(m.rate).toBeGreaterThanOrEqual(m.seen / m.elapsed);
+    dispose(data);
+  });
+
   it('validation: scored after every epoch as a hand evaluation computes, in the record and the epoch event, without changing the weights', () => {
     const data = dataset(20);
     const held = dataset(13, 9);
@@ -516,5 +534,43 @@ describe('nn.evaluate is a hand loop over model.predict', () => {
     expect(weights(a)).toEqual(weights(b));
     dispose(data);
     dispose(other);
+  });
+});
+
+describe('nn.argmax', () => {
+  it('the index of each row’s highest score, a tie to the first class (as accuracy counts it)', () => {
+    const scores = Tensor.from([
+      [1, 3, 3],
+      [2, 2, 2],
+      [0, -1, 5],
+      [-4, -2, -3],
+    ]);
+    expect(Array.from(nn.argmax(scores))).toEqual([1, 0, 2, 1]);
+    scores.dispose();
+  });
+});
+
+describe('nn.fit’s and nn.evaluate’s arguments', () => {
+  it('refuse a bad batchSize, loss or validation set before any step, naming it; batchSize 1 trains', () => {
+    const data = dataset(6);
+    const targets = dataset(6, 2, true);
+    const model = net();
+    const before = weights(model);
+    const refusals: [() => unknown, string][] = [
+      [() => nn.fit(model, data, { batchSize: 0 }), 'fit: batchSize must be a positive integer, got 0'],
+      [() => nn.fit(model, data, { batchSize: 2.5 }), 'fit: batchSize must be a positive integer, got 2.5'],
+      [() => nn.fit(model, data, { loss: 'hinge' as never }), 'fit: loss must be one of softmaxCrossEntropy, svm, mse, got hinge'],
+      [() => nn.fit(model, data, { loss: 'mse' }), 'fit: the mse loss needs target rows (a Tensor) as y'],
+      [() => nn.fit(model, targets), 'fit: the softmaxCrossEntropy loss needs class labels (an Int32Array) as y'],
+      [() => nn.fit(model, data, { validation: targets }), 'fit (validation): the softmaxCrossEntropy loss needs class labels'],
+      [() => nn.evaluate(model, data, { loss: 'mse' }), 'evaluate: the mse loss needs target rows (a Tensor) as y'],
+    ];
+    for (const [call, message] of refusals) expect(call).toThrow(message);
+    expect(weights(model)).toEqual(before);
+    const [record] = nn.fit(model, data, { batchSize: 1, shuffle: false });
+    expect(record?.loss).toBeTypeOf('number');
+    expect(weights(model)).not.toEqual(before);
+    dispose(data);
+    dispose(targets);
   });
 });

@@ -364,3 +364,40 @@ describe('Graph: bad input is a clear error, and the graph stays usable', () => 
     expect(() => g.add(x, 1)).toThrow(StateError);
   });
 });
+
+describe('Graph.set, and what a Graph refuses until it has run', () => {
+  it('set takes a param only; its value holds from the next forward, and backward waits for that forward', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const w = g.param('w', 2);
+    const y = g.output(g.mul(w, x));
+    expect(() => g.backward()).toThrow('backward: run forward first (and after any change to the graph)');
+    expect(g.forward({ x: 3 })).toBe(6);
+    g.set(w, 5);
+    expect(g.value(w)).toBe(5);
+    expect(() => g.backward()).toThrow(StateError);
+    expect(() => g.value(y)).toThrow(StateError);
+    expect(g.forward({ x: 3 })).toBe(15);
+    g.backward();
+    expect([g.grad(w), g.grad(x)]).toEqual([3, 5]);
+    expect(() => g.set(x, 1)).toThrow('set: x is not a param');
+    expect(() => g.set(y, 1)).toThrow(GraphError);
+  });
+
+  it('a labels node has neither a value nor a gradient', () => {
+    const g = new Graph();
+    const z = g.input('z', [2, 3]);
+    const y = g.labels('y', 2);
+    g.output(g.softmaxCrossEntropy(z, y));
+    g.forward({
+      z: [
+        [1, 2, 3],
+        [0, 0, 1],
+      ],
+      y: Int32Array.from([2, 0]),
+    });
+    g.backward();
+    expect(() => g.value(y as never)).toThrow('value: y holds labels, not values');
+    expect(() => g.grad(y as never)).toThrow('grad: y holds labels, which have no gradient');
+  });
+});

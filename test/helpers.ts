@@ -355,3 +355,31 @@ export function expectNear(actual: number, expected: number, rel: number, what: 
     rel * Math.max(1, Math.abs(expected)),
   );
 }
+
+/**
+ * The multiclass SVM loss as the lecture writes it, in float64: the mean over rows of
+ * Σ_{c ≠ y} max(0, s_c − s_y + margin), and its gradient (a class strictly past the margin
+ * adds 1/rows to its score's gradient and takes 1/rows from the correct one's; a class
+ * exactly on it adds max(0, 0) = 0, and nothing). `ties` counts the classes on the margin.
+ */
+export function svmReference(scores: number[][], labels: readonly number[], margin: number) {
+  const rows = scores.length;
+  let loss = 0;
+  let ties = 0;
+  const grad = scores.map((row) => row.map(() => 0));
+  scores.forEach((row, i) => {
+    const y = labels[i] as number;
+    const g = grad[i] as number[];
+    row.forEach((s, c) => {
+      if (c === y) return;
+      const m = s - (row[y] as number) + margin;
+      if (m === 0) ties++;
+      if (m > 0) {
+        loss += m;
+        g[c] = (g[c] as number) + 1 / rows;
+        g[y] = (g[y] as number) - 1 / rows;
+      }
+    });
+  });
+  return { loss: loss / rows, grad, ties };
+}

@@ -513,4 +513,45 @@ describe('safetensors regressions', () => {
     // The file as save() wrote it still loads.
     expect(nn.load(bytes).layers.map((l) => l.constructor.name)).toEqual(['Linear', 'ReLU']);
   });
+
+  it('nn.load: every other way a layer list can be wrong is a FormatError that says which, with a long value cut short', () => {
+    const bytes = linear();
+    const long = `[{"type":"Linear","in":2,"out":3,"bias":true,"note":"${'x'.repeat(100)}"},{"type":{}}]`;
+    // Over 80 characters of JSON: a message shows the first 80 and an ellipsis.
+    const padded = `{"type":7,"pad":"${'y'.repeat(100)}"}`;
+    const cases: [string, string][] = [
+      ['{"type":', `load: the file's "wasmgrad.layers" metadata is not JSON`],
+      ['{"type":"ReLU"}', `load: the file's "wasmgrad.layers" metadata is not a list of layers`],
+      ['[]', `load: the file's "wasmgrad.layers" metadata is not a list of layers`],
+      ['[[1]]', `load: layer 0 of the file's "wasmgrad.layers" is [1], not a layer object`],
+      ['[{"type":"Linear","in":2.5,"out":3,"bias":true}]', '(Linear) has in 2.5, not a positive integer'],
+      ['[{"type":"Maxout","in":2,"out":3,"k":0}]', '(Maxout) has k 0, not a positive integer'],
+      ['[{"type":"toString"}]', 'unknown layer {"type":"toString"}'],
+      ['[{"type":"Linear","in":2,"out":3,"bias":true},{"type":"ELU","alpha":"1"}]', '(ELU) has alpha "1", not a finite number'],
+      [
+        '[{"type":"Linear","in":2,"out":3,"bias":true},{"type":"Linear","in":3,"out":1,"bias":false}]',
+        'gives layer 1 a tensor "1.weight" [1,3], which the file does not hold',
+      ],
+      [long, `layer 1 of the file's "wasmgrad.layers": unknown layer {"type":{}}`],
+      [`[{"type":"Linear","in":2,"out":3,"bias":true},${padded}]`, `unknown layer ${padded.slice(0, 80)}…`],
+    ];
+    for (const [layers, message] of cases) {
+      let caught: unknown;
+      try {
+        nn.load(withLayers(bytes, layers));
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, layers).toBeInstanceOf(FormatError);
+      expect((caught as WasmgradError).message, layers).toContain(message);
+    }
+  });
+
+  it('nn.save writes no layer list for a subclass of a built-in layer (it may compute something else): load asks for the model', () => {
+    class Shifted extends nn.ReLU {}
+    const bytes = new nn.Sequential([new nn.Linear(2, 3, { seed: 1 }), new Shifted()]).save();
+    expect(decodeLayers(bytes)).toBeUndefined();
+    expect(() => nn.load(bytes)).toThrow(/^load: the file has no "wasmgrad.layers" metadata; build the model yourself/);
+    expect(decodeLayers(linear())).toBe('[{"type":"Linear","in":2,"out":3,"bias":true},{"type":"ReLU"}]');
+  });
 });

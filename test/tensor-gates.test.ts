@@ -26,7 +26,7 @@ import {
   Tensor,
   ValueError,
 } from '../src/index';
-import { expectNear, GATES, RULE_GATES, rng } from './helpers';
+import { expectNear, GATES, RULE_GATES, rng, svmReference } from './helpers';
 
 beforeAll(() => init());
 
@@ -350,5 +350,51 @@ describe('jacobian', () => {
     for (let i = 0; i < 3; i++) {
       for (let j = 0; j < 3; j++) expect(J[i]?.[j]).toBeCloseTo((i === j ? (y[i] as number) : 0) - (y[i] as number) * (y[j] as number), 12);
     }
+  });
+});
+
+describe('SvmLossGate on the margin', () => {
+  // Two classes sit exactly on the margin (s_c − s_y + 1 = 0): each adds max(0, 0) = 0 to
+  // the loss, and so nothing to the gradient; the others are past it or short of it.
+  const scores = [
+    [3, 2, 0.5],
+    [1, 1.5, 2],
+    [0, -1, 0.25],
+  ];
+  const labels = [0, 2, 1];
+
+  it.each(['float32', 'float64'] as const)('a class exactly on it gets no gradient, as max(0, ·) at 0 (%s)', (dtype) => {
+    const expected = svmReference(scores, labels, 1);
+    expect(expected.ties).toBe(2);
+    const gate = new SvmLossGate();
+    expect(gate.forward(Tensor.from(scores, undefined, { dtype }), labels)).toBeCloseTo(expected.loss, 6);
+    const [ds] = gate.backward(1);
+    expect(ds?.toArray()).toEqual(expected.grad.map((row) => row.map((v) => expect.closeTo(v, 6))));
+  });
+});
+
+describe('softmax and maxout at their edges', () => {
+  it('SoftmaxGate on float32 logits 200 apart (e²⁰⁰ overflows float32): each row is shifted by its max', () => {
+    const z = [
+      [100, 0, -100],
+      [-50, 50, 0],
+    ];
+    const y = new SoftmaxGate().forward(Tensor.from(z)).toArray() as number[][];
+    z.forEach((row, r) => {
+      const top = Math.max(...row);
+      const e = row.map((v) => Math.exp(v - top));
+      const sum = e.reduce((a, b) => a + b, 0);
+      expect(y[r]).toEqual(e.map((v) => expect.closeTo(v / sum, 6)));
+    });
+  });
+
+  it('MaxoutGate gives a tie to the first of the tied pieces, in forward’s winners and in backward', () => {
+    // Two units of k = 3: pieces 1 and 2 tie in the first, pieces 0 and 1 in the second.
+    const gate = new MaxoutGate(3);
+    const out = gate.forward(Tensor.from([[1, 3, 3, 2, 2, 0]], undefined, { dtype: 'float64' }));
+    expect(out.toArray()).toEqual([[3, 2]]);
+    expect(Array.from(gate.winnerIndices)).toEqual([1, 0]);
+    const [dz] = gate.backward(Tensor.from([[0.5, -2]], undefined, { dtype: 'float64' }));
+    expect(dz?.toArray()).toEqual([[0, 0.5, 0, -2, 0, 0]]);
   });
 });

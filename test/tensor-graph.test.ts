@@ -4,7 +4,7 @@
 // losses over labels, bad input, and memory that stays flat.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Graph, GraphError, gradcheck, init, memoryStats, type Node, ShapeError, StateError, Tensor, ValueError } from '../src/index';
-import { expectNear, GATES, RULES, rng } from './helpers';
+import { expectNear, GATES, RULES, rng, svmReference } from './helpers';
 
 beforeAll(() => init());
 
@@ -369,6 +369,29 @@ describe('max routes a tie to the operand written first, whichever broadcasts', 
     ]);
   });
 
+  it('the same ties by the scalar rule: float64, and float32 past its last group of 4', () => {
+    // Five values: a float32 tensor runs four in a vector and the fifth by the scalar rule,
+    // as float64 runs all five; the ties sit on both sides of that split.
+    const ties = (dtype: 'float32' | 'float64', build: (g: Graph, x: Node) => Node) => {
+      const g = new Graph({ dtype });
+      const x = g.input('x', [5]);
+      g.output(g.sum(build(g, x)));
+      g.forward({ x: [0, 1, -1, 0, 0] });
+      g.backward();
+      return values(g.grad(x));
+    };
+    for (const dtype of ['float32', 'float64'] as const) {
+      expect(
+        ties(dtype, (g, x) => g.max(0, x)),
+        `max(0, X), ${dtype}`,
+      ).toEqual([0, 1, 0, 0, 0]);
+      expect(
+        ties(dtype, (g, x) => g.max(x, 0)),
+        `max(X, 0), ${dtype}`,
+      ).toEqual([1, 1, 0, 1, 1]);
+    }
+  });
+
   it('the scalar operand gets the gradient of every tie it wins, and draws in the order written', () => {
     const g = new Graph({ dtype: 'float64' });
     const x = g.input('x', [3]);
@@ -468,5 +491,211 @@ describe('a tensor Graph', () => {
     g.sum(g.log(a));
     expect(() => g.forward({ a: [1, -1] })).toThrow(/forward: log#1 \(log of a = \[2\] \[1, -1\]\) is \[2\] \[0, NaN\]/);
     expect(g.forward({ a: [1, 1] })).toBe(0);
+  });
+});
+
+describe('a Graph’s svmLoss on its margin', () => {
+  it('a class exactly a margin (0.5) below the correct one adds nothing to loss or gradient', () => {
+    const scores = [
+      [3, 2.5, 1],
+      [0.25, 0.75, 1],
+    ];
+    const labels = [0, 1];
+    const expected = svmReference(scores, labels, 0.5);
+    expect(expected.ties).toBe(2);
+    const g = new Graph({ dtype: 'float64' });
+    const z = g.input('z', [2, 3]);
+    const loss = g.svmLoss(z, g.labels('y', 2), 0.5);
+    g.output(loss);
+    expect(g.forward({ z: Tensor.from(scores, undefined, { dtype: 'float64' }), y: Int32Array.from(labels) })).toBeCloseTo(
+      expected.loss,
+      12,
+    );
+    g.backward();
+    expect((g.grad(z) as Tensor).toArray()).toEqual(expected.grad.map((row) => row.map((v) => expect.closeTo(v, 12))));
+  });
+});
+
+describe('a Graph’s softmax and maxout at their edges', () => {
+  it('softmax cross-entropy on float32 logits 200 apart: the loss and (p − onehot)/rows, no overflow', () => {
+    const scores = [
+      [100, 0, -100],
+      [-50, 50, 0],
+    ];
+    const labels = [1, 1];
+    const g = new Graph();
+    const z = g.input('z', [2, 3]);
+    g.output(g.softmaxCrossEntropy(z, g.labels('y', 2)));
+    const loss = g.forward({ z: Tensor.from(scores), y: Int32Array.from(labels) });
+    g.backward();
+    // −log softmax and its gradient, each row shifted by its max, in float64.
+    const p = scores.map((row) => {
+      const top = Math.max(...row);
+      const e = row.map((v) => Math.exp(v - top));
+      const sum = e.reduce((a, b) => a + b, 0);
+      return e.map((v) => v / sum);
+    });
+    const expected = -labels.reduce((total, y, r) => total + Math.log(p[r]?.[y] as number), 0) / 2;
+    expect(loss).toBeCloseTo(expected, 3);
+    const grad = p.map((row, r) => row.map((v, c) => (v - (c === labels[r] ? 1 : 0)) / 2));
+    expect((g.grad(z) as Tensor).toArray()).toEqual(grad.map((row) => row.map((v) => expect.closeTo(v, 6))));
+  });
+
+  it('two maxouts and two softmax cross-entropies in one graph each keep their own cache (winners, probabilities)', () => {
+    // Each op's backward reads what its own forward cached; a cache shared between two ops
+    // would route one maxout's gradient by the other's winners.
+    const g = new Graph({ dtype: 'float64' });
+    const a = g.input('a', [1, 4]);
+    const b = g.input('b', [1, 6]);
+    const y = g.labels('y', 1);
+    const [ma, mb] = [g.maxout(a, 2), g.maxout(b, 3)];
+    g.output(g.add(g.softmaxCrossEntropy(ma, y), g.softmaxCrossEntropy(mb, y)));
+    g.forward({ a: [[5, 1, -2, 3]], b: [[0, 4, 1, 2, 7, -1]], y: [1] });
+    g.backward();
+    // ma = [5, 3] (pieces 0 and 1 win), mb = [4, 7] (pieces 1 and 4 win); label 1.
+    const softmax = (v: number[]) => v.map((x) => Math.exp(x) / v.reduce((t, u) => t + Math.exp(u), 0));
+    const [pa, pb] = [softmax([5, 3]), softmax([4, 7])];
+    expect(values(g.grad(a))).toEqual([pa[0], 0, 0, (pa[1] as number) - 1].map((v) => expect.closeTo(v as number, 12)));
+    expect(values(g.grad(b))).toEqual([0, pb[0], 0, 0, (pb[1] as number) - 1, 0].map((v) => expect.closeTo(v as number, 12)));
+  });
+
+  it('maxout gives a tie to the first of the tied pieces', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const z = g.input('z', [2, 4]);
+    const w = Tensor.from(
+      [
+        [1, -3],
+        [0.5, 2],
+      ],
+      undefined,
+      { dtype: 'float64' },
+    );
+    // Units of k = 2: the pieces of the first row tie in both units, of the second in its last.
+    g.output(g.sum(g.mul(g.maxout(z, 2), g.const(w))));
+    g.forward({
+      z: Tensor.from(
+        [
+          [4, 4, -1, -1],
+          [0, 2, 7, 7],
+        ],
+        undefined,
+        { dtype: 'float64' },
+      ),
+    });
+    g.backward();
+    expect((g.grad(z) as Tensor).toArray()).toEqual([
+      [1, 0, -3, 0],
+      [0, 0.5, 2, 0],
+    ]);
+  });
+});
+
+describe('a tensor Graph’s reductions and operand order, against values worked out here', () => {
+  const X = [
+    [1, -2, 3],
+    [4, 0.5, -6],
+  ];
+  const f64 = (v: number[][] | number[]) => Tensor.from(v, undefined, { dtype: 'float64' });
+  const run = (build: (g: Graph, x: Node, s: Node, r: Node) => Node, s = 1.5, r = [2, -1, 0.5]) => {
+    const g = new Graph({ dtype: 'float64' });
+    const [x, sn, rn] = [g.input('x', [2, 3]), g.input('s'), g.input('r', [3])];
+    const out = build(g, x, sn, rn);
+    g.output(out.shape.length === 0 ? out : g.sum(out));
+    g.forward({ x: f64(X), s, r: f64(r) });
+    g.backward();
+    return { value: values(g.value(out)), dx: values(g.grad(x)), ds: g.grad(sn) as number, dr: values(g.grad(rn)) };
+  };
+  const flat = X.flat();
+
+  it('mean: the sum over the count, overall and along each axis; its gradient 1/count (a gradcheck cannot see a wrong scale)', () => {
+    expect(run((g, x) => g.mean(x))).toMatchObject({ value: [flat.reduce((a, b) => a + b, 0) / 6], dx: new Array(6).fill(1 / 6) });
+    expect(run((g, x) => g.mean(x, 0))).toMatchObject({ value: [0, 1, 2].map((c) => ((X[0]?.[c] as number) + (X[1]?.[c] as number)) / 2) });
+    expect(run((g, x) => g.mean(x, 0)).dx).toEqual(new Array(6).fill(0.5));
+    expect(run((g, x) => g.mean(x, 1)).value).toEqual(X.map((row) => expect.closeTo(row.reduce((a, b) => a + b, 0) / 3, 12)));
+    expect(run((g, x) => g.mean(x, 1)).dx).toEqual(new Array(6).fill(1 / 3));
+  });
+
+  it('a scalar or a row written first in add, mul and max: the expression as written, and each operand’s gradient', () => {
+    const [s, r] = [1.5, [2, -1, 0.5]];
+    const add = run((g, x, sn) => g.add(sn, x));
+    expect(add.value).toEqual(flat.map((v) => s + v));
+    expect([add.dx, add.ds]).toEqual([new Array(6).fill(1), 6]);
+    const mul = run((g, x, sn) => g.mul(sn, x));
+    expect(mul.value).toEqual(flat.map((v) => s * v));
+    expect([mul.dx, mul.ds]).toEqual([new Array(6).fill(s), flat.reduce((a, b) => a + b, 0)]);
+    const max = run((g, x, sn) => g.max(sn, x));
+    expect(max.value).toEqual(flat.map((v) => Math.max(s, v)));
+    expect([max.dx, max.ds]).toEqual([flat.map((v) => (v > s ? 1 : 0)), flat.filter((v) => s >= v).length]);
+    const row = run((g, x, _s, rn) => g.mul(rn, x));
+    expect(row.value).toEqual(flat.map((v, i) => (r[i % 3] as number) * v));
+    expect(row.dx).toEqual(flat.map((_, i) => r[i % 3]));
+    expect(row.dr).toEqual([0, 1, 2].map((c) => (X[0]?.[c] as number) + (X[1]?.[c] as number)));
+  });
+});
+
+describe('what a tensor Graph’s forward refuses, before it writes anything', () => {
+  it('names the input and what is wrong with it: not an object, disposed, not finite at element 0, labels of the wrong kind or count', () => {
+    const g = new Graph();
+    const x = g.input('x', [2, 2]);
+    const y = g.labels('y', 2);
+    g.output(g.softmaxCrossEntropy(x, y));
+    const labels = Int32Array.from([0, 1]);
+    const good = Tensor.from([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(g.forward({ x: good, y: labels })).toBeTypeOf('number');
+    const gone = Tensor.zeros([2, 2]);
+    gone.dispose();
+    // Tensor.from refuses a NaN; written into a tensor's data, it reaches forward.
+    const nan = Tensor.zeros([2, 2]);
+    nan.data[0] = Number.NaN;
+    const refusals: [unknown, string][] = [
+      [null, 'forward: inputs must be an object of name → value, got null'],
+      [{ x: gone, y: labels }, 'forward: input "x" has been disposed'],
+      [{ x: nan, y: labels }, 'forward: input "x" element 0 is NaN'],
+      [{ x: [Number.POSITIVE_INFINITY, 1, 2, 3], y: labels }, 'forward: input "x" element 0 is Infinity'],
+      [
+        {
+          x: [
+            [1, 2],
+            [3, 4, 5],
+          ],
+          y: labels,
+        },
+        'Tensor.from',
+      ],
+      [{ x: good, y: 'ab' }, 'forward: labels "y" must be an Int32Array or array of class indices'],
+      [{ x: good, y: [0, 1, 1] }, 'forward: labels "y" has 3 entries, declared 2'],
+      [{ x: [1, 2, 3, 4, 5, 6], y: labels }, 'forward: input "x" has shape [6], declared [2,2]'],
+    ];
+    for (const [inputs, message] of refusals) expect(() => g.forward(inputs as never), message).toThrow(message);
+    // A nested array of the declared shape and a flat one of its size are read as the tensor they spell.
+    expect(
+      g.forward({
+        x: [
+          [1, 2],
+          [3, 4],
+        ],
+        y: [0, 1],
+      }),
+    ).toBe(g.forward({ x: [1, 2, 3, 4], y: labels }));
+  });
+});
+
+describe('a tensor Graph whose first op leaves its domain', () => {
+  it('forward names the op when it overflows, and backward when its gradient is not finite; the graph runs again after', () => {
+    const g = new Graph();
+    const x = g.input('x', [2]);
+    const e = g.output(g.exp(x));
+    expect(() => g.forward({ x: [1, 100] })).toThrow(/^forward: exp#1 \(exp of x = .*\) is .*Infinity/);
+    expect(() => g.backward(e)).toThrow(StateError);
+    expect(values(g.forward({ x: [0, 0] }))).toEqual([1, 1]);
+    const h = new Graph();
+    const y = h.input('y', [2]);
+    h.output(h.pow(y, 0.5));
+    h.forward({ y: [4, 0] });
+    expect(() => h.backward()).toThrow(/^backward: pow#2 \(pow 0\.5 of y = .*\) gave its input a gradient that is not finite/);
+    expect(() => h.grad(y)).toThrow(StateError);
   });
 });

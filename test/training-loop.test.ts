@@ -91,6 +91,21 @@ describe('nn.DataLoader', () => {
     gone.x.dispose();
     expect(() => [...loader]).toThrow(/^DataLoader: data\.x .* has been disposed/);
   });
+
+  it('at the edges of its options and data: batchSize 1, dropLast with exactly one batch, and what it refuses', () => {
+    const ones = [...new nn.DataLoader(data(), { batchSize: 1 })];
+    expect(ones.map((b) => b.size)).toEqual(new Array(10).fill(1));
+    const exact = new nn.DataLoader(data(), { batchSize: 10, dropLast: true });
+    expect([...exact].map((b) => [b.size, Array.from(b.y)])).toEqual([[10, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]]);
+    expect(() => new nn.DataLoader(data(), { shuffle: true, seed: 1.5 })).toThrow('DataLoader: seed must be an integer, got 1.5');
+    expect(() => new nn.DataLoader(null as never)).toThrow('DataLoader: data must be { x: Tensor, y: Int32Array | Tensor }');
+    expect(() => new nn.DataLoader({ x: Tensor.zeros([3]), y: new Int32Array(3) })).toThrow(
+      'DataLoader: x must be [samples, features], got [3]',
+    );
+    const y = Tensor.zeros([10, 1]);
+    y.dispose();
+    expect(() => new nn.DataLoader({ x: data().x, y })).toThrow(/^DataLoader: data\.y .* has been disposed/);
+  });
 });
 
 describe('the training loop of the README', () => {
