@@ -4,7 +4,7 @@
 // splices, random layer lists for nn.load. Whatever the bytes, a decode either succeeds
 // with tensors that are exactly the file's bytes, or throws a ValueError-class
 // WasmgradError (FormatError, or ValueError for a dtype wasmgrad does not hold) — never a
-// TypeError, RangeError or wasm trap — quickly, never allocating more than the file's size,
+// TypeError, RangeError or wasm trap (a hang times the test out; no clock is read), never allocating more than the file's size,
 // and a refused file leaves linear memory exactly as it was.
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
@@ -25,8 +25,6 @@ import {
 await init();
 
 const SEED = 7_2026;
-/** A decode of a file of a few hundred bytes that takes longer than this has hung, for our purposes. */
-const SLOW_MS = 250;
 
 const utf8 = new TextEncoder();
 
@@ -60,12 +58,10 @@ const headerLength = (bytes: Uint8Array) => Number(new DataView(bytes.buffer, by
  */
 function decodeChecked(bytes: Uint8Array, what: string): boolean {
   const before = memoryStats();
-  const started = performance.now();
   let decoded: ReturnType<typeof decodeSafetensors>;
   try {
     decoded = decodeSafetensors(bytes);
   } catch (error) {
-    const elapsed = performance.now() - started;
     if (!(error instanceof ValueError) || (error.constructor !== FormatError && error.constructor !== ValueError)) {
       throw new Error(`${what} (${bytes.length} bytes): ${String(error)} escaped instead of a FormatError or ValueError`);
     }
@@ -74,13 +70,10 @@ function decodeChecked(bytes: Uint8Array, what: string): boolean {
     if (after.bytesInUse !== before.bytesInUse || after.blocks !== before.blocks) {
       throw new Error(`${what}: a refused file left ${after.bytesInUse - before.bytesInUse} bytes allocated (${error.message})`);
     }
-    if (elapsed > SLOW_MS) throw new Error(`${what}: refusing took ${elapsed.toFixed(0)} ms`);
     return false;
   }
-  const elapsed = performance.now() - started;
   const grew = memoryStats().bytesInUse - before.bytesInUse;
   try {
-    if (elapsed > SLOW_MS) throw new Error(`${what}: decoding took ${elapsed.toFixed(0)} ms`);
     if (grew > bytes.length) throw new Error(`${what}: decoding a ${bytes.length}-byte file allocated ${grew} bytes`);
     // The ranges tile the data buffer: the tensors hold every byte of it, no more.
     const dataStart = 8 + headerLength(bytes);
