@@ -1,3 +1,4 @@
+import { DTYPES } from '../dtype';
 import { describe, ShapeError, ValueError } from '../errors';
 import { type DType, formatShape, sameShape, Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
@@ -94,7 +95,7 @@ export class BatchNormGate extends Gate {
     const { t, g, b, n, spatial } = this.check(op, x, gamma, beta, false);
     const y = this.prediction.get(t.shape, t.dtype);
     const stats = this.predictStats.ptr;
-    this.normalize(t, y, g, b, n, spatial, stats, stats + this.channels * (t.dtype === 'float32' ? 4 : 8), false);
+    this.normalize(t, y, g, b, n, spatial, stats, stats + this.channels * DTYPES[t.dtype].bytes, false);
     return y;
   }
 
