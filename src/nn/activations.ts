@@ -4,44 +4,16 @@
 // not read from the class: a consumer's bundler may minify class names.
 import { EluGate, LeakyReluGate, ReluGate, SigmoidGate, SoftplusGate, TanhGate } from '../gates/elementwise.generated';
 import type { UnaryGate } from '../gates/gate';
-import type { Tensor } from '../tensor';
-import type { BackwardOptions, Module, Parameter } from './module';
+import { GateLayer } from './gate-layer';
 
-export abstract class Activation implements Module {
-  /** The gate forward and backward run, and a second one for predict, whose cache no backward reads. */
-  private readonly gate: UnaryGate;
-  private readonly inference: UnaryGate;
-
+export abstract class Activation extends GateLayer<UnaryGate> {
   protected constructor(
-    /** Its name in ACTIVATIONS, in model files and in messages. */
-    readonly name: string,
+    name: string,
     make: () => UnaryGate,
     /** The fixed α of leaky ReLU and ELU, which a model file records. */
     readonly alpha?: number,
   ) {
-    this.gate = make();
-    this.inference = make();
-    this.gate.label = name;
-    this.inference.label = `${name}.predict`;
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.gate.forward(x);
-  }
-
-  predict(x: Tensor): Tensor {
-    return this.inference.forward(x);
-  }
-
-  backward(dout: Tensor): Tensor;
-  backward(dout: Tensor, options: BackwardOptions): Tensor | null;
-  backward(dout: Tensor, { inputGrad = true }: BackwardOptions = {}): Tensor | null {
-    // With nothing to learn, a layer whose input gradient no one wants has nothing to do.
-    return inputGrad ? this.gate.backward(dout)[0] : null;
-  }
-
-  parameters(): Parameter[] {
-    return [];
+    super(name, make);
   }
 }
 

@@ -1,47 +1,20 @@
-// Pooling and flattening layers: the gates, as modules without parameters (a second gate
-// for predict, whose cache no backward reads, as the activations have).
+// Pooling and flattening layers: the pooling gates as layers without parameters (GateLayer,
+// as the activations are), and Flatten, a view.
 import { ShapeError, StateError } from '../errors';
 import { useTensor } from '../gates/buffers';
 import { AvgPool2dGate, MaxPool2dGate, type MaxPool2dOptions, type Pool2dOptions } from '../gates/pool';
 import { reshaped } from '../gates/reshape';
 import type { Pair, WindowSpec } from '../shapes';
 import { formatShape, sameShape, type Tensor } from '../tensor';
+import { GateLayer } from './gate-layer';
 import type { BackwardOptions, Module, Parameter } from './module';
 
 type PoolGate = MaxPool2dGate | AvgPool2dGate;
 
-abstract class Pool2d implements Module {
-  private readonly gate: PoolGate;
-  private readonly inference: PoolGate;
-
-  protected constructor(name: string, make: () => PoolGate) {
-    this.gate = make();
-    this.inference = make();
-    this.gate.label = name;
-    this.inference.label = `${name}.predict`;
-  }
-
+abstract class Pool2d extends GateLayer<PoolGate> {
   /** The window, checked: kernel, stride, padding and dilation as [height, width]. */
   get spec(): WindowSpec {
     return this.gate.spec;
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.gate.forward(x);
-  }
-
-  predict(x: Tensor): Tensor {
-    return this.inference.forward(x);
-  }
-
-  backward(dout: Tensor): Tensor;
-  backward(dout: Tensor, options: BackwardOptions): Tensor | null;
-  backward(dout: Tensor, { inputGrad = true }: BackwardOptions = {}): Tensor | null {
-    return inputGrad ? this.gate.backward(dout)[0] : null;
-  }
-
-  parameters(): Parameter[] {
-    return [];
   }
 }
 
