@@ -31,6 +31,8 @@ export class TensorProgram implements Program {
   private readonly backwardTapes = new Map<number, Tape>();
   private readonly views = new Map<number, Tensor>();
   private readonly itemBytes: number;
+  /** Where each dropout's mode word is, which every forward sets. */
+  private readonly dropoutModes: number[] = [];
 
   constructor(
     private readonly nodes: NodeTable,
@@ -86,8 +88,10 @@ export class TensorProgram implements Program {
     this.gradBytes = valueBytes;
     for (const [id, window] of nodes.windows) this.writeWindow(id, window);
     for (let id = 0; id < n; id++) {
+      if (nodes.codes[id] !== OPS.dropout.code) continue;
       // A dropout's generator starts from its seed (the node's extra word).
-      if (nodes.codes[id] === OPS.dropout.code) i32().set(new Random(nodes.extra[id] as number).state, (this.aux[id] as number) >>> 2);
+      i32().set(new Random(nodes.extra[id] as number).state, (this.aux[id] as number) >>> 2);
+      this.dropoutModes.push((this.aux[id] as number) + DROPOUT_TRAINING);
     }
     for (let id = 0; id < n; id++) {
       const kind = nodes.kinds[id];
@@ -146,9 +150,7 @@ export class TensorProgram implements Program {
 
   setTraining(training: boolean): void {
     const words = i32();
-    for (let id = 0; id < this.size; id++) {
-      if (this.nodes.codes[id] === OPS.dropout.code) words[((this.aux[id] as number) + DROPOUT_TRAINING) >>> 2] = training ? 1 : 0;
-    }
+    for (const at of this.dropoutModes) words[at >>> 2] = training ? 1 : 0;
   }
 
   free(): void {
