@@ -12,14 +12,23 @@
 // The forward keeps every image's columns for the weight gradient (`keep`), or reuses
 // one image's when no backward will follow (evaluation). Gradients are added into dW, db
 // and dx, never written over: the tensor tape accumulates, and a gate zeroes them first.
-import { gemmF32, gemmF64 } from './gemm';
+//
+// Each call does a range of the work, so that threads can share a batch
+// (src/wasm/split.ts): the forward and the input gradient a range of images, the weight
+// gradient a band of dW's rows (output channels) over every image. Every value is still
+// summed by one thread in one order, so the results are the same bits however the work is
+// split; the whole call is the ranges [0, batch) and [0, O).
+import { gemmF32, gemmF32Packed, gemmF64 } from './gemm';
 import { Window } from './ops.generated';
 
 /**
- * Y = W ⋆ X (+ b per output channel; `b` = 0: no bias). `col` holds K·P values per image
- * for the whole batch when `keep` ≠ 0 (what conv2dBackward reads), else one image's.
+ * Y = W ⋆ X (+ b per output channel; `b` = 0: no bias) for images [first, end). `col`
+ * holds K·P values per image for the whole batch when `keep` ≠ 0 (what conv2dBackward
+ * reads), else one image's, the caller's own.
  */
-export function conv2dForward<T extends number>(geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, keep: i32): void {
+export function conv2dForward<T extends number>(
+  geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, keep: i32, first: i32, end: i32,
+): void {
   const g = changetype<Window>(geometry);
   const size = sizeof<T>();
   const k = g.channels * g.kernelH * g.kernelW;
@@ -28,7 +37,7 @@ export function conv2dForward<T extends number>(geometry: usize, x: usize, w: us
   const xBytes = <usize>(g.channels * g.height * g.width) * size;
   const yBytes = <usize>(o * p) * size;
   const colBytes = keep ? <usize>(k * p) * size : 0;
-  for (let n = 0; n < g.batch; n++) {
+  for (let n = first; n < end; n++) {
     const cn = col + <usize>n * colBytes;
     const yn = y + <usize>n * yBytes;
     im2col(g, x + <usize>n * xBytes, cn, size);
@@ -39,11 +48,15 @@ export function conv2dForward<T extends number>(geometry: usize, x: usize, w: us
 }
 
 /**
- * The backward of conv2dForward, from the columns it kept: dW += Σ_n dY_n·col_nᵀ, db += Σ dY
- * (when db ≠ 0), and dX += col2im(Wᵀ·dY_n) (when dx ≠ 0; `dcol` holds one image's K·P).
+ * The backward of conv2dForward, from the columns it kept: rows [rowStart, rowEnd) of
+ * dW += Σ_n dY_n·col_nᵀ and of db += Σ dY (when db ≠ 0), over every image; and, for
+ * images [first, end), dX += col2im(Wᵀ·dY_n) (when dx ≠ 0; `dcol` holds one image's K·P,
+ * the caller's own). A band of rows less than all of dW is computed the way all of it
+ * is, packed: the caller splits rows only where the whole product packs (gemmPacks).
  */
 export function conv2dBackward<T extends number>(
   geometry: usize, w: usize, dy: usize, col: usize, dw: usize, db: usize, dx: usize, dcol: usize,
+  rowStart: i32, rowEnd: i32, first: i32, end: i32,
 ): void {
   const g = changetype<Window>(geometry);
   const size = sizeof<T>();
@@ -53,17 +66,26 @@ export function conv2dBackward<T extends number>(
   const xBytes = <usize>(g.channels * g.height * g.width) * size;
   const yBytes = <usize>(o * p) * size;
   const colBytes = <usize>(k * p) * size;
-  for (let n = 0; n < g.batch; n++) {
-    const dyn = dy + <usize>n * yBytes;
-    if (db) {
-      for (let c = 0; c < o; c++) {
-        const at = db + <usize>c * size;
-        store<T>(at, load<T>(at) + sum<T>(dyn + <usize>(c * p) * size, p));
+  const rows = rowEnd - rowStart;
+  if (rows > 0) {
+    const dwBand = dw + <usize>(rowStart * k) * size;
+    for (let n = 0; n < g.batch; n++) {
+      const dyBand = dy + <usize>n * yBytes + <usize>(rowStart * p) * size;
+      if (db) {
+        for (let c = 0; c < rows; c++) {
+          const at = db + <usize>(rowStart + c) * size;
+          store<T>(at, load<T>(at) + sum<T>(dyBand + <usize>(c * p) * size, p));
+        }
       }
+      const cn = col + <usize>n * colBytes;
+      if (rows == o) gemm<T>(0, 1, o, k, p, dyBand, p, cn, p, dw, k, 1);
+      else if (size == 4) gemmF32Packed(0, 1, rows, k, p, dyBand, p, cn, p, dwBand, k, 1);
+      else gemmF64(0, 1, rows, k, p, dyBand, p, cn, p, dwBand, k, 1);
     }
-    gemm<T>(0, 1, o, k, p, dyn, p, col + <usize>n * colBytes, p, dw, k, 1);
-    if (dx) {
-      gemm<T>(1, 0, k, p, o, w, k, dyn, p, dcol, p, 0);
+  }
+  if (dx) {
+    for (let n = first; n < end; n++) {
+      gemm<T>(1, 0, k, p, o, w, k, dy + <usize>n * yBytes, p, dcol, p, 0);
       col2im(g, dcol, dx + <usize>n * xBytes, size);
     }
   }

@@ -111,6 +111,23 @@ export function gemmF32(
     for (let j = 0; j < n; j++) gemvColumn(transA, transB, m, j, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
+  gemmF32Packed(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+/**
+ * Whether gemmF32 packs for this shape. Only then is a band of C (whole tiles of rows or
+ * columns), computed by gemmF32Packed, the same bits as that part of the whole product:
+ * the matrix–vector forms sum in another order, and a band might fall to them.
+ */
+export function gemmPacks(m: i32, n: i32, k: i32): bool {
+  return m > GEMV_ROWS && n > GEMV_COLUMNS && k > 0;
+}
+
+/** gemmF32 without its matrix–vector forms (m, n, k > 0): what a thread runs for its band of C. */
+export function gemmF32Packed(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32,
+): void {
   // Blocks of even size (k = 784: 4 × 196, not 3 × 256 + 16): no block is left with a few
   // k steps, rows or columns whose tiles would run mostly overhead.
   const kcMax = evenBlock(k, KC, 1);

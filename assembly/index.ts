@@ -12,6 +12,7 @@ export {
 export {
   EDGE_BYTES as GEMM_EDGE_BYTES, PACK_A_BYTES as GEMM_PACK_A_BYTES, PACK_B_BYTES as GEMM_PACK_B_BYTES,
   TILE_COLUMNS as GEMM_TILE_COLUMNS, TILE_ROWS as GEMM_TILE_ROWS, useThreadBuffers as gemm_thread_buffers,
+  gemmF32Packed as gemm_f32_packed, gemmPacks as gemm_packs,
 } from './gemm';
 
 /** Whether this binary was built with relaxed SIMD (FMA), for the host to report. */

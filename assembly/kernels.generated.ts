@@ -215,42 +215,42 @@ export function svm_backward_f64(s: usize, labels: usize, ds: usize, rows: i32, 
   svmBackward<f64>(s, labels, ds, rows, cols, margin, dloss);
 }
 
-export function conv2d_forward_f32(geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, keep: i32): void {
-  conv2dForward<f32>(geometry, x, w, b, y, col, keep);
+export function conv2d_forward_f32(geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, keep: i32, first: i32, end: i32): void {
+  conv2dForward<f32>(geometry, x, w, b, y, col, keep, first, end);
 }
 
-export function conv2d_forward_f64(geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, keep: i32): void {
-  conv2dForward<f64>(geometry, x, w, b, y, col, keep);
+export function conv2d_forward_f64(geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, keep: i32, first: i32, end: i32): void {
+  conv2dForward<f64>(geometry, x, w, b, y, col, keep, first, end);
 }
 
-export function conv2d_backward_f32(geometry: usize, w: usize, dy: usize, col: usize, dw: usize, db: usize, dx: usize, dcol: usize): void {
-  conv2dBackward<f32>(geometry, w, dy, col, dw, db, dx, dcol);
+export function conv2d_backward_f32(geometry: usize, w: usize, dy: usize, col: usize, dw: usize, db: usize, dx: usize, dcol: usize, rowStart: i32, rowEnd: i32, first: i32, end: i32): void {
+  conv2dBackward<f32>(geometry, w, dy, col, dw, db, dx, dcol, rowStart, rowEnd, first, end);
 }
 
-export function conv2d_backward_f64(geometry: usize, w: usize, dy: usize, col: usize, dw: usize, db: usize, dx: usize, dcol: usize): void {
-  conv2dBackward<f64>(geometry, w, dy, col, dw, db, dx, dcol);
+export function conv2d_backward_f64(geometry: usize, w: usize, dy: usize, col: usize, dw: usize, db: usize, dx: usize, dcol: usize, rowStart: i32, rowEnd: i32, first: i32, end: i32): void {
+  conv2dBackward<f64>(geometry, w, dy, col, dw, db, dx, dcol, rowStart, rowEnd, first, end);
 }
 
-export function max_pool2d_forward_f32(geometry: usize, x: usize, y: usize, argmax: usize): void {
-  maxPool2dForward<f32>(geometry, x, y, argmax);
+export function max_pool2d_forward_f32(geometry: usize, x: usize, y: usize, argmax: usize, first: i32, end: i32): void {
+  maxPool2dForward<f32>(geometry, x, y, argmax, first, end);
 }
 
-export function max_pool2d_forward_f64(geometry: usize, x: usize, y: usize, argmax: usize): void {
-  maxPool2dForward<f64>(geometry, x, y, argmax);
+export function max_pool2d_forward_f64(geometry: usize, x: usize, y: usize, argmax: usize, first: i32, end: i32): void {
+  maxPool2dForward<f64>(geometry, x, y, argmax, first, end);
 }
 
-export function max_pool2d_backward_f32(geometry: usize, dy: usize, argmax: usize, dx: usize): void {
-  maxPool2dBackward<f32>(geometry, dy, argmax, dx);
+export function max_pool2d_backward_f32(geometry: usize, dy: usize, argmax: usize, dx: usize, first: i32, end: i32): void {
+  maxPool2dBackward<f32>(geometry, dy, argmax, dx, first, end);
 }
 
-export function max_pool2d_backward_f64(geometry: usize, dy: usize, argmax: usize, dx: usize): void {
-  maxPool2dBackward<f64>(geometry, dy, argmax, dx);
+export function max_pool2d_backward_f64(geometry: usize, dy: usize, argmax: usize, dx: usize, first: i32, end: i32): void {
+  maxPool2dBackward<f64>(geometry, dy, argmax, dx, first, end);
 }
 
-export function avg_pool2d_f32(geometry: usize, from: usize, to: usize, backward: i32): void {
-  avgPool2d<f32>(geometry, from, to, backward);
+export function avg_pool2d_f32(geometry: usize, from: usize, to: usize, backward: i32, first: i32, end: i32): void {
+  avgPool2d<f32>(geometry, from, to, backward, first, end);
 }
 
-export function avg_pool2d_f64(geometry: usize, from: usize, to: usize, backward: i32): void {
-  avgPool2d<f64>(geometry, from, to, backward);
+export function avg_pool2d_f64(geometry: usize, from: usize, to: usize, backward: i32, first: i32, end: i32): void {
+  avgPool2d<f64>(geometry, from, to, backward, first, end);
 }

@@ -5,18 +5,19 @@
 // (row by row), and the padding never wins. Average pooling distributes: every element of
 // the window gets dout/(KH·KW), the padding counted in the divisor (PyTorch's
 // count_include_pad) and its share dropped. Backward adds into dx (the tensor tape
-// accumulates gradients; a gate zeroes dx first).
+// accumulates gradients; a gate zeroes dx first). Each call does planes [first, end), so
+// that threads can share a batch (src/wasm/split.ts).
 import { Window } from './ops.generated';
 
-/** y = the max of each window; argmax (i32) = where it is in its plane, y·W + x. */
-export function maxPool2dForward<T extends number>(geometry: usize, x: usize, y: usize, argmax: usize): void {
+/** y = the max of each window; argmax (i32) = where it is in its plane, y·W + x; planes [first, end). */
+export function maxPool2dForward<T extends number>(geometry: usize, x: usize, y: usize, argmax: usize, first: i32, end: i32): void {
   const g = changetype<Window>(geometry);
   const size = sizeof<T>();
   const planeBytes = <usize>(g.height * g.width) * size;
-  const planes = g.batch * g.channels;
-  let out = y;
-  let index = argmax;
-  for (let q = 0; q < planes; q++) {
+  const outputs = g.outH * g.outW;
+  let out = y + <usize>(first * outputs) * size;
+  let index = argmax + <usize>(first * outputs) * 4;
+  for (let q = first; q < end; q++) {
     const plane = x + <usize>q * planeBytes;
     for (let oh = 0; oh < g.outH; oh++) {
       for (let ow = 0; ow < g.outW; ow++) {
@@ -47,16 +48,15 @@ export function maxPool2dForward<T extends number>(geometry: usize, x: usize, y:
   }
 }
 
-/** dout of each window added to its winner (a window of padding alone, possible with dilation, has none). */
-export function maxPool2dBackward<T extends number>(geometry: usize, dy: usize, argmax: usize, dx: usize): void {
+/** dout of each window added to its winner (a window of padding alone, possible with dilation, has none); planes [first, end). */
+export function maxPool2dBackward<T extends number>(geometry: usize, dy: usize, argmax: usize, dx: usize, first: i32, end: i32): void {
   const g = changetype<Window>(geometry);
   const size = sizeof<T>();
   const planeBytes = <usize>(g.height * g.width) * size;
-  const planes = g.batch * g.channels;
   const outputs = g.outH * g.outW;
-  let d = dy;
-  let index = argmax;
-  for (let q = 0; q < planes; q++) {
+  let d = dy + <usize>(first * outputs) * size;
+  let index = argmax + <usize>(first * outputs) * 4;
+  for (let q = first; q < end; q++) {
     const plane = dx + <usize>q * planeBytes;
     for (let t = 0; t < outputs; t++) {
       const winner = load<i32>(index);
@@ -75,14 +75,13 @@ export function maxPool2dBackward<T extends number>(geometry: usize, dy: usize, 
  * each window's dout/(KH·KW) added to every element of it in dx. One loop for both, as
  * the window walk is the same.
  */
-export function avgPool2d<T extends number>(geometry: usize, from: usize, to: usize, backward: i32): void {
+export function avgPool2d<T extends number>(geometry: usize, from: usize, to: usize, backward: i32, first: i32, end: i32): void {
   const g = changetype<Window>(geometry);
   const size = sizeof<T>();
   const planeBytes = <usize>(g.height * g.width) * size;
-  const planes = g.batch * g.channels;
   const divisor = <T>(g.kernelH * g.kernelW);
-  let pooled = backward ? from : to;
-  for (let q = 0; q < planes; q++) {
+  let pooled = (backward ? from : to) + <usize>(first * g.outH * g.outW) * size;
+  for (let q = first; q < end; q++) {
     const plane = (backward ? to : from) + <usize>q * planeBytes;
     for (let oh = 0; oh < g.outH; oh++) {
       for (let ow = 0; ow < g.outW; ow++) {

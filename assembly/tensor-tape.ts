@@ -44,9 +44,9 @@ export function tensorForward<T extends number>(tape: usize, count: i32): i32 {
     else if (op == SOFTMAX_CROSS_ENTROPY) store<T>(out, <T>softmaxCrossEntropyForward<T>(a, b, aux, rows, cols));
     else if (op == SVM_LOSS) store<T>(out, <T>svmForward<T>(a, b, rows, cols, constant));
     else if (op == MAXOUT) maxoutForward<T>(a, out, aux, rows, cols, k);
-    else if (op == CONV2D) conv2dForward<T>(aux, a, b, window(aux).bias, out, window(aux).cache, 1);
-    else if (op == MAX_POOL2D) maxPool2dForward<T>(aux, a, out, window(aux).cache);
-    else if (op == AVG_POOL2D) avgPool2d<T>(aux, a, out, 0);
+    else if (op == CONV2D) conv2dForward<T>(aux, a, b, window(aux).bias, out, window(aux).cache, 1, 0, window(aux).batch);
+    else if (op == MAX_POOL2D) maxPool2dForward<T>(aux, a, out, window(aux).cache, 0, planes(aux));
+    else if (op == AVG_POOL2D) avgPool2d<T>(aux, a, out, 0, 0, planes(aux));
     else if (op == RESHAPE) memory.copy(out, a, <usize>load<i32>(ip, AT_OUT_SIZE) * sizeof<T>());
     else if (op == TRANSPOSE) transpose<T>(a, out, rows, cols, 0);
     else if (op == CONCAT) concat<T>(a, b, out, rows, k, cols, 0); // rows runs of k values of a, then cols of b
@@ -95,9 +95,9 @@ export function tensorBackward<T extends number>(
     else if (op == MAXOUT) maxoutBackward<T>(dout, aux, da, rows, cols, k);
     else if (op == CONV2D) {
       const g = window(aux);
-      conv2dBackward<T>(aux, b, dout, g.cache, db, g.dbias, da, g.scratch);
-    } else if (op == MAX_POOL2D) maxPool2dBackward<T>(aux, dout, window(aux).cache, da);
-    else if (op == AVG_POOL2D) avgPool2d<T>(aux, dout, da, 1);
+      conv2dBackward<T>(aux, b, dout, g.cache, db, g.dbias, da, g.scratch, 0, g.outChannels, 0, g.batch);
+    } else if (op == MAX_POOL2D) maxPool2dBackward<T>(aux, dout, window(aux).cache, da, 0, planes(aux));
+    else if (op == AVG_POOL2D) avgPool2d<T>(aux, dout, da, 1, 0, planes(aux));
     else if (op == RESHAPE) addRun<T>(da, dout, load<i32>(ip, AT_A_SIZE), 1); // its gradient passes back unchanged
     else if (op == TRANSPOSE) transpose<T>(dout, da, cols, rows, 1);
     else if (op == CONCAT) concat<T>(da, db, dout, rows, k, cols, 1);
@@ -123,4 +123,9 @@ function gemm<T extends number>(
 @inline
 function window(aux: usize): Window {
   return changetype<Window>(aux);
+}
+
+/** A pooling's planes, all of which one call of the tape does (batch · channels). */
+function planes(aux: usize): i32 {
+  return window(aux).batch * window(aux).channels;
 }

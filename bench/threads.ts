@@ -1,5 +1,6 @@
-// Two threads against one, in the same run: GEMM at n = 512 and 1024 (A·B, Aᵀ·B, A·Bᵀ)
-// and the MNIST training step of bench/mnist-mlp.ts (784-128-10, batch 64, SGD).
+// Two threads against one, in the same run: GEMM at n = 512 and 1024 (A·B, Aᵀ·B, A·Bᵀ),
+// the MNIST training step of bench/mnist-mlp.ts (784-128-10, batch 64, SGD) and that of
+// bench/mnist-cnn.ts (ConvNetJS's convolutional net, batch 32, SGD).
 //
 //   npx tsx bench/threads.ts            # 3 rounds (≈ 2 min)
 //   npx tsx bench/threads.ts --quick    # 1 short round
@@ -19,6 +20,8 @@ interface Figures {
   gemm: Record<string, number>;
   /** Samples per second of the MNIST step. */
   mnist: number;
+  /** Samples per second of the MNIST CNN step. */
+  cnn: number;
 }
 
 const GEMMS = [512, 1024].flatMap((n) =>
@@ -55,17 +58,31 @@ async function child(threads: number, quick: boolean): Promise<Figures> {
   const { makeProblem } = await import('./mnist-problem');
   const { wasmgradStep } = await import('./peers/wasmgrad');
   const { BATCH } = await import('./peers/peer');
-  const step = wasmgradStep(makeProblem());
+  const { makeCnnProblem } = await import('./mnist-cnn-problem');
+  const { wasmgradCnnPeer } = await import('./peers/wasmgrad-cnn');
+  const { CNN_BATCH } = await import('./peers/cnn');
+  const mnist = samplesPerSecond(wasmgradStep(makeProblem()), BATCH, quick ? 100 : 250, quick ? 100 : 500, quick);
+  const cnn = samplesPerSecond(wasmgradCnnPeer(makeCnnProblem()), CNN_BATCH, quick ? 10 : 25, quick ? 10 : 50, quick);
+  return { threads, gemm, mnist, cnn };
+}
+
+/** The median of 7 blocks (3 when quick) of `steps` steps, after `warmup` steps. */
+function samplesPerSecond(
+  step: { reset(): void; train(first: number, count: number): void },
+  batch: number,
+  steps: number,
+  warmup: number,
+  quick: boolean,
+): number {
   step.reset();
-  step.train(0, quick ? 100 : 500);
+  step.train(0, warmup);
   const blocks: number[] = [];
-  const steps = quick ? 100 : 250;
   for (let i = 0; i < (quick ? 3 : 7); i++) {
     const start = performance.now();
     step.train(i * steps, steps);
-    blocks.push((steps * BATCH) / ((performance.now() - start) / 1000));
+    blocks.push((steps * batch) / ((performance.now() - start) / 1000));
   }
-  return { threads, gemm, mnist: median(blocks) };
+  return median(blocks);
 }
 
 function spawnChild(threads: number, quick: boolean): Figures {
@@ -103,6 +120,7 @@ async function main(args: string[]): Promise<void> {
       target: n >= 512 ? 1.7 : undefined,
     })),
     { name: 'MNIST step, samples/s', one: median(one.map((f) => f.mnist)), two: median(two.map((f) => f.mnist)), target: 1.5 },
+    { name: 'MNIST CNN step, samples/s', one: median(one.map((f) => f.cnn)), two: median(two.map((f) => f.cnn)), target: 1.7 },
   ];
   const lines = [
     `### threads${quick ? ' (quick)' : ''}`,

@@ -151,7 +151,9 @@ function assemblyKernels(): string {
         const [name, type] = p.split(': ') as [string, keyof typeof AS_TYPE | 'T'];
         return `${name}: ${type === 'T' ? t : AS_TYPE[type]}`;
       });
-      const args = k.params.map((p) => p.split(': ')[0]).join(', ');
+      const ranges = k.ranges ?? [];
+      params.push(...ranges.map((name) => `${name}: i32`));
+      const args = [...k.params.map((p) => p.split(': ')[0]), ...ranges].join(', ');
       const call = k.exported ? `${k.exported[t]}(${args})` : `${k.fn}<${t}>(${args})`;
       lines.push(
         '',

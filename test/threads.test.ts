@@ -1,12 +1,16 @@
-// The threaded build: a large GEMM split across threads over one shared memory gives the
-// same bits as one thread (each element of C is still summed by one thread, in the same
-// order), for every transpose, ragged bands and accumulate; and threads never keep a
-// Node process alive.
+// The threaded build: a large GEMM, a convolution's forward and both gradients, and the
+// poolings, split across threads over one shared memory, give the same bits as one
+// thread (each value is still computed by one thread, in the same order), for every
+// transpose, ragged bands and accumulate, odd batches and channel counts; a network
+// trained with two threads ends with the same weights as with one; and threads never
+// keep a Node process alive.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { WindowBlock } from '../src/gates/window';
 import { backend, init, StateError, Tensor } from '../src/index';
-import { wasm } from '../src/wasm/instance';
+import { conv2dGeometry, pool2dGeometry, poolSpec, type WindowGeometry } from '../src/shapes';
+import { threadPool, wasm } from '../src/wasm/instance';
 import { kernels } from '../src/wasm/kernels';
 import { rng } from './helpers';
 
@@ -41,6 +45,7 @@ describe('a GEMM split across threads', () => {
     [64, 784, 128], // columns split (C wider than tall), as MNIST's forward is
     [131, 517, 67], // ragged bands: neither extent a multiple of the band unit
     [300, 300, 300],
+    [6, 20, 4096], // two row bands of 4 and 2: rows a lone GEMM would compute as matrix–vector products
   ] as const;
 
   it.each(shapes)('equals one thread bit for bit: m = %i, n = %i, k = %i, all transposes, with and without accumulate', (m, n, k) => {
@@ -77,7 +82,182 @@ describe('a GEMM split across threads', () => {
   });
 });
 
+/** The raw exports, to run a kernel whole on this thread: what one thread computes. */
+const raw = () => wasm() as unknown as Record<string, (...args: number[]) => void>;
+const random = rng(7);
+const filled = (size: number) =>
+  Tensor.from(
+    Float32Array.from({ length: size }, () => random() * 2 - 1),
+    [size],
+  );
+function expectSameBits(actual: Tensor, expected: Tensor, what: string): void {
+  const differing = actual.data.findIndex((v, i) => !Object.is(v, expected.data[i]));
+  expect(differing, `${what}: first differing index`).toBe(-1);
+}
+/** Counts the parts each pool.run is given: a split that never happened would make these tests vacuous. */
+function spyOnParts(): number[] {
+  const pool = threadPool();
+  if (!pool) throw new Error('no thread pool');
+  const parts: number[] = [];
+  const original = pool.run.bind(pool);
+  vi.spyOn(pool, 'run').mockImplementation((job, given) => {
+    parts.push(given.length);
+    original(job, given);
+  });
+  return parts;
+}
+
+describe('a convolution split across threads', () => {
+  afterEach(() => vi.restoreAllMocks());
+  // [batch, channels, height, width, out, kernel, stride, padding]: ConvNetJS's two layers,
+  // an odd batch, out channels not a multiple of the tile's rows, stride 2.
+  const configs = [
+    [32, 1, 28, 28, 8, 5, 1, 2],
+    [32, 8, 14, 14, 16, 5, 1, 2],
+    [9, 3, 17, 19, 13, 3, 2, 1],
+    [5, 5, 20, 20, 6, 3, 1, 0],
+  ] as const;
+
+  it.each(configs)(
+    'forward, dW, db and dx equal one thread bit for bit: x [%i, %i, %i, %i], %i filters of %i×k, stride %i, padding %i',
+    (n, c, h, w, o, k, stride, padding) => {
+      const parts = spyOnParts();
+      const g: WindowGeometry = conv2dGeometry('test', [n, c, h, w], [o, c, k, k], [o], { stride, padding });
+      const block = new WindowBlock('test');
+      const geometry = block.write(g);
+      const perImage = c * k * k * g.outH * g.outW;
+      const ySize = n * o * g.outH * g.outW;
+      const [x, weights, bias, dy] = [filled(n * c * h * w), filled(o * c * k * k), filled(o), filled(ySize)];
+      const [y1, y2] = [Tensor.zeros([ySize]), Tensor.zeros([ySize])];
+      const [col1, col2] = [Tensor.zeros([n * perImage]), Tensor.zeros([n * perImage])];
+      const k32 = kernels('float32');
+      k32.conv2dForward(geometry, x.ptr, weights.ptr, bias.ptr, y1.ptr, col1.ptr, 1);
+      raw().conv2d_forward_f32?.(geometry, x.ptr, weights.ptr, bias.ptr, y2.ptr, col2.ptr, 1, 0, n);
+      expectSameBits(y1, y2, 'y');
+      expectSameBits(col1, col2, 'columns');
+      // Evaluation: one image's columns per thread.
+      const [e1, e2] = [Tensor.zeros([ySize]), Tensor.zeros([ySize])];
+      const [own1, own2] = [Tensor.zeros([perImage * k32.threads]), Tensor.zeros([perImage])];
+      k32.conv2dForward(geometry, x.ptr, weights.ptr, bias.ptr, e1.ptr, own1.ptr, 0);
+      raw().conv2d_forward_f32?.(geometry, x.ptr, weights.ptr, bias.ptr, e2.ptr, own2.ptr, 0, 0, n);
+      expectSameBits(e1, e2, 'y in evaluation');
+      expectSameBits(e1, y2, 'y in evaluation against training');
+      for (const inputGrad of [true, false]) {
+        const start = [filled(o * c * k * k), filled(o), filled(n * c * h * w)] as const;
+        const [dw1, db1, dx1] = [start[0].clone(), start[1].clone(), start[2].clone()];
+        const [dw2, db2, dx2] = [start[0].clone(), start[1].clone(), start[2].clone()];
+        const [dcol1, dcol2] = [Tensor.zeros([perImage * k32.threads]), Tensor.zeros([perImage])];
+        k32.conv2dBackward(geometry, weights.ptr, dy.ptr, col1.ptr, dw1.ptr, db1.ptr, inputGrad ? dx1.ptr : 0, dcol1.ptr);
+        raw().conv2d_backward_f32?.(
+          geometry,
+          weights.ptr,
+          dy.ptr,
+          col2.ptr,
+          dw2.ptr,
+          db2.ptr,
+          inputGrad ? dx2.ptr : 0,
+          dcol2.ptr,
+          0,
+          o,
+          0,
+          n,
+        );
+        expectSameBits(dw1, dw2, `dW (input gradient ${inputGrad})`);
+        expectSameBits(db1, db2, `db (input gradient ${inputGrad})`);
+        expectSameBits(dx1, dx2, `dx (input gradient ${inputGrad})`);
+        for (const t of [...start, dw1, db1, dx1, dw2, db2, dx2, dcol1, dcol2]) t.dispose();
+      }
+      // Forward, evaluation, and both backwards: all four split in two.
+      expect(parts).toEqual([2, 2, 2, 2]);
+      for (const t of [x, weights, bias, dy, y1, y2, col1, col2, e1, e2, own1, own2]) t.dispose();
+    },
+  );
+});
+
+describe('a pooling split across threads', () => {
+  afterEach(() => vi.restoreAllMocks());
+  // [batch, channels, height, width, kernel, stride, padding]
+  const configs = [
+    [16, 16, 32, 32, 3, 2, 1],
+    [17, 19, 31, 29, 2, 2, 0],
+  ] as const;
+
+  it.each(configs)(
+    'max and average, forward and backward, equal one thread bit for bit: x [%i, %i, %i, %i], windows of %i×k, stride %i, padding %i',
+    (n, c, h, w, k, stride, padding) => {
+      const parts = spyOnParts();
+      const g = pool2dGeometry('test', [n, c, h, w], poolSpec('test', k, { stride, padding }, true));
+      const geometry = new WindowBlock('test').write(g);
+      const ySize = n * c * g.outH * g.outW;
+      const [x, dy] = [filled(n * c * h * w), filled(ySize)];
+      const k32 = kernels('float32');
+      const [y1, y2] = [Tensor.zeros([ySize]), Tensor.zeros([ySize])];
+      const winners = [Tensor.zeros([ySize]), Tensor.zeros([ySize])]; // i32 words in f32-sized slots
+      k32.maxPool2dForward(geometry, x.ptr, y1.ptr, (winners[0] as Tensor).ptr);
+      raw().max_pool2d_forward_f32?.(geometry, x.ptr, y2.ptr, (winners[1] as Tensor).ptr, 0, n * c);
+      expectSameBits(y1, y2, 'max pool y');
+      expectSameBits(winners[0] as Tensor, winners[1] as Tensor, 'max pool winners');
+      const start = filled(n * c * h * w);
+      const [dx1, dx2] = [start.clone(), start.clone()];
+      k32.maxPool2dBackward(geometry, dy.ptr, (winners[0] as Tensor).ptr, dx1.ptr);
+      raw().max_pool2d_backward_f32?.(geometry, dy.ptr, (winners[1] as Tensor).ptr, dx2.ptr, 0, n * c);
+      expectSameBits(dx1, dx2, 'max pool dx');
+      k32.avgPool2d(geometry, x.ptr, y1.ptr, 0);
+      raw().avg_pool2d_f32?.(geometry, x.ptr, y2.ptr, 0, 0, n * c);
+      expectSameBits(y1, y2, 'average pool y');
+      k32.avgPool2d(geometry, dy.ptr, dx1.ptr, 1);
+      raw().avg_pool2d_f32?.(geometry, dy.ptr, dx2.ptr, 1, 0, n * c);
+      expectSameBits(dx1, dx2, 'average pool dx');
+      expect(parts).toEqual([2, 2, 2, 2]);
+      for (const t of [x, dy, y1, y2, ...winners, start, dx1, dx2]) t.dispose();
+    },
+  );
+});
+
 describe('threads and the process', () => {
+  it('a convolutional net and an MLP trained with two threads end with the same weights and predictions as with one', () => {
+    // The README's CNN, batch 32, five SGD steps with momentum, then an MLP's five steps;
+    // every parameter's bytes and the predictions hashed. Each thread count in a process of its own.
+    const script = (threads: number) => `
+      import { createHash } from 'node:crypto';
+      import { backend, init, nn, Tensor } from ${JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)))};
+      await init({ threads: ${threads} });
+      const hash = createHash('sha256');
+      const train = (model, x, labels) => {
+        const optimizer = new nn.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+        for (let step = 0; step < 5; step++) {
+          optimizer.zeroGrad();
+          model.backward(nn.softmaxCrossEntropy(model.forward(x), labels).dlogits);
+          optimizer.step();
+        }
+        for (const p of model.parameters()) hash.update(p.value.data);
+        hash.update(model.predict(x).data);
+      };
+      const labels = Int32Array.from({ length: 32 }, (_, i) => (i * 7) % 10);
+      train(new nn.Sequential([
+        new nn.Conv2d(1, 8, 5, { padding: 2, seed: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+        new nn.Conv2d(8, 16, 5, { padding: 2, seed: 2 }), new nn.ReLU(), new nn.MaxPool2d(3),
+        new nn.Flatten(), new nn.Linear(16 * 4 * 4, 10, { seed: 3 }),
+      ]), Tensor.rand([32, 1, 28, 28], { seed: 4 }), labels);
+      train(new nn.Sequential([new nn.Linear(784, 128, { seed: 5 }), new nn.ReLU(), new nn.Linear(128, 10, { seed: 6 })]),
+        Tensor.rand([32, 784], { seed: 7 }), labels);
+      console.log(backend().threads, hash.digest('hex'));
+    `;
+    const [one, two] = [1, 2].map((threads) => {
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(threads)], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(child.stderr, `threads: ${threads}`).toBe('');
+      expect(child.status, `threads: ${threads}`).toBe(0);
+      return child.stdout.trim().split(' ');
+    });
+    expect(one?.[0]).toBe('1');
+    expect(two?.[0]).toBe('2');
+    expect(two?.[1]).toMatch(/^[0-9a-f]{64}$/);
+    expect(two?.[1]).toBe(one?.[1]);
+  });
+
   it('a Node program that used two threads exits on its own', () => {
     const script = `
       import { init, backend, MatMulGate, Tensor } from ${JSON.stringify(fileURLToPath(new URL('../src/index.ts', import.meta.url)))};

@@ -103,29 +103,23 @@ export class Conv2dGate extends Gate {
   private run(s: ReturnType<Conv2dGate['saved']>, dw: Tensor, db: Tensor | null, inputGrad: boolean): Tensor | null {
     const { x, w, col, dy, g } = s;
     const dx = inputGrad ? this.dx.zeroed(x.shape, x.dtype) : null;
-    const dcol = inputGrad ? this.dcol.get([columnsPerImage(g)], x.dtype) : null;
-    kernels(x.dtype).conv2dBackward(
-      this.block.write(g),
-      w.ptr,
-      dy.ptr,
-      col.ptr,
-      dw.ptr,
-      db ? db.ptr : 0,
-      dx ? dx.ptr : 0,
-      dcol ? dcol.ptr : 0,
-    );
+    const k = kernels(x.dtype);
+    // One image's column gradient for each thread that shares the batch.
+    const dcol = inputGrad ? this.dcol.get([columnsPerImage(g) * k.threads], x.dtype) : null;
+    k.conv2dBackward(this.block.write(g), w.ptr, dy.ptr, col.ptr, dw.ptr, db ? db.ptr : 0, dx ? dx.ptr : 0, dcol ? dcol.ptr : 0);
     return dx ? dx.gradientFor(x) : null;
   }
 
   /**
    * @internal The output for x into a buffer of its own, leaving forward's caches alone
-   * (a layer's predict): one image's columns at a time, since no backward will read them.
+   * (a layer's predict): one image's columns at a time (a thread's), since no backward will read them.
    */
   evaluate(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
     const [tx, tw, tb, g] = this.check(`${this.name}.predict`, x, w, b);
     const y = this.prediction.get(windowOutput(g), tx.dtype);
-    const col = this.predictionColumns.get([columnsPerImage(g)], tx.dtype);
-    kernels(tx.dtype).conv2dForward(this.block.write(g), tx.ptr, tw.ptr, tb ? tb.ptr : 0, y.ptr, col.ptr, 0);
+    const k = kernels(tx.dtype);
+    const col = this.predictionColumns.get([columnsPerImage(g) * k.threads], tx.dtype);
+    k.conv2dForward(this.block.write(g), tx.ptr, tw.ptr, tb ? tb.ptr : 0, y.ptr, col.ptr, 0);
     return y;
   }
 

@@ -15,6 +15,12 @@ export interface KernelDeclaration {
   readonly wasm: string;
   readonly params: readonly `${string}: ${ParamType}`[];
   readonly returns: 'void' | 'i32' | 'f64';
+  /**
+   * Trailing i32 parameters of the export that say which part of the work a call does
+   * (ranges of images, planes or rows): the host's table fills them in, with the whole, or
+   * with each thread's part (src/wasm/split.ts). Not in the host's signature.
+   */
+  readonly ranges?: readonly string[];
   /** Exported as they are, not as wrappers over a generic (gemm has an f32 and an f64 function). */
   readonly exported?: { readonly f32: string; readonly f64: string };
 }
@@ -262,6 +268,7 @@ export const KERNELS = {
     fn: 'conv2dForward',
     wasm: 'conv2d_forward',
     params: ['geometry: ptr', 'x: ptr', 'w: ptr', 'b: ptr', 'y: ptr', 'col: ptr', 'keep: i32'],
+    ranges: ['first', 'end'],
     returns: 'void',
   }),
   /** db = 0: no bias; dx = 0: no input gradient. */
@@ -270,6 +277,7 @@ export const KERNELS = {
     fn: 'conv2dBackward',
     wasm: 'conv2d_backward',
     params: ['geometry: ptr', 'w: ptr', 'dy: ptr', 'col: ptr', 'dw: ptr', 'db: ptr', 'dx: ptr', 'dcol: ptr'],
+    ranges: ['rowStart', 'rowEnd', 'first', 'end'],
     returns: 'void',
   }),
   maxPool2dForward: kernel({
@@ -277,6 +285,7 @@ export const KERNELS = {
     fn: 'maxPool2dForward',
     wasm: 'max_pool2d_forward',
     params: ['geometry: ptr', 'x: ptr', 'y: ptr', 'argmax: ptr'],
+    ranges: ['first', 'end'],
     returns: 'void',
   }),
   maxPool2dBackward: kernel({
@@ -284,6 +293,7 @@ export const KERNELS = {
     fn: 'maxPool2dBackward',
     wasm: 'max_pool2d_backward',
     params: ['geometry: ptr', 'dy: ptr', 'argmax: ptr', 'dx: ptr'],
+    ranges: ['first', 'end'],
     returns: 'void',
   }),
   /** Forward (backward = 0: from x to y) or backward (1: from dy to dx). */
@@ -292,6 +302,7 @@ export const KERNELS = {
     fn: 'avgPool2d',
     wasm: 'avg_pool2d',
     params: ['geometry: ptr', 'from: ptr', 'to: ptr', 'backward: i32'],
+    ranges: ['first', 'end'],
     returns: 'void',
   }),
 } as const satisfies Record<string, KernelDeclaration>;

@@ -5,10 +5,16 @@ import { DTYPES, type DType } from '../dtype';
 import { AXIS_ALL, BROADCAST } from '../ops';
 import { threadPool, wasm } from './instance';
 import { KERNELS, type KernelFunction, type KernelName } from './kernel-list';
+import { sharedKernels } from './split';
 
 export type Kernels = { readonly [K in KernelName]: KernelFunction<K> } & {
   /** Bytes per element. */
   readonly bytes: number;
+  /**
+   * Threads a kernel call may use. A convolution needs this many images' worth of the
+   * scratch it is given one image's of (evaluation's columns, backward's dcol): a part each.
+   */
+  readonly threads: number;
 };
 
 /** elementwise kernels' b modes (src/ops.ts, BROADCAST) */
@@ -33,11 +39,14 @@ export function kernels(dtype: DType): Kernels {
         if (typeof fn !== 'function') throw new Error(`kernels: the wasm core has no ${k.wasm}_${suffix}`);
         return [name, fn];
       });
-      return { ...Object.fromEntries(entries), bytes } as Kernels;
+      // Threads for float32 only: the float64 kernels are the reference, not the hot path.
+      const shared = sharedKernels(raw, suffix, dtype === 'float32' ? threadPool() : null);
+      for (const [name, k] of Object.entries(KERNELS)) {
+        if ('ranges' in k && !(name in shared)) throw new Error(`kernels: ${name} takes ranges that split.ts does not fill in`);
+      }
+      return { ...Object.fromEntries(entries), ...shared, bytes } as Kernels;
     };
     table = { float32: pick('float32'), float64: pick('float64') };
-    const threads = threadPool();
-    if (threads) table.float32 = { ...table.float32, gemm: threads.gemm };
     tables.set(exports, table);
   }
   return table[dtype];

@@ -9,6 +9,7 @@ import type { WasmExports } from './abi';
 import { chooseRelaxed, type SimdChoice } from './binaries';
 import { isReady, setInstance, setThreads } from './instance';
 import { core, type LoadedWith } from './shared';
+import { THREAD_KERNELS } from './split';
 import { SHARED_MAX_PAGES, ThreadPool } from './threads';
 
 /** Where the binary comes from: a URL or path, the bytes, or a compiled module. */
@@ -95,11 +96,9 @@ export function initFrom(options: InitOptions, packaged?: Packaged): Promise<voi
             memory,
             threads,
             url: options.threadWorker,
-            gemm: raw.gemm_f32 as (...args: number[]) => void,
-            tile: [global(raw, 'GEMM_TILE_ROWS'), global(raw, 'GEMM_TILE_COLUMNS')],
-            buffers: ['GEMM_PACK_A_BYTES', 'GEMM_PACK_B_BYTES', 'GEMM_EDGE_BYTES'].map(
-              (name) => (raw[name] as WebAssembly.Global).value as number,
-            ),
+            exports: raw,
+            kernels: THREAD_KERNELS,
+            buffers: ['GEMM_PACK_A_BYTES', 'GEMM_PACK_B_BYTES', 'GEMM_EDGE_BYTES'].map((name) => global(raw, name)),
             allocate: (bytes) => raw.alloc(bytes),
             release: (ptr) => raw.free(ptr),
           })

@@ -1,17 +1,19 @@
-// One GEMM thread of wasmgrad's threaded build (src/wasm/threads.ts starts it). Plain
+// One thread of wasmgrad's threaded build (src/wasm/threads.ts starts it). Plain
 // JavaScript with no imports, so that it runs as it is — from the sources or beside the
 // bundle, as a worker_threads Worker in Node or a module Web Worker in browsers.
 //
-// It instantiates the module it is sent over the shared memory, takes the packing
-// buffers the main thread allocated for it, says it is ready, and then serves jobs from
-// its slot of the control block until the sequence number turns negative.
+// It instantiates the module it is sent over the shared memory, takes the GEMM packing
+// buffers the main thread allocated for it, says it is ready, and then runs the parts of
+// kernels it is given in its slot of the control block until the sequence number turns
+// negative.
 
 // The control block's layout, as threads.ts writes it (kept in step by hand: no imports here).
 const SLOT = 16;
 const SEQ = 0;
 const DONE = 1;
-const ARGS = 2;
-const FAILED = 14;
+const FAILED = 2;
+const JOB = 3;
+const ARGS = 4;
 // Spin this many polls (some tens of µs) before sleeping. Longer would catch more of a
 // training step's jobs awake, but on a VM whose two vCPUs can be one core's hyperthreads
 // a spinning thread slows the one doing the work (bench/README, "Threads").
@@ -26,7 +28,7 @@ async function start(data, post) {
 }
 
 async function run(data, post) {
-  const { module, memory, control, index, buffers } = data;
+  const { module, memory, control, index, buffers, kernels } = data;
   const instance = await WebAssembly.instantiate(module, {
     env: {
       memory,
@@ -35,13 +37,14 @@ async function run(data, post) {
       },
     },
   });
-  const { gemm_f32: gemm, gemm_thread_buffers: useBuffers } = instance.exports;
-  useBuffers(buffers[0], buffers[1], buffers[2]);
+  const jobs = kernels.map((name) => instance.exports[name]);
+  if (jobs.some((fn) => typeof fn !== 'function')) throw new Error(`the module lacks one of ${kernels.join(', ')}`);
+  instance.exports.gemm_thread_buffers(buffers[0], buffers[1], buffers[2]);
   post({ ready: true });
-  serve(gemm, new Int32Array(control), index * SLOT);
+  serve(jobs, new Int32Array(control), index * SLOT);
 }
 
-function serve(gemm, control, base) {
+function serve(jobs, control, base) {
   let seen = 0;
   for (;;) {
     let spins = 0;
@@ -52,7 +55,7 @@ function serve(gemm, control, base) {
     if (seen < 0) return;
     const a = base + ARGS;
     try {
-      gemm(
+      jobs[control[base + JOB]](
         control[a],
         control[a + 1],
         control[a + 2],

@@ -1,32 +1,34 @@
 // The thread pool of the threaded build: N − 1 workers (worker_threads in Node, module
 // Web Workers in browsers), each with its own instance of the same module over one
-// shared WebAssembly.Memory. A large f32 GEMM is split into bands of C — of rows, or of
-// columns when that packs less twice — one per thread, the caller's taking the first. Each
-// element of C is still summed by one thread in the same order, so the result is the
-// same bits as with one thread.
+// shared WebAssembly.Memory. The pool runs one kernel at a time in parts, one part per
+// thread, the caller's taking the first; split.ts decides the parts (bands of a GEMM's C,
+// ranges of a convolution's images, of a pooling's planes) so that every value is still
+// computed by one thread in the same order: the results are the same bits as with one
+// thread.
 //
 // Jobs go through a control block (a SharedArrayBuffer of one 16-word slot per worker):
-// the caller writes the arguments, bumps SEQ and notifies; the worker runs the GEMM,
-// writes DONE = SEQ and notifies. Both sides spin briefly before sleeping, since the jobs
-// of a training step come a few tens of µs apart.
+// the caller writes the kernel's index and its arguments, bumps SEQ and notifies; the
+// worker runs it, writes DONE = SEQ and notifies. Both sides spin briefly before sleeping,
+// since the jobs of a training step come a few tens of µs apart.
 import { StateError } from '../errors';
 
 // The control block's layout; thread-worker.js, which imports nothing, spells it again.
 const SLOT = 16;
 const SEQ = 0;
 const DONE = 1;
-const ARGS = 2;
-const FAILED = 14;
+const FAILED = 2;
+const JOB = 3;
+const ARGS = 4;
+/** The most arguments a job may have: the rest of the slot. */
+export const MAX_JOB_ARGS = SLOT - ARGS;
 const SPINS = 20000;
-/** Below this many multiply-adds a GEMM runs on one thread: waking another costs more. */
-const MIN_PARALLEL_MACS = 2 ** 18;
-/** A worker that has not finished its band by then is taken to be dead. */
+/** A worker that has not finished its part by then is taken to be dead. */
 const DEADLINE_MS = 30_000;
 
 /** The shared memory's maximum, in 64 KiB pages: asconfig.threads*.json's maximumMemory (1 GiB). */
 export const SHARED_MAX_PAGES = 16384;
 
-type Gemm = (...args: number[]) => void;
+type Kernel = (...args: number[]) => void;
 
 interface Handle {
   post(message: unknown): void;
@@ -42,10 +44,11 @@ export interface ThreadsOptions {
   threads: number;
   /** The worker script (thread-worker.js), when it is not beside this module. */
   url?: string | URL;
-  gemm: Gemm;
-  /** The GEMM's tile (rows × columns of C): bands are whole tiles where they can be. */
-  tile: readonly [number, number];
-  /** Bytes of each worker's packing buffers and edge tile. */
+  /** The caller's instance: it runs the first part of each job, and names the kernels. */
+  exports: Record<string, unknown>;
+  /** The exports a job may run, by name: a job is sent as its index in this list. */
+  kernels: readonly string[];
+  /** Bytes of each worker's GEMM packing buffers and edge tile. */
   buffers: readonly number[];
   allocate(bytes: number, what: string): number;
   release(ptr: number): void;
@@ -58,8 +61,9 @@ export class ThreadPool {
   private constructor(
     private readonly control: Int32Array,
     private readonly workers: Handle[],
-    private readonly single: Gemm,
-    private readonly tile: readonly [number, number],
+    /** The caller's own kernels, in the order of the list the workers were given. */
+    private readonly local: readonly Kernel[],
+    private readonly names: readonly string[],
     /** Whether this thread may block in Atomics.wait (a browser page's main thread may not). */
     private readonly canSleep: boolean,
   ) {}
@@ -73,6 +77,11 @@ export class ThreadPool {
   static async start(options: ThreadsOptions): Promise<ThreadPool | null> {
     const count = Math.max(0, Math.floor(options.threads) - 1);
     if (count === 0 || typeof SharedArrayBuffer !== 'function' || !(options.memory.buffer instanceof SharedArrayBuffer)) return null;
+    const local = options.kernels.map((name) => {
+      const fn = options.exports[name];
+      if (typeof fn !== 'function') throw new StateError(`threads: the wasm core has no ${name}`);
+      return fn as Kernel;
+    });
     const control = new Int32Array(new SharedArrayBuffer(count * SLOT * 4));
     const workers: Handle[] = [];
     const owned: number[] = [];
@@ -82,7 +91,7 @@ export class ThreadPool {
         owned.push(...buffers);
         const worker = await spawn(options.url ?? new URL('./thread-worker.js', import.meta.url));
         workers.push(worker);
-        worker.post({ module: options.module, memory: options.memory, control: control.buffer, index, buffers });
+        worker.post({ module: options.module, memory: options.memory, control: control.buffer, index, buffers, kernels: options.kernels });
         await worker.ready;
       }
     } catch {
@@ -90,62 +99,33 @@ export class ThreadPool {
       for (const ptr of owned) options.release(ptr);
       return null;
     }
-    return new ThreadPool(control, workers, options.gemm, options.tile, canSleep());
+    return new ThreadPool(control, workers, local, options.kernels, canSleep());
   }
 
-  /** C = op(A)·op(B) (+ C), as gemm_f32, split across the threads when it is large enough. */
-  gemm = (
-    transA: number,
-    transB: number,
-    m: number,
-    n: number,
-    k: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    c: number,
-    ldc: number,
-    accumulate: number,
-  ): void => {
-    if (this.broken || m * n * k < MIN_PARALLEL_MACS) {
-      this.single(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-      return;
-    }
-    // Every thread packs the whole of the operand it does not split: split rows when
-    // packing B (k·n values) costs less than packing A (m·k values, pre-broadcast ×4).
-    const byRows = n < 4 * m;
-    const extent = byRows ? m : n;
-    const unit = this.tile[byRows ? 0 : 1];
-    // Whole tiles, dealt out as evenly as they go.
-    const tiles = Math.ceil(extent / unit);
-    const bounds = [0];
-    for (let p = 0; p < this.size; p++) {
-      const share = Math.floor(tiles / this.size) + (p < tiles % this.size ? 1 : 0);
-      bounds.push(Math.min(extent, (bounds[p] as number) + share * unit));
-    }
+  /** Whether parts may be sent to the workers (not after one has failed). */
+  get usable(): boolean {
+    return !this.broken;
+  }
+
+  /**
+   * Runs kernel `job` (an index in the list the pool was started with) once per part, at
+   * the same time: parts[0] here, parts[i] on worker i. Returns when every part is done.
+   */
+  run(job: number, parts: readonly (readonly number[])[]): void {
+    if (parts.length > this.size) throw new StateError(`threads: ${parts.length} parts for ${this.size} threads`);
     const seq = ++this.seq;
-    const posted: number[] = [];
-    for (let w = 0; w < this.workers.length; w++) {
-      const start = bounds[w + 1] as number;
-      const size = (bounds[w + 2] as number) - start;
-      if (size <= 0) continue;
-      const args = byRows
-        ? [transA, transB, size, n, k, a + (transA ? start : start * lda) * 4, lda, b, ldb, c + start * ldc * 4, ldc, accumulate]
-        : [transA, transB, m, size, k, a, lda, b + (transB ? start * ldb : start) * 4, ldb, c + start * 4, ldc, accumulate];
+    for (let w = 0; w + 1 < parts.length; w++) {
       const base = w * SLOT;
-      this.control.set(args, base + ARGS);
+      this.control[base + JOB] = job;
+      this.control.set(parts[w + 1] as readonly number[], base + ARGS);
       Atomics.store(this.control, base + SEQ, seq);
       Atomics.notify(this.control, base + SEQ);
-      posted.push(w);
     }
-    const first = bounds[1] as number;
-    if (byRows) this.single(transA, transB, first, n, k, a, lda, b, ldb, c, ldc, accumulate);
-    else this.single(transA, transB, m, first, k, a, lda, b, ldb, c, ldc, accumulate);
-    for (const w of posted) this.await(w, seq);
-  };
+    (this.local[job] as Kernel)(...(parts[0] as readonly number[]));
+    for (let w = 0; w + 1 < parts.length; w++) this.await(w, seq, job);
+  }
 
-  private await(w: number, seq: number): void {
+  private await(w: number, seq: number, job: number): void {
     const at = w * SLOT + DONE;
     let spins = 0;
     let deadline = 0;
@@ -155,12 +135,14 @@ export class ThreadPool {
       if (this.canSleep) Atomics.wait(this.control, at, done, 50);
       if (Date.now() > deadline) {
         this.broken = true;
-        throw new StateError(`matmul: GEMM thread ${w + 1} did not finish in ${DEADLINE_MS / 1000} s; threads are off from now on`);
+        throw new StateError(
+          `threads: thread ${w + 1} did not finish its part of ${this.names[job]} in ${DEADLINE_MS / 1000} s; threads are off from now on`,
+        );
       }
     }
     if (this.control[w * SLOT + FAILED] !== 0) {
       this.broken = true;
-      throw new StateError(`matmul: GEMM thread ${w + 1} failed; threads are off from now on`);
+      throw new StateError(`threads: thread ${w + 1} failed in its part of ${this.names[job]}; threads are off from now on`);
     }
   }
 }

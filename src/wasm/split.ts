@@ -1,0 +1,167 @@
+// How the kernels that threads can share are split into parts, one per thread
+// (threads.ts runs them): a GEMM into bands of C's rows or columns, a convolution into
+// ranges of images (forward, input gradient) and bands of dW's rows (weight gradient), a
+// pooling into ranges of planes. Every value is computed by one thread, in the order one
+// thread would: results are the same bits with any number of threads.
+//
+// The convolution and pooling kernels take their ranges as trailing arguments
+// (kernel-list.ts, `ranges`); with one thread, or for float64, which has no threads, the
+// wrappers here pass the whole.
+import { WINDOW, WINDOW_WORD } from '../ops';
+import type { ThreadPool } from './threads';
+
+type Raw = (...args: number[]) => void;
+
+/** The exports a pool's worker may run; a part names its kernel by its index here. */
+export const THREAD_KERNELS = [
+  'gemm_f32_packed',
+  'conv2d_forward_f32',
+  'conv2d_backward_f32',
+  'max_pool2d_forward_f32',
+  'max_pool2d_backward_f32',
+  'avg_pool2d_f32',
+] as const;
+
+const job = (name: (typeof THREAD_KERNELS)[number]) => THREAD_KERNELS.indexOf(name);
+
+/**
+ * Below this many multiply-adds (GEMM, convolution) or window reads (pooling) a call
+ * runs on one thread: waking another costs more than it saves.
+ */
+const MIN_PARALLEL_WORK = 2 ** 18;
+
+/** The wrappers of the kernels that take ranges, and gemm's when there are threads. */
+export interface SharedKernels {
+  conv2dForward: Raw;
+  conv2dBackward: Raw;
+  maxPool2dForward: Raw;
+  maxPool2dBackward: Raw;
+  avgPool2d: Raw;
+  gemm?: Raw;
+  /** Threads a call may use: a kernel that needs scratch per part needs this many. */
+  threads: number;
+}
+
+/** [first, end) ranges of `count` units dealt as evenly as they go to at most `parts` parts, none empty. */
+export function ranges(count: number, parts: number, unit = 1): Array<[number, number]> {
+  const units = Math.ceil(count / unit);
+  const n = Math.max(1, Math.min(parts, units));
+  const out: Array<[number, number]> = [];
+  let at = 0;
+  for (let p = 0; p < n; p++) {
+    const share = Math.floor(units / n) + (p < units % n ? 1 : 0);
+    const end = Math.min(count, at + share * unit);
+    out.push([at, end]);
+    at = end;
+  }
+  return out;
+}
+
+/**
+ * The table entries for one dtype's suffix (`f32`, `f64`) of `exports`; `pool` null runs
+ * every call whole, on the calling thread.
+ */
+export function sharedKernels(exports: Record<string, unknown>, suffix: string, pool: ThreadPool | null): SharedKernels {
+  const raw = (name: string) => exports[`${name}_${suffix}`] as Raw;
+  const memory = exports.memory as WebAssembly.Memory;
+  const bytes = suffix === 'f32' ? 4 : 8;
+  const threads = pool ? pool.size : 1;
+  /** How many parts a call of this much work gets. */
+  const partsFor = (work: number) => (pool?.usable && work >= MIN_PARALLEL_WORK ? threads : 1);
+  const run = (name: (typeof THREAD_KERNELS)[number], whole: Raw, parts: number[][]) => {
+    if (parts.length === 1) whole(...(parts[0] as number[]));
+    else (pool as ThreadPool).run(job(name), parts);
+  };
+  const packs = exports.gemm_packs as (m: number, n: number, k: number) => number;
+  const tileRows = (exports.GEMM_TILE_ROWS as WebAssembly.Global).value as number;
+  const tileColumns = (exports.GEMM_TILE_COLUMNS as WebAssembly.Global).value as number;
+
+  const conv2dForward = raw('conv2d_forward');
+  const conv2dBackward = raw('conv2d_backward');
+  const maxPool2dForward = raw('max_pool2d_forward');
+  const maxPool2dBackward = raw('max_pool2d_backward');
+  const avgPool2d = raw('avg_pool2d');
+  /** What a window block at ptr says of the work: K values per window, P windows per image, window taps. */
+  const geometry = (ptr: number) => {
+    const words = new Int32Array(memory.buffer, ptr, WINDOW.words.length);
+    const word = (name: keyof typeof WINDOW_WORD) => words[WINDOW_WORD[name]] as number;
+    const taps = word('kernelH') * word('kernelW');
+    return {
+      batch: word('batch'),
+      planes: word('batch') * word('channels'),
+      o: word('outChannels'),
+      k: word('channels') * taps,
+      p: word('outH') * word('outW'),
+      taps,
+    };
+  };
+  /** A pooling kernel over planes: its arguments, then each part's range. */
+  const planewise =
+    (name: (typeof THREAD_KERNELS)[number], whole: Raw): Raw =>
+    (...args) => {
+      const g = geometry(args[0] as number);
+      const parts = ranges(g.planes, partsFor(g.planes * g.p * g.taps));
+      run(
+        name,
+        whole,
+        parts.map(([first, end]) => [...args, first, end]),
+      );
+    };
+
+  const table: SharedKernels = {
+    threads,
+    // Images [first, end) per part; without kept columns (evaluation) each part has its own image's worth of `col`.
+    conv2dForward: (geometryPtr, x, w, b, y, col, keep) => {
+      const g = geometry(geometryPtr);
+      const parts = ranges(g.batch, partsFor(g.batch * g.o * g.k * g.p));
+      const own = g.k * g.p * bytes;
+      run(
+        'conv2d_forward_f32',
+        conv2dForward,
+        parts.map(([first, end], t) => [geometryPtr, x, w, b, y, keep ? col : col + t * own, keep, first, end]),
+      );
+    },
+    // Bands of dW's rows, whole tiles, where the whole product packs; images for dx; each part its own dcol.
+    conv2dBackward: (geometryPtr, w, dy, col, dw, db, dx, dcol) => {
+      const g = geometry(geometryPtr);
+      const count = partsFor(g.batch * g.o * g.k * g.p * (dx ? 2 : 1));
+      const rowBands = count > 1 && packs(g.o, g.k, g.p) ? ranges(g.o, count, tileRows) : [[0, g.o] as [number, number]];
+      const images = dx ? ranges(g.batch, count) : [[0, 0] as [number, number]];
+      const own = g.k * g.p * bytes;
+      const parts: number[][] = [];
+      for (let t = 0; t < Math.max(rowBands.length, images.length); t++) {
+        const [rowStart, rowEnd] = rowBands[t] ?? [0, 0];
+        const [first, end] = images[t] ?? [0, 0];
+        parts.push([geometryPtr, w, dy, col, dw, db, dx, dcol + t * own, rowStart, rowEnd, first, end]);
+      }
+      run('conv2d_backward_f32', conv2dBackward, parts);
+    },
+    maxPool2dForward: planewise('max_pool2d_forward_f32', maxPool2dForward),
+    maxPool2dBackward: planewise('max_pool2d_backward_f32', maxPool2dBackward),
+    avgPool2d: planewise('avg_pool2d_f32', avgPool2d),
+  };
+  if (pool) {
+    const gemm = raw('gemm');
+    const packed = exports.gemm_f32_packed as Raw;
+    // C = op(A)·op(B) (+ C) in bands of whole tiles, where the whole product packs (a band
+    // computed packed is then the same bits as that part of the whole). Every thread packs
+    // the whole of the operand it does not split: split rows when packing B (k·n values)
+    // costs less than packing A (m·k values, pre-broadcast ×4).
+    table.gemm = (transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate): void => {
+      const count = partsFor(m * n * k);
+      if (count === 1 || !packs(m, n, k)) {
+        gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        return;
+      }
+      const byRows = n < 4 * m;
+      const bands = ranges(byRows ? m : n, count, byRows ? tileRows : tileColumns);
+      const parts = bands.map(([start, end]) =>
+        byRows
+          ? [transA, transB, end - start, n, k, a + (transA ? start : start * lda) * 4, lda, b, ldb, c + start * ldc * 4, ldc, accumulate]
+          : [transA, transB, m, end - start, k, a, lda, b + (transB ? start * ldb : start) * 4, ldb, c + start * 4, ldc, accumulate],
+      );
+      run('gemm_f32_packed', packed, parts);
+    };
+  }
+  return table;
+}
