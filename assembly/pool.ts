@@ -13,39 +13,91 @@ import { Window } from './ops.generated';
 export function maxPool2dForward<T extends number>(geometry: usize, x: usize, y: usize, argmax: usize, first: i32, end: i32): void {
   const g = changetype<Window>(geometry);
   const size = sizeof<T>();
-  const planeBytes = <usize>(g.height * g.width) * size;
-  const outputs = g.outH * g.outW;
-  let out = y + <usize>(first * outputs) * size;
-  let index = argmax + <usize>(first * outputs) * 4;
+  const height = g.height;
+  const width = g.width;
+  const outH = g.outH;
+  const outW = g.outW;
+  const reachH = (g.kernelH - 1) * g.dilationH;
+  // The outputs whose windows lie inside their rows, [inLo, inHi): four at a time in f32x4.
+  const inLo = min(outW, (g.padW + g.strideW - 1) / g.strideW);
+  const lastLeft = width - 1 - (g.kernelW - 1) * g.dilationW + g.padW;
+  const inHi = lastLeft < 0 ? inLo : max(inLo, min(outW, lastLeft / g.strideW + 1));
   for (let q = first; q < end; q++) {
-    const plane = x + <usize>q * planeBytes;
-    for (let oh = 0; oh < g.outH; oh++) {
-      for (let ow = 0; ow < g.outW; ow++) {
-        const top = oh * g.strideH - g.padH;
-        const left = ow * g.strideW - g.padW;
-        let best = <T>-Infinity;
-        let at = -1;
-        for (let i = 0; i < g.kernelH; i++) {
-          const row = top + i * g.dilationH;
-          if (<u32>row >= <u32>g.height) continue;
-          for (let j = 0; j < g.kernelW; j++) {
-            const column = left + j * g.dilationW;
-            if (<u32>column >= <u32>g.width) continue;
-            const v = load<T>(plane + <usize>(row * g.width + column) * size);
-            // Strictly greater: a tie keeps the first. A NaN wins and stays, as in PyTorch.
-            if (at < 0 || v > best || v != v) {
-              best = v;
-              at = row * g.width + column;
-            }
-          }
-        }
-        store<T>(out, best);
-        store<i32>(index, at);
-        out += size;
-        index += 4;
+    const plane = x + <usize>(q * height * width) * size;
+    for (let oh = 0; oh < outH; oh++) {
+      const top = oh * g.strideH - g.padH;
+      const o = (q * outH + oh) * outW;
+      const out = y + <usize>o * size;
+      const index = argmax + <usize>o * 4;
+      let ow = 0;
+      if (size == 4 && top >= 0 && top + reachH < height) {
+        for (; ow < inLo; ow++) maxWindow<T>(g, plane, top, ow, out, index);
+        for (; ow + 4 <= inHi; ow += 4) maxWindows4(g, plane, top, ow, out, index);
+      }
+      for (; ow < outW; ow++) maxWindow<T>(g, plane, top, ow, out, index);
+    }
+  }
+}
+
+/** Output ow of the row at `out`/`index`: the window's max and where it is, taps outside the plane skipped. */
+// @ts-ignore: decorator
+@inline function maxWindow<T extends number>(g: Window, plane: usize, top: i32, ow: i32, out: usize, index: usize): void {
+  const size = sizeof<T>();
+  const left = ow * g.strideW - g.padW;
+  let best = <T>-Infinity;
+  let at = -1;
+  for (let i = 0; i < g.kernelH; i++) {
+    const row = top + i * g.dilationH;
+    if (<u32>row >= <u32>g.height) continue;
+    for (let j = 0; j < g.kernelW; j++) {
+      const column = left + j * g.dilationW;
+      if (<u32>column >= <u32>g.width) continue;
+      const v = load<T>(plane + <usize>(row * g.width + column) * size);
+      // Strictly greater: a tie keeps the first. A NaN wins and stays, as in PyTorch.
+      if (at < 0 || v > best || v != v) {
+        best = v;
+        at = row * g.width + column;
       }
     }
   }
+  store<T>(out + <usize>ow * size, best);
+  store<i32>(index + <usize>ow * 4, at);
+}
+
+/**
+ * Outputs ow … ow + 3 at once (f32), every tap inside the plane: the same comparisons as
+ * maxWindow, lane by lane, so the same winners (the first of a tie, the last NaN).
+ */
+function maxWindows4(g: Window, plane: usize, top: i32, ow: i32, out: usize, index: usize): void {
+  const width = g.width;
+  const stride = g.strideW;
+  const left = ow * stride - g.padW;
+  const lanes = i32x4(0, stride, 2 * stride, 3 * stride);
+  let best = gather4(plane + <usize>(top * width + left) * 4, stride, left + 4 * stride <= width);
+  let at = i32x4.add(i32x4.splat(top * width + left), lanes);
+  const taps = g.kernelH * g.kernelW;
+  for (let t = 1; t < taps; t++) {
+    const row = top + (t / g.kernelW) * g.dilationH;
+    const column = left + (t % g.kernelW) * g.dilationW;
+    const v = gather4(plane + <usize>(row * width + column) * 4, stride, column + 4 * stride <= width);
+    const wins = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+    best = v128.bitselect(v, best, wins);
+    at = v128.bitselect(i32x4.add(i32x4.splat(row * width + column), lanes), at, wins);
+  }
+  v128.store(out + <usize>ow * 4, best);
+  v128.store(index + <usize>ow * 4, at);
+}
+
+/** The f32 at p, p + stride, p + 2·stride, p + 3·stride (in elements); `roomy`: 4·stride values from p are in the row. */
+// @ts-ignore: decorator
+@inline function gather4(p: usize, stride: i32, roomy: bool): v128 {
+  if (stride == 1) return v128.load(p);
+  if (stride == 2 && roomy) return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+  const step = <usize>stride * 4;
+  let v = f32x4.splat(load<f32>(p));
+  v = f32x4.replace_lane(v, 1, load<f32>(p + step));
+  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * step));
+  return f32x4.replace_lane(v, 3, load<f32>(p + 3 * step));
 }
 
 /** dout of each window added to its winner (a window of padding alone, possible with dilation, has none); planes [first, end). */

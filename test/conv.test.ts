@@ -167,6 +167,21 @@ describe('pooling', () => {
       }
     });
 
+    it(`MaxPool2dGate on planes wide enough for four windows at a time (float32's vector path): the same maxima and winners, ties included (${dtype})`, () => {
+      let wide = 0;
+      while (wide < 30) {
+        const cfg = { ...ref.randomConfig(random, 'max'), h: 3 + Math.floor(random() * 10), w: 12 + Math.floor(random() * 29) };
+        const [outH, outW] = ref.outSize(cfg);
+        if (outH < 1 || outW < 4 || ref.maxPool2d({ ...cfg, n: 1, c: 1 }, new Float64Array(cfg.h * cfg.w)).winners.includes(-1)) continue;
+        wide++;
+        const x = tensor([cfg.n, cfg.c, cfg.h, cfg.w], dtype, wide % 2 === 0 ? () => Math.floor(random() * 3) : undefined);
+        const gate = new MaxPool2dGate([cfg.kh, cfg.kw], { ...poolOptions(cfg), dilation: [cfg.dh, cfg.dw] });
+        const expected = ref.maxPool2d(cfg, x.data);
+        expectClose(gate.forward(x).data, expected.y, 0, `y of ${shown(cfg)}`);
+        expect(Array.from(gate.winnerIndices), shown(cfg)).toEqual(Array.from(expected.winners));
+      }
+    });
+
     it(`AvgPool2dGate: each window's mean, padding counted (count_include_pad), and dy shared out (${dtype})`, () => {
       for (let trial = 0; trial < 40; trial++) {
         const cfg = ref.randomConfig(random, 'avg');
