@@ -86,7 +86,7 @@ export function conv2dBackward<T extends number>(
   if (dx) {
     for (let n = first; n < end; n++) {
       gemm<T>(1, 0, k, p, o, w, k, dy + <usize>n * yBytes, p, dcol, p, 0);
-      col2im(g, dcol, dx + <usize>n * xBytes, size);
+      col2im<T>(g, dcol, dx + <usize>n * xBytes);
     }
   }
 }
@@ -100,9 +100,9 @@ export function conv2dBackward<T extends number>(
   else gemmF64(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 
-// im2col and col2im take the element size (4 or 8) rather than a type: one copy of each
-// serves both dtypes (they move values and add them, nothing more), which keeps the
-// module inside its size budget.
+// im2col takes the element size (4 or 8) rather than a type: one copy serves both dtypes
+// (it moves values, nothing more), which keeps the module inside its size budget. col2im
+// adds, in the dtype's own instructions.
 
 /**
  * col[(c·KH + i)·KW + j, oh·OW + ow] = x[c, oh·SH − PH + i·DH, ow·SW − PW + j·DW], 0 in
@@ -145,7 +145,8 @@ function im2col(g: Window, x: usize, col: usize, size: usize): void {
 }
 
 /** im2col's adjoint: each value of col added into dx where im2col read it (the padding's are dropped). */
-function col2im(g: Window, col: usize, dx: usize, size: usize): void {
+function col2im<T extends number>(g: Window, col: usize, dx: usize): void {
+  const size = sizeof<T>();
   const height = g.height;
   const width = g.width;
   const ow = g.outW;
@@ -160,12 +161,23 @@ function col2im(g: Window, col: usize, dx: usize, size: usize): void {
         const lo = runStart(shift, sw, ow);
         const hi = runEnd(shift, sw, ow, width, lo);
         const head = <usize>lo * size;
+        const run = <usize>(hi - lo) * size;
         for (let oh = 0; oh < g.outH; oh++) {
           const row = oh * g.strideH - g.padH + i * g.dilationH;
           if (<u32>row < <u32>height) {
             const t0 = plane + <usize>(row * width + shift + lo * sw) * size;
-            if (size == 4) addRun<f32>(t0, d + head, hi - lo, sw);
-            else addRun<f64>(t0, d + head, hi - lo, sw);
+            const s0 = d + head;
+            if (sw != 1) {
+              addRun<T>(t0, s0, hi - lo, sw);
+            } else {
+              // The contiguous run, added here rather than in a call: rows are short (OW values).
+              let o: usize = 0;
+              for (; o + 16 <= run; o += 16) {
+                const sum = size == 4 ? f32x4.add(v128.load(t0 + o), v128.load(s0 + o)) : f64x2.add(v128.load(t0 + o), v128.load(s0 + o));
+                v128.store(t0 + o, sum);
+              }
+              for (; o < run; o += size) store<T>(t0 + o, load<T>(t0 + o) + load<T>(s0 + o));
+            }
           }
           d += rowBytes;
         }

@@ -1,7 +1,9 @@
 // The size and safety budgets of the built package (issue 5), measured on dist/:
 //   - each .wasm binary ≤ 64 KiB (48 until convolution, pooling and batch norm came in);
 //   - what a user pays in JavaScript: the bundle a user's bundler makes of
-//     `import { init, Graph, nn } from 'wasmgrad'`, minified and gzipped, ≤ 40 KiB. dist/
+//     `import { init, Graph, nn } from 'wasmgrad'`, minified and gzipped, ≤ 44 KiB (40
+//     until issue 14's layers and threads: `nn` is one namespace, so every layer is in it,
+//     and convolution, pooling, batch norm, dropout and the thread split took it to 40.0). dist/
 //     itself is unminified (readable stack traces), so its own size says little: the
 //     package is resolved through its package.json as installed (exports, sideEffects) by
 //     rollup with @rollup/plugin-node-resolve for the browser, minified by
@@ -23,7 +25,7 @@ import { rollup, VERSION as rollupVersion } from 'rollup';
 const KiB = 1024;
 const BUDGETS = {
   wasm: { bytes: 64 * KiB, enforced: true },
-  consumerGzip: { bytes: 40 * KiB, enforced: true },
+  consumerGzip: { bytes: 44 * KiB, enforced: true },
 };
 const at = process.argv.indexOf('--package');
 const pkg = at > 0 ? resolve(process.argv[at + 1] ?? '.') : fileURLToPath(new URL('..', import.meta.url));
