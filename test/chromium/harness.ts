@@ -91,6 +91,8 @@ export interface Outcome {
   gemmError: number;
   /** A hash of the bits of a GEMM large enough to be split across threads. */
   bigGemm: string;
+  /** A hash of a convolutional net's weights after two steps on a batch large enough to be split across threads. */
+  bigConv: string;
   gradcheck: { ok: boolean; maxRelError: number };
   training: { before: { accuracy: number }; after: { accuracy: number; loss: number }; lastLoss: number };
 }
@@ -125,6 +127,7 @@ export function expectWorks(outcome: Outcome, simd: 'auto' | 'plain'): void {
   expect(outcome.lecture).toEqual([-12, -4, -4, 3]);
   expect(outcome.gate).toEqual([-10, 5, -2]);
   expect(outcome.gemmError).toBeLessThanOrEqual(1);
+  expect(outcome.bigConv).toMatch(/^[0-9a-f]{1,8}$/);
   expect(outcome.gradcheck.ok).toBe(true);
   expect(outcome.training.before.accuracy).toBeLessThan(0.6);
   expect(outcome.training.after.accuracy).toBeGreaterThanOrEqual(0.95);

@@ -30,6 +30,7 @@ export async function check(w, simd, threads) {
     gate,
     gemmError: gemm(w),
     bigGemm: bigGemm(w),
+    bigConv: bigConv(w),
     gradcheck: gradcheck(w),
     training: train(w),
   };
@@ -94,6 +95,39 @@ function bigGemm(w) {
   for (const grad of gate.backward(c)) mix(grad);
   a.dispose();
   b.dispose();
+  return hash.toString(16);
+}
+
+// A convolutional net's step on a batch large enough for its convolutions and poolings to
+// be split across threads (when there are any): a hash of the weights after two SGD
+// steps and of the predictions, which must not depend on the number of threads.
+function bigConv(w) {
+  const { nn } = w;
+  const model = new nn.Sequential([
+    new nn.Conv2d(1, 8, 5, { padding: 2, seed: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(8, 16, 3, { padding: 1, seed: 2 }),
+    new nn.ReLU(),
+    new nn.AvgPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(16 * 7 * 7, 10, { seed: 3 }),
+  ]);
+  const x = w.Tensor.rand([32, 1, 28, 28], { seed: 6 });
+  const labels = Int32Array.from({ length: 32 }, (_, i) => i % 10);
+  const optimizer = new nn.SGD(model.parameters(), { lr: 0.05 });
+  for (let step = 0; step < 2; step++) {
+    optimizer.zeroGrad();
+    model.backward(nn.softmaxCrossEntropy(model.forward(x), labels).dlogits);
+    optimizer.step();
+  }
+  let hash = 0x811c9dc5;
+  const mix = (data) => {
+    for (const word of new Uint32Array(Float32Array.from(data).buffer)) hash = Math.imul(hash ^ word, 0x01000193) >>> 0;
+  };
+  for (const p of model.parameters()) mix(p.value.data);
+  mix(model.predict(x).data);
+  x.dispose();
   return hash.toString(16);
 }
 
