@@ -7,6 +7,7 @@
 //   npx tsx bench/mnist-cnn.ts --only numpy,jax-js     # some peers (case names, or prefixes)
 //   npx tsx bench/mnist-cnn.ts --rounds 5
 //   taskset -c 1 npx tsx bench/mnist-cnn.ts --profile  # where a wasmgrad step's time goes, layer by layer
+//   npx tsx bench/mnist-cnn.ts --profile --threads 2   # the same with two threads
 //
 // The problem, the same for every library: the net, batches of 32 in order from the
 // 8,000 seeded training digits (250 an epoch), plain SGD at lr 0.05, from the same
@@ -476,15 +477,15 @@ async function main(args: string[]): Promise<void> {
     const at = args.indexOf(flag);
     return at >= 0 ? args[at + 1] : undefined;
   };
-  const known = new Set(['--quick', '--worker', '--no-accuracy', '--only', '--rounds', '--profile']);
-  const unknown = args.filter((arg, i) => !known.has(arg) && !['--only', '--rounds'].includes(args[i - 1] ?? ''));
+  const known = new Set(['--quick', '--worker', '--no-accuracy', '--only', '--rounds', '--profile', '--threads']);
+  const unknown = args.filter((arg, i) => !known.has(arg) && !['--only', '--rounds', '--threads'].includes(args[i - 1] ?? ''));
   if (unknown.length > 0) {
     throw new Error(
-      `unknown ${unknown.join(', ')}\nusage: tsx bench/mnist-cnn.ts [--quick] [--rounds N] [--only a,b] [--no-accuracy] [--profile]`,
+      `unknown ${unknown.join(', ')}\nusage: tsx bench/mnist-cnn.ts [--quick] [--rounds N] [--only a,b] [--no-accuracy] [--profile [--threads N]]`,
     );
   }
   if (args.includes('--profile')) {
-    await init({ threads: 1 });
+    await init({ threads: Number(value('--threads') ?? 1) });
     const { profileCnn } = await import('./peers/wasmgrad-cnn-profile');
     console.log(profileCnn(makeCnnProblem(), args.includes('--quick') ? 2 : 10));
     return;

@@ -4,6 +4,7 @@
 //   taskset -c 1 npx tsx bench/mnist-mlp.ts            # 3 rounds, each in a fresh process
 //   taskset -c 1 npx tsx bench/mnist-mlp.ts --quick    # a smoke run, < 30 s
 //   npx tsx bench/mnist-mlp.ts --profile               # where a wasmgrad step's time goes
+//   npx tsx bench/mnist-mlp.ts --profile --threads 2   # the same with two threads
 //   npx tsx bench/mnist-mlp.ts --only wasmgrad,jax-js  # some peers (case names, or prefixes)
 //
 // The problem, the same for every library: 784-128-10, ReLU, softmax cross-entropy (mean
@@ -552,11 +553,21 @@ async function main(args: string[]): Promise<void> {
     const at = args.indexOf(flag);
     return at >= 0 ? args[at + 1] : undefined;
   };
-  const known = new Set(['--quick', '--worker', '--no-accuracy', '--profile', '--only', '--rounds', '--relaxed', '--no-relaxed']);
+  const known = new Set([
+    '--quick',
+    '--worker',
+    '--no-accuracy',
+    '--profile',
+    '--threads',
+    '--only',
+    '--rounds',
+    '--relaxed',
+    '--no-relaxed',
+  ]);
   const unknown = args.filter((arg, i) => arg.startsWith('-') && !known.has(arg) && !['--only', '--rounds'].includes(args[i - 1] ?? ''));
   if (unknown.length > 0) {
     throw new Error(
-      `unknown ${unknown.join(', ')}\nusage: tsx bench/mnist-mlp.ts [--quick] [--rounds N] [--only a,b] [--no-accuracy] [--profile]`,
+      `unknown ${unknown.join(', ')}\nusage: tsx bench/mnist-mlp.ts [--quick] [--rounds N] [--only a,b] [--no-accuracy] [--profile [--threads N]]`,
     );
   }
   const options: SuiteOptions = {
@@ -567,7 +578,7 @@ async function main(args: string[]): Promise<void> {
   };
   if (args.includes('--profile')) {
     const { profile } = await import('./peers/wasmgrad-profile');
-    await profile(options.quick);
+    await profile(options.quick, Number(value('--threads') ?? 1));
   } else if (args.includes('--worker')) {
     await worker(options);
     // Peers may leave handles open (a backend's timers); the round is over.

@@ -34,12 +34,12 @@ const PARTS = [
 
 type Part = (typeof PARTS)[number][0];
 
-export async function profile(quick: boolean): Promise<void> {
-  await init({ threads: 1 });
+export async function profile(quick: boolean, threads = 1): Promise<void> {
+  await init({ threads });
   const problem = makeProblem();
   const steps = quick ? 500 : 5000;
   const warmup = quick ? 250 : 1000;
-  log(`profile: ${steps} steps after ${warmup} warm-up steps, wasm core ${backend().simd}`);
+  log(`profile: ${steps} steps after ${warmup} warm-up steps, wasm core ${backend().simd}, ${backend().threads} thread(s)`);
 
   const api = wasmgradStep(problem);
   const parts = reenactment(problem);
