@@ -190,6 +190,25 @@ function evaluate(ratio: Ratio, cases: CaseResult[]): RatioResult {
   return { name: ratio.name, value, target, pass: target === null ? null : value >= target };
 }
 
+/** Each case of the first round's, over every round that ran it: the median of the rounds' medians, the least minimum, every sample kept. */
+export function combineCases(rounds: readonly SuiteResult[]): CaseResult[] {
+  return (rounds[0] as SuiteResult).cases.map((each) => {
+    const all = rounds.map((round) => round.cases.find((c) => c.name === each.name)).filter((c): c is CaseResult => !!c);
+    const medianMs = median(all.map((c) => c.medianMs));
+    const minMs = Math.min(...all.map((c) => c.minMs));
+    return {
+      ...each,
+      runs: all.reduce((sum, c) => sum + c.runs, 0),
+      medianMs,
+      minMs,
+      medianNsPerUnit: (medianMs * 1e6) / each.units,
+      minNsPerUnit: (minMs * 1e6) / each.units,
+      cpuShare: median(all.map((c) => c.cpuShare)),
+      samplesMs: all.flatMap((c) => c.samplesMs),
+    };
+  });
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;

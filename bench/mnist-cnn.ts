@@ -27,7 +27,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { init } from '../src/index';
-import { type Case, type CaseResult, log, machineInfo, markdown, median, type Ratio, runSuite, type SuiteResult } from './harness';
+import { type Case, combineCases, log, machineInfo, markdown, type Ratio, runSuite, type SuiteResult } from './harness';
 import { makeCnnProblem } from './mnist-cnn-problem';
 import { CNN_BATCH, CNN_KEYS, CNN_LEARNING_RATE, type CnnPeer, type CnnWeights, FLOP_PER_SAMPLE } from './peers/cnn';
 import { referenceStep } from './peers/cnn-reference';
@@ -349,21 +349,7 @@ function combine(rounds: RoundOutput[], quick: boolean, startLoad: number): Comb
   const first = rounds[0] as RoundOutput;
   const machine = { ...machineInfo(), loadAverage: startLoad };
   const loadAverageAfter = Math.round((loadavg()[0] ?? 0) * 100) / 100;
-  const cases: CaseResult[] = first.result.cases.map((each) => {
-    const all = rounds.map((round) => round.result.cases.find((c) => c.name === each.name)).filter((c): c is CaseResult => !!c);
-    const medianMs = median(all.map((c) => c.medianMs));
-    const minMs = Math.min(...all.map((c) => c.minMs));
-    return {
-      ...each,
-      runs: all.reduce((sum, c) => sum + c.runs, 0),
-      medianMs,
-      minMs,
-      medianNsPerUnit: (medianMs * 1e6) / each.units,
-      minNsPerUnit: (minMs * 1e6) / each.units,
-      cpuShare: median(all.map((c) => c.cpuShare)),
-      samplesMs: all.flatMap((c) => c.samplesMs),
-    };
-  });
+  const cases = combineCases(rounds.map((round) => round.result));
   const nsPerSample = (name: string) => cases.find((c) => c.name === name)?.medianNsPerUnit;
   const ratios = first.result.ratios.map((r) => {
     const [, of] = r.name.split(' / ') as [string, string];

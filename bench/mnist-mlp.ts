@@ -35,11 +35,10 @@ import { fileURLToPath } from 'node:url';
 import { backend, init } from '../src/index';
 import {
   type Case,
-  type CaseResult,
+  combineCases,
   log,
   machineInfo,
   markdown,
-  median,
   type Options,
   type Ratio,
   type RatioResult,
@@ -435,21 +434,7 @@ function combine(rounds: RoundOutput[], quick: boolean, startLoad: number): Comb
   // The machine as it was when the rounds began; the load average then and at the end.
   const machine = { ...machineInfo(), loadAverage: startLoad };
   const loadAverageAfter = Math.round((loadavg()[0] ?? 0) * 100) / 100;
-  const cases: CaseResult[] = first.result.cases.map((each) => {
-    const all = rounds.map((round) => round.result.cases.find((c) => c.name === each.name)).filter((c): c is CaseResult => !!c);
-    const medianMs = median(all.map((c) => c.medianMs));
-    const minMs = Math.min(...all.map((c) => c.minMs));
-    return {
-      ...each,
-      runs: all.reduce((sum, c) => sum + c.runs, 0),
-      medianMs,
-      minMs,
-      medianNsPerUnit: (medianMs * 1e6) / each.units,
-      minNsPerUnit: (minMs * 1e6) / each.units,
-      cpuShare: median(all.map((c) => c.cpuShare)),
-      samplesMs: all.flatMap((c) => c.samplesMs),
-    };
-  });
+  const cases = combineCases(rounds.map((round) => round.result));
   const nsPerSample = (name: string) => cases.find((c) => c.name === name)?.medianNsPerUnit ?? Number.NaN;
   const ratios: RatioResult[] = first.result.ratios.map((r) => {
     const [of, over] = r.name.split(' / ') as [string, string];
