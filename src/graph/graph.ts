@@ -599,8 +599,9 @@ export class Graph extends ElementwiseBuilders {
     if (this.program && this.program.size === this.table.count) return this.program;
     const old = this.program;
     if (old) {
-      // Params keep the values training gave them.
+      // Params keep the values training gave them; a param made since has none there yet.
       for (const id of this.paramList) {
+        if (id >= old.size) continue;
         const values = old.leafValues(id);
         if (this.table.leafData.has(id)) this.table.leafData.set(id, values);
         else this.table.initial[id] = values[0] as number;
