@@ -519,9 +519,11 @@ export class Graph extends ElementwiseBuilders {
   }
 
   protected withConstant<R extends NodeValue>(op: ElementwiseOpName, a: Operand, constant: number): Node<R> {
-    this.checkLive(op);
-    const ia = this.operand(op, a, 'first');
-    const value = finite(op, 'its constant', constant);
+    // Errors name the op as the user wrote it: pow(x, 2) runs as powc.
+    const name = op === 'powc' ? 'pow' : op;
+    this.checkLive(name);
+    const ia = this.operand(name, a, 'first');
+    const value = finite(name, 'its constant', constant);
     let ib = this.constantIds.get(value);
     if (ib === undefined || Object.is(value, -0) !== Object.is(this.table.initial[ib], -0)) {
       ib = this.table.push(Kind.OpConstant, LEAF_CODE, NO_NODE, NO_NODE, value);
