@@ -148,3 +148,25 @@ describe('nodes made after a Graph first ran', () => {
     expect(Array.from(g.value(W).data)).toEqual([10, 20]);
   });
 });
+
+describe('a param set before the graph first ran', () => {
+  it('a scalar: value reads the number set, and the first forward uses it', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const w = g.param('w', 2);
+    g.output(g.mul(w, x));
+    g.set(w, 5);
+    expect(g.value(w)).toBe(5);
+    expect(g.forward({ x: 3 })).toBe(15);
+  });
+
+  it('a tensor: value reads the values set, and the first forward uses them', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [2]);
+    const W = g.param('W', f64([1, 1]));
+    g.output(g.sum(g.mul(W, x)));
+    g.set(W, [3, -2]);
+    expect(Array.from(g.value(W).data)).toEqual([3, -2]);
+    expect(g.forward({ x: [10, 1] })).toBe(28);
+  });
+});
