@@ -14,6 +14,7 @@ describe('what a Graph reports about its nodes: op, label, gate and inputs as wr
     const g = new Graph({ dtype: 'float64' });
     const s = g.input('s');
     const t = g.input('t', [2, 3]);
+    const t2 = g.input('t2', [2, 3]);
     const y = g.labels('y', 2);
     const p = g.param(0.5);
     const c = g.const(0.25);
@@ -33,6 +34,8 @@ describe('what a Graph reports about its nodes: op, label, gate and inputs as wr
       [g.pow(s, 2), 'pow', '', 'pow 2', [s]],
       [g.pow(s, p), 'pow', '', 'pow', [s, p]],
       [g.sub(t, c), 'sub', '', 'sub', [t, c]],
+      [g.add(t, t2), 'add', '', 'add', [t, t2]],
+      [g.mul(t2, t), 'mul', '', 'mul', [t2, t]],
       // A scalar written first is swapped to broadcast; it is still max of (s, t), in that order.
       [g.max(s, t), 'max', '', 'max', [s, t]],
       [g.softmaxCrossEntropy(t, y), 'softmaxCrossEntropy', '', 'softmaxCrossEntropy', [t, y]],
@@ -168,5 +171,23 @@ describe('a param set before the graph first ran', () => {
     g.set(W, [3, -2]);
     expect(Array.from(g.value(W).data)).toEqual([3, -2]);
     expect(g.forward({ x: [10, 1] })).toBe(28);
+  });
+});
+
+describe('set after a graph ran', () => {
+  it('values of ops and every gradient wait for the next forward and backward, which use the value set', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const w = g.param('w', 2);
+    const y = g.output(g.mul(w, x));
+    g.forward({ x: 3 });
+    g.backward();
+    expect(g.grad(x)).toBe(2);
+    g.set(w, 5);
+    expect(() => g.value(y)).toThrow(/^value: mul#2 has no value until forward has run$/);
+    expect(() => g.grad(x)).toThrow(/^grad: x has no gradient until backward has run$/);
+    g.forward({ x: 3 });
+    g.backward();
+    expect(g.grad(x)).toBe(5);
   });
 });

@@ -267,6 +267,35 @@ const BUILD: Row[] = [
     /^matmul: expected a Node, got 3$/,
   ],
   [
+    'matmul of a 3-D tensor',
+    ({ g, W }) => {
+      const cube = g.const(Tensor.zeros([2, 2, 3]));
+      return () => g.matmul(cube, W);
+    },
+    ShapeError,
+    /^matmul: A must be 2-D, got shape \[2,2,3\]$/,
+  ],
+  // The second operand broadcasts into the first: a scalar or row written first works
+  // only where the op commutes (add, mul, max swap them).
+  [
+    'sub of a scalar and a tensor',
+    ({ g, s, x }) =>
+      () =>
+        g.sub(s, x),
+    ShapeError,
+    /^sub: \[\] and \[2,3\]: the second must match the first, be a row of 1, or be a scalar$/,
+  ],
+  [
+    'add of a row of 3 and a [2,2] tensor',
+    ({ g }) => {
+      const row = g.const(Tensor.zeros([3]));
+      const square = g.const(Tensor.zeros([2, 2]));
+      return () => g.add(row, square);
+    },
+    ShapeError,
+    /^add: \[3\] and \[2,2\]: the second must match the first, be a row of 3, or be a scalar$/,
+  ],
+  [
     'matmul of a node of another graph',
     ({ g, x }) =>
       () =>
@@ -460,6 +489,14 @@ const BUILD: Row[] = [
       )(g.const(Tensor.zeros([1, 1, 3, 3]))),
     ValueError,
     /^maxPool2d: kernelSize must be an integer ≥ 1/,
+  ],
+  [
+    'avgPool2d of a 2-D x',
+    ({ g, x }) =>
+      () =>
+        g.avgPool2d(x, 2),
+    ShapeError,
+    /^avgPool2d: x must be 4-D \[batch, channels, height, width\], got \[2,3\]$/,
   ],
   [
     'avgPool2d of a number',
@@ -696,6 +733,16 @@ describe('a disposed Graph refuses every call by the op’s name', () => {
     fx.g.dispose(); // twice is once
     expect(() => call(fx)).toThrow(StateError);
     expect(() => call(fx)).toThrow(new RegExp(`^${op}: the graph has been disposed$`));
+  });
+});
+
+describe('disposing a Graph that never ran', () => {
+  it('disposes without an error (it holds no program), then refuses calls as any disposed graph does', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    g.exp(x);
+    g.dispose();
+    expect(() => g.forward({ x: 1 })).toThrow(/^forward: the graph has been disposed$/);
   });
 });
 
