@@ -175,3 +175,28 @@ describe('Graph ops: bad shapes and options', () => {
     expect(y.inputs.map((n) => n.op)).toEqual(['input', 'param']);
   });
 });
+
+describe('a conv’s bias made before every other node (node 0)', () => {
+  it('is added to each output channel, and gets the sum of its channel’s output gradient', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const b = g.param('b', Tensor.from([0.5, 4], undefined, { dtype: 'float64' }));
+    expect(b.id).toBe(0);
+    const x = g.input('x', [1, 1, 1, 2]);
+    const w = g.param('w', Tensor.from([3, -1], [2, 1, 1, 1], { dtype: 'float64' }));
+    const y = g.conv2d(x, w, b);
+    const r = Tensor.from([1, 2, -3, 5], [1, 2, 1, 2], { dtype: 'float64' });
+    g.output(g.sum(g.mul(y, g.const(r))));
+    g.forward({ x: [[[[1, 2]]]] });
+    g.backward();
+    // A 1×1 kernel: output channel o at position p is w[o]·x[p] + b[o].
+    const [xs, ws, bs] = [
+      [1, 2],
+      [3, -1],
+      [0.5, 4],
+    ];
+    const expected = [0, 1].flatMap((o) => xs.map((v) => (ws[o] as number) * v + (bs[o] as number)));
+    expect(Array.from(g.value(y).data)).toEqual(expected);
+    // d/db[o] of Σ r ⊙ y: the sum of r over channel o.
+    expect(Array.from(g.grad(b).data)).toEqual([1 + 2, -3 + 5]);
+  });
+});

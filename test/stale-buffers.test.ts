@@ -91,6 +91,24 @@ describe("a Graph's tensor values and gradients", () => {
       [0, 1],
     ]);
   });
+
+  it('are freed with the graph: after dispose, and after it grows (a new program), reading one is a StateError', () => {
+    const g = new Graph();
+    const x = g.input('x', [2]);
+    const y = g.relu(x);
+    g.output(g.sum(y));
+    g.forward({ x: [1, -2] });
+    const before = g.value(y);
+    g.backward();
+    const grad = g.grad(x);
+    g.exp(y); // the graph grows: the next forward compiles a new program and frees the old
+    g.forward({ x: [1, -2] });
+    expect(() => before.toArray()).toThrow(StateError);
+    expect(() => grad.toArray()).toThrow(/^toArray: Tensor \[2\] has been disposed$/);
+    const kept = g.value(y);
+    g.dispose();
+    expect(() => kept.toArray()).toThrow(/^toArray: Tensor \[2\] has been disposed$/);
+  });
 });
 
 describe('a model evaluated between forward and backward', () => {

@@ -699,3 +699,33 @@ describe('a tensor Graph whose first op leaves its domain', () => {
     expect(() => h.grad(y)).toThrow(StateError);
   });
 });
+
+describe('a tensor Graph’s backward names the op whose gradient for its second operand is not finite', () => {
+  // a = 1 and b = 1e-30, one value each: every value stays small, while the scale by 2e38
+  // gives each op's output the gradient 2e38, which reaches b as 2e38·a = 2e38 (and a as
+  // 2e38·b, or 2e38 for add). b already holds 2e38 from the later scale(b): the sum, 4e38, is
+  // past float32's largest (3.4e38). Only the check of the second operand's gradient sees it.
+  const cases: Array<[string, number[], (g: Graph, a: Node<Tensor>, b: Node<Tensor>) => Node<Tensor>]> = [
+    ['add', [1], (g, a, b) => g.add(a, b)],
+    ['mul', [1], (g, a, b) => g.mul(a, b)],
+    ['concat', [1], (g, a, b) => g.concat([a, b])],
+    ['matmul', [1, 1], (g, a, b) => g.matmul(g.reshape(a, [1, 1]), b)],
+    ['conv2d', [1, 1, 1, 1], (g, a, b) => g.conv2d(g.reshape(a, [1, 1, 1, 1]), b)],
+  ];
+  it.each(cases)('%s', (op, shape, build) => {
+    const g = new Graph();
+    const a = g.input('a', [1]);
+    const b = g.param('b', Tensor.full(shape, 1e-30));
+    const out = build(g, a, b);
+    g.output(g.add(g.sum(g.scale(out, 2e38)), g.sum(g.scale(b, 2e38))));
+    expect(g.forward({ a: [1] })).toBeLessThan(3e38);
+    let message = '';
+    try {
+      g.backward();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(new RegExp(`^backward: ${op}#\\d+ \\(${op} of .*\\) gave its input a gradient that is not finite$`));
+    expect(() => g.grad(b)).toThrow(StateError);
+  });
+});

@@ -519,9 +519,11 @@ export class Graph extends ElementwiseBuilders {
   }
 
   protected withConstant<R extends NodeValue>(op: ElementwiseOpName, a: Operand, constant: number): Node<R> {
-    this.checkLive(op);
-    const ia = this.operand(op, a, 'first');
-    const value = finite(op, 'its constant', constant);
+    // Errors name the op as the user wrote it: pow(x, 2) runs as powc.
+    const name = op === 'powc' ? 'pow' : op;
+    this.checkLive(name);
+    const ia = this.operand(name, a, 'first');
+    const value = finite(name, 'its constant', constant);
     let ib = this.constantIds.get(value);
     if (ib === undefined || Object.is(value, -0) !== Object.is(this.table.initial[ib], -0)) {
       ib = this.table.push(Kind.OpConstant, LEAF_CODE, NO_NODE, NO_NODE, value);
@@ -599,8 +601,9 @@ export class Graph extends ElementwiseBuilders {
     if (this.program && this.program.size === this.table.count) return this.program;
     const old = this.program;
     if (old) {
-      // Params keep the values training gave them.
+      // Params keep the values training gave them; a param made since has none there yet.
       for (const id of this.paramList) {
+        if (id >= old.size) continue;
         const values = old.leafValues(id);
         if (this.table.leafData.has(id)) this.table.leafData.set(id, values);
         else this.table.initial[id] = values[0] as number;

@@ -83,7 +83,8 @@ export function readValue(graph: Declared, op: string, id: number, value: unknow
   } else {
     throw new ValueError(`${op}: ${what} must be a Tensor or an array of numbers, got ${describe(value)}`);
   }
-  if (sizeOf(given) !== sizeOf(shape) || (value instanceof Tensor && !sameShape(given, shape))) {
+  // A flat array of the right size is read in the declared shape; a Tensor or nested array must have it.
+  if (!sameShape(given, shape)) {
     throw new ShapeError(`${op}: ${what} has shape ${formatShape(given)}, declared ${formatShape(shape)}`);
   }
   const bad = values.findIndex((v) => !Number.isFinite(v));

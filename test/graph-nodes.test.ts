@@ -1,0 +1,193 @@
+// What a Graph reports about its nodes — their op, label, gate and inputs as written, the
+// list of nodes and of params — which its drawings and error messages are built from; a
+// constant's sign; and nodes made after the graph first ran (the graph recompiles when it
+// grows, and must neither lose what training wrote nor hand a new node an old node's slot).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Graph, init, type Node, Tensor } from '../src/index';
+
+beforeAll(() => init());
+
+const f64 = (v: number[] | number[][]) => Tensor.from(v, undefined, { dtype: 'float64' });
+
+describe('what a Graph reports about its nodes: op, label, gate and inputs as written', () => {
+  it('one row per kind of node', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const s = g.input('s');
+    const t = g.input('t', [2, 3]);
+    const t2 = g.input('t2', [2, 3]);
+    const y = g.labels('y', 2);
+    const p = g.param(0.5);
+    const c = g.const(0.25);
+    const ct = g.const(Tensor.zeros([3]));
+    const tt = g.transpose(t);
+    const img = g.input('img', [1, 1, 3, 3]);
+    const k = g.param('k', Tensor.zeros([2, 1, 2, 2]));
+    const b = g.param('b', Tensor.zeros([2]));
+    const rows: Array<[Node, string, string, string, Node[]]> = [
+      [s, 'input', 's', 's', []],
+      [y, 'labels', 'y', 'y', []],
+      [p, 'param', `param#${p.id}`, `param#${p.id}`, []],
+      [c, 'const', '0.25', '0.25', []],
+      [ct, 'const', `const#${ct.id}`, `const#${ct.id}`, []],
+      [g.exp(s), 'exp', '', 'exp', [s]],
+      [g.scale(t, -1), 'scale', '', 'scale -1', [t]],
+      [g.pow(s, 2), 'pow', '', 'pow 2', [s]],
+      [g.pow(s, p), 'pow', '', 'pow', [s, p]],
+      [g.sub(t, c), 'sub', '', 'sub', [t, c]],
+      [g.add(t, t2), 'add', '', 'add', [t, t2]],
+      [g.mul(t2, t), 'mul', '', 'mul', [t2, t]],
+      // A scalar written first is swapped to broadcast; it is still max of (s, t), in that order.
+      [g.max(s, t), 'max', '', 'max', [s, t]],
+      [g.softmaxCrossEntropy(t, y), 'softmaxCrossEntropy', '', 'softmaxCrossEntropy', [t, y]],
+      [g.svmLoss(t, y), 'svmLoss', '', 'svmLoss', [t, y]],
+      [g.matmul(t, tt), 'matmul', '', 'matmul', [t, tt]],
+      [g.concat([t, t]), 'concat', '', 'concat', [t, t]],
+      // One tensor concatenated is a new node that copies it.
+      [g.concat([t]), 'reshape', '', 'reshape', [t]],
+      [g.mean(t), 'mean', '', 'mean', [t]],
+      [g.sum(t), 'sum', '', 'sum', [t]],
+      [g.conv2d(img, k, b), 'conv2d', '', 'conv2d', [img, k, b]],
+      [g.conv2d(img, k), 'conv2d', '', 'conv2d', [img, k]],
+    ];
+    for (const [node, op, label, gate, inputs] of rows) {
+      const what = `${op} #${node.id}`;
+      expect(node.op, what).toBe(op);
+      expect(node.toString(), what).toBe(label || `${op}#${node.id}`);
+      expect(node.gate, what).toBe(gate);
+      expect(
+        node.inputs.map((n) => n.id),
+        what,
+      ).toEqual(inputs.map((n) => n.id));
+    }
+  });
+
+  it('nodes() lists every node but the fixed constants of ops; params() the params by name', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const w = g.param('w', 1);
+    const a = g.scale(x, 2);
+    const u = g.param(3);
+    const b = g.leakyRelu(a, 0.2);
+    expect(g.nodes().map((n) => [n.id, n.op])).toEqual([
+      [x.id, 'input'],
+      [w.id, 'param'],
+      [a.id, 'scale'],
+      [u.id, 'param'],
+      [b.id, 'leakyRelu'],
+    ]);
+    expect(g.params().map(({ name, node }) => [name, node.id])).toEqual([
+      ['w', w.id],
+      [`param#${u.id}`, u.id],
+    ]);
+  });
+
+  it('a constant of 0 and one of −0 are two constants: each op keeps its sign', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const plus = g.scale(x, 0);
+    const minus = g.scale(x, -0);
+    const plusAgain = g.scale(x, 0);
+    const minusAgain = g.offset(g.scale(x, 0), -0);
+    g.forward({ x: 1 });
+    // 1·0 = 0, 1·(−0) = −0, and 0 + (−0) = 0: the signs IEEE 754 gives.
+    expect(Object.is(g.value(plus), 0)).toBe(true);
+    expect(Object.is(g.value(minus), -0)).toBe(true);
+    expect(Object.is(g.value(plusAgain), 0)).toBe(true);
+    expect(Object.is(g.value(minusAgain), 0)).toBe(true);
+    const h = new Graph();
+    const z = h.input('z');
+    const first = h.scale(z, -0);
+    const second = h.scale(z, 0);
+    h.forward({ z: 1 });
+    expect([Object.is(h.value(first), -0), Object.is(h.value(second), 0)]).toEqual([true, true]);
+  });
+});
+
+describe('nodes made after a Graph first ran', () => {
+  it('a param made after forward has its own value, set holds, and the next forward uses it (scalars)', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const w = g.param('w', 2);
+    g.output(g.mul(w, x));
+    expect(g.forward({ x: 3 })).toBe(6);
+    g.backward();
+    const late = g.param('late', 5);
+    expect(g.value(late)).toBe(5);
+    g.set(late, 7);
+    expect(g.value(late)).toBe(7);
+    g.output(g.add(g.mul(w, x), late));
+    expect(g.forward({ x: 3 })).toBe(13);
+    g.backward();
+    expect([g.grad(w), g.grad(late)]).toEqual([3, 1]);
+  });
+
+  it('a tensor param or const made after forward has its own value, set holds, and the next forward uses it', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [2]);
+    g.output(g.sum(x));
+    expect(g.forward({ x: [1, 2] })).toBe(3);
+    const late = g.param('late', f64([5, 6]));
+    const k = g.const(f64([0.5, 0.25]));
+    expect(Array.from(g.value(late).data)).toEqual([5, 6]);
+    expect(Array.from(g.value(k).data)).toEqual([0.5, 0.25]);
+    g.set(late, [7, 8]);
+    expect(Array.from(g.value(late).data)).toEqual([7, 8]);
+    g.output(g.sum(g.mul(g.add(x, late), k)));
+    expect(g.forward({ x: [1, 2] })).toBe((1 + 7) * 0.5 + (2 + 8) * 0.25);
+  });
+
+  it('a tensor param trained in place keeps its trained values when the graph grows', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [1, 2]);
+    const W = g.param('W', f64([[1], [2]]));
+    g.output(g.sum(g.matmul(x, W)));
+    expect(g.forward({ x: [[1, 1]] })).toBe(3);
+    // A training step writes into the param's value, as an optimizer loop does.
+    const w = g.value(W).data;
+    w[0] = 10;
+    w[1] = 20;
+    g.output(g.sum(g.offset(g.matmul(x, W), 1)));
+    expect(g.forward({ x: [[1, 1]] })).toBe(31);
+    expect(Array.from(g.value(W).data)).toEqual([10, 20]);
+  });
+});
+
+describe('a param set before the graph first ran', () => {
+  it('a scalar: value reads the number set, and the first forward uses it', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const w = g.param('w', 2);
+    g.output(g.mul(w, x));
+    g.set(w, 5);
+    expect(g.value(w)).toBe(5);
+    expect(g.forward({ x: 3 })).toBe(15);
+  });
+
+  it('a tensor: value reads the values set, and the first forward uses them', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [2]);
+    const W = g.param('W', f64([1, 1]));
+    g.output(g.sum(g.mul(W, x)));
+    g.set(W, [3, -2]);
+    expect(Array.from(g.value(W).data)).toEqual([3, -2]);
+    expect(g.forward({ x: [10, 1] })).toBe(28);
+  });
+});
+
+describe('set after a graph ran', () => {
+  it('values of ops and every gradient wait for the next forward and backward, which use the value set', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const w = g.param('w', 2);
+    const y = g.output(g.mul(w, x));
+    g.forward({ x: 3 });
+    g.backward();
+    expect(g.grad(x)).toBe(2);
+    g.set(w, 5);
+    expect(() => g.value(y)).toThrow(/^value: mul#2 has no value until forward has run$/);
+    expect(() => g.grad(x)).toThrow(/^grad: x has no gradient until backward has run$/);
+    g.forward({ x: 3 });
+    g.backward();
+    expect(g.grad(x)).toBe(5);
+  });
+});
