@@ -201,3 +201,89 @@ describe('nn.fit and nn.evaluate free the DataLoader they make when they return'
     }
   });
 });
+
+describe('model files: what load reads, refuses and frees', () => {
+  /** A safetensors file of `parts` (name, dtype, shape, raw little-endian bytes), written out byte by byte. */
+  function file(parts: [string, 'F32' | 'I64', number[], Uint8Array][]): Uint8Array {
+    let offset = 0;
+    const header: Record<string, unknown> = {};
+    for (const [name, dtype, shape, bytes] of parts) {
+      header[name] = { dtype, shape, data_offsets: [offset, offset + bytes.length] };
+      offset += bytes.length;
+    }
+    let json = JSON.stringify(header);
+    while (json.length % 8 !== 0) json += ' ';
+    const out = new Uint8Array(8 + json.length + offset);
+    new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+    out.set(new TextEncoder().encode(json), 8);
+    let at = 8 + json.length;
+    for (const [, , , bytes] of parts) {
+      out.set(bytes, at);
+      at += bytes.length;
+    }
+    return out;
+  }
+  const f32 = (values: number[]) => new Uint8Array(Float32Array.from(values).buffer);
+
+  it('a layer on its own (no buffers, no Sequential) saves and loads its parameters by their own names', () => {
+    const layer = new nn.Linear(2, 2, { seed: 4 });
+    const bytes = nn.save(layer);
+    const other = new nn.Linear(2, 2, { seed: 5 });
+    nn.loadInto(other, bytes);
+    expect(other.parameters().map((p) => [p.name, Array.from(p.value.data)])).toEqual(
+      layer.parameters().map((p) => [p.name, Array.from(p.value.data)]),
+    );
+  });
+
+  it("skips PyTorch's I64 num_batches_tracked of a batch norm saved on its own (no layer index before the name)", () => {
+    const bn = new nn.BatchNorm1d(2);
+    nn.loadInto(
+      bn,
+      file([
+        ['bias', 'F32', [2], f32([0.5, -0.5])],
+        ['num_batches_tracked', 'I64', [], new Uint8Array(new BigInt64Array([7n]).buffer)],
+        ['running_mean', 'F32', [2], f32([1, 2])],
+        ['running_var', 'F32', [2], f32([3, 4])],
+        ['weight', 'F32', [2], f32([2, 3])],
+      ]),
+    );
+    expect([bn.weight, bn.bias].map((p) => Array.from(p?.value.data ?? []))).toEqual([
+      [2, 3],
+      [0.5, -0.5],
+    ]);
+    expect([Array.from(bn.runningMean.data), Array.from(bn.runningVar.data)]).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+  });
+
+  it('a file that lacks a tensor the model has names it and what the file holds (or that it holds none), and changes nothing', () => {
+    const model = new nn.Sequential([new nn.Linear(2, 1, { seed: 1 })]);
+    const before = model.parameters().map((p) => Array.from(p.value.data));
+    const cases: [Uint8Array, string][] = [
+      [file([]), 'load: the file has no tensor "0.weight" (it has none): a file for another architecture?'],
+      [
+        file([
+          ['0.bias', 'F32', [1], f32([1])],
+          ['1.weight', 'F32', [1, 2], f32([1, 2])],
+        ]),
+        'load: the file has no tensor "0.weight" (it has 0.bias, 1.weight): a file for another architecture?',
+      ],
+    ];
+    for (const [bytes, message] of cases) {
+      const inUse = memoryStats().bytesInUse;
+      expectRefusal(() => model.load(bytes), ShapeError, message);
+      expect(memoryStats().bytesInUse).toBe(inUse);
+    }
+    expect(model.parameters().map((p) => Array.from(p.value.data))).toEqual(before);
+    const inUse = memoryStats().bytesInUse;
+    model.load(
+      file([
+        ['0.bias', 'F32', [1], f32([0.25])],
+        ['0.weight', 'F32', [1, 2], f32([1, 2])],
+      ]),
+    );
+    expect(memoryStats().bytesInUse).toBe(inUse);
+    expect(model.parameters().map((p) => Array.from(p.value.data))).toEqual([[1, 2], [0.25]]);
+  });
+});
