@@ -281,13 +281,13 @@ const CASES: Record<string, Case> = {
   },
   'SumGate.backward over an axis: dout of another shape': {
     make: () => {
-      const gate = new SumGate({ axis: 0 });
+      const gate = new SumGate<0>({ axis: 0 });
       return { gate, kept: () => gate.forward(T([2, 3])) };
     },
-    bad: (g: SumGate) => g.backward(T([2])),
+    bad: (g: SumGate<0>) => g.backward(T([2])),
     kind: ShapeError,
     message: 'SumGate.backward: dout is [2], the output was [3]',
-    after: (g: SumGate) => expect(Array.from(g.backward(Tensor.from([1, 2, 3]))[0].data)).toEqual([1, 2, 3, 1, 2, 3]),
+    after: (g: SumGate<0>) => expect(Array.from(g.backward(Tensor.from([1, 2, 3]))[0].data)).toEqual([1, 2, 3, 1, 2, 3]),
   },
   'L2Gate.backward: dout not finite': {
     make: () => {
