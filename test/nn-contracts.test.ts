@@ -287,3 +287,43 @@ describe('model files: what load reads, refuses and frees', () => {
     expect(model.parameters().map((p) => Array.from(p.value.data))).toEqual([[1, 2], [0.25]]);
   });
 });
+
+describe('nn.Flatten', () => {
+  it('[N, …] → [N, the product of the rest], a batch of none too (as PyTorch: [0, 3, 2, 2] → [0, 12]), and dout back in the input’s shape', () => {
+    const model = new nn.Sequential([new nn.Flatten(), new nn.Linear(12, 2, { seed: 1 })]);
+    for (const batch of [2, 0]) {
+      const x = Tensor.from(
+        Float32Array.from({ length: batch * 12 }, (_, i) => i / 10),
+        [batch, 3, 2, 2],
+      );
+      expect(model.layers[0]?.forward(x).shape).toEqual([batch, 12]);
+      expect(model.predict(x).shape).toEqual([batch, 2]);
+      const y = model.forward(x);
+      expect(model.backward(Tensor.zeros([batch, 2]), { inputGrad: true }).shape).toEqual([batch, 3, 2, 2]);
+      expect(y.shape).toEqual([batch, 2]);
+    }
+  });
+
+  it('refuses a dout of another shape or dtype than its output, naming both; the forward it kept still differentiates', () => {
+    const flatten = new nn.Flatten();
+    flatten.forward(Tensor.zeros([2, 3, 4]));
+    expectRefusal(
+      () => flatten.backward(Tensor.zeros([2, 3, 4])),
+      ShapeError,
+      'Flatten.backward: dout is float32 [2,3,4], the output was float32 [2,12]',
+    );
+    expectRefusal(
+      () => flatten.backward(Tensor.zeros([3, 8])),
+      ShapeError,
+      'Flatten.backward: dout is float32 [3,8], the output was float32 [2,12]',
+    );
+    expectRefusal(
+      () => flatten.backward(Tensor.zeros([2, 12], { dtype: 'float64' })),
+      ShapeError,
+      'Flatten.backward: dout is float64 [2,12], the output was float32 [2,12]',
+    );
+    expectRefusal(() => flatten.forward(Tensor.from(1)), ShapeError, 'Flatten.forward: x must have a batch dimension, got []');
+    expect(flatten.backward(Tensor.ones([2, 12])).shape).toEqual([2, 3, 4]);
+    expect(flatten.backward(Tensor.ones([2, 12]), { inputGrad: false })).toBeNull();
+  });
+});
