@@ -327,3 +327,29 @@ describe('nn.Flatten', () => {
     expect(flatten.backward(Tensor.ones([2, 12]), { inputGrad: false })).toBeNull();
   });
 });
+
+describe('the optimizers’ bounds are inclusive where they say ≥ 0', () => {
+  it('lr, momentum and weight decay of exactly 0 are accepted: a step of lr 0 moves nothing', () => {
+    for (const make of [
+      (params: nn.Parameter[]) => new nn.SGD(params, { lr: 0, momentum: 0, weightDecay: 0 }),
+      (params: nn.Parameter[]) => new nn.Adam(params, { lr: 0, beta1: 0, beta2: 0, eps: 0, weightDecay: 0 }),
+    ]) {
+      const layer = new nn.Linear(3, 2, { seed: 1 });
+      const before = layer.parameters().map((p) => Array.from(p.value.data));
+      const optimizer = make(layer.parameters());
+      for (const p of layer.parameters()) p.grad.data.fill(0.5);
+      optimizer.step();
+      expect(layer.parameters().map((p) => Array.from(p.value.data))).toEqual(before);
+      optimizer.lr = 0;
+      expect(optimizer.lr).toBe(0);
+    }
+  });
+
+  it('Adam names itself when its parameter list is not one', () => {
+    expectRefusal(
+      () => new nn.Adam([{ value: null }] as never),
+      ValueError,
+      'Adam: params must be an array of { value, grad } tensors, as model.parameters() returns',
+    );
+  });
+});
