@@ -55,6 +55,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array | readonl
 export function svmLoss(scores: Tensor, labels: Int32Array | readonly number[]): LossResult {
   const gate = svm(scores);
   const loss = gate.forward(scores, labels);
+  if (!Number.isFinite(loss)) throw new ValueError(`svmLoss: the loss is ${loss}`);
   const [grad] = gate.backward(1);
   return { loss, grad };
 }

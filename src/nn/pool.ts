@@ -54,8 +54,7 @@ export class Flatten implements Module {
   private flatten(op: string, x: Tensor): Tensor {
     const t = useTensor(op, 'x', x);
     if (t.rank < 1) throw new ShapeError(`${op}: x must have a batch dimension, got ${formatShape(t.shape)}`);
-    const batch = t.shape[0] as number;
-    return reshaped(t, [batch, batch === 0 ? 0 : t.size / batch]);
+    return reshaped(t, flatShape(t.shape));
   }
 
   backward(dout: Tensor): Tensor;
@@ -65,9 +64,9 @@ export class Flatten implements Module {
     const shape = this.inputShape;
     if (shape === null || this.input === null) throw new StateError(`${op}: called before forward`);
     const g = useTensor(op, 'dout', dout);
-    const batch = shape[0] as number;
-    if (!sameShape(g.shape, [batch, g.size / Math.max(batch, 1)]) || g.size !== this.input.size) {
-      throw new ShapeError(`${op}: dout is ${formatShape(g.shape)}, the output was [${batch},${this.input.size / Math.max(batch, 1)}]`);
+    const output = flatShape(shape);
+    if (!sameShape(g.shape, output) || g.dtype !== this.input.dtype) {
+      throw new ShapeError(`${op}: dout is ${g.dtype} ${formatShape(g.shape)}, the output was ${this.input.dtype} ${formatShape(output)}`);
     }
     return inputGrad ? reshaped(g, shape).gradientFor(this.input) : null;
   }
@@ -75,4 +74,9 @@ export class Flatten implements Module {
   parameters(): Parameter[] {
     return [];
   }
+}
+
+/** [N, …] → [N, the product of the rest], as PyTorch's: a batch of none keeps its features ([0, 3, 4] → [0, 12]). */
+function flatShape(shape: readonly number[]): [number, number] {
+  return [shape[0] as number, shape.slice(1).reduce((a, b) => a * b, 1)];
 }
