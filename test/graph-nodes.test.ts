@@ -136,6 +136,20 @@ describe('nodes made after a Graph first ran', () => {
     expect(g.forward({ x: [1, 2] })).toBe((1 + 7) * 0.5 + (2 + 8) * 0.25);
   });
 
+  it('a large tensor param set after forward and before the graph recompiles: its values, and nothing else, change', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [2]);
+    g.output(g.sum(x));
+    g.forward({ x: [1, 2] });
+    // Made after the program was compiled, so the program has no slot for it until the next forward.
+    const big = g.param('big', Tensor.zeros([1 << 16], { dtype: 'float64' }));
+    g.set(big, Tensor.full([1 << 16], 0.5, { dtype: 'float64' }));
+    g.output(g.add(g.sum(x), g.sum(big)));
+    expect(g.forward({ x: [1, 2] })).toBe(3 + 0.5 * (1 << 16));
+    const t = Tensor.from([1, 2, 3]);
+    expect(Array.from(t.data)).toEqual([1, 2, 3]);
+  });
+
   it('a tensor param trained in place keeps its trained values when the graph grows', () => {
     const g = new Graph({ dtype: 'float64' });
     const x = g.input('x', [1, 2]);
@@ -189,5 +203,91 @@ describe('set after a graph ran', () => {
     g.forward({ x: 3 });
     g.backward();
     expect(g.grad(x)).toBe(5);
+  });
+});
+
+describe('leaves read before the graph has run', () => {
+  it('a const and a param read their own values; an unnamed param made first is param#0', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const p = g.param(0.5);
+    const c = g.const(0.25);
+    const t = g.param('t', f64([0.1, 0.2]));
+    expect([p.toString(), g.value(p), g.value(c)]).toEqual(['param#0', 0.5, 0.25]);
+    // Read in the graph's dtype: 0.1 and 0.2 as float64, not rounded to float32.
+    expect(g.value(t).dtype).toBe('float64');
+    expect(Array.from(g.value(t).data)).toEqual([0.1, 0.2]);
+  });
+});
+
+describe('which ops a backward runs: the ops its target depends on, and only those', () => {
+  it('an op the target does not read, made between two it does, neither runs nor hides them', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const y = g.scale(x, 2);
+    g.pow(x, 0.5); // not read by the target: at x = 0 its gradient would be 0·∞, NaN
+    const target = g.scale(y, 3);
+    g.forward({ x: 0 });
+    g.backward(target);
+    expect(g.grad(x)).toBe(6);
+  });
+
+  it('nor does one whose id happens to equal another op’s integer parameter (maxout’s k)', () => {
+    const g = new Graph();
+    const x = g.input('x', [2]); // node 0
+    g.pow(x, 0.5); // node 2 (its exponent is node 1): at x = 0 its gradient is 0·∞, NaN
+    const t = g.input('t', [1, 4]);
+    const loss = g.sum(g.maxout(t, 2)); // maxout's k = 2
+    g.forward({ x: [0, 1], t: [[1, 2, 4, 3]] });
+    g.backward(loss);
+    expect(Array.from(g.grad(t).data)).toEqual([0, 1, 1, 0]);
+  });
+
+  it('a conv’s bias computed by an op gets its gradient through that op', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [1, 1, 1, 2]);
+    const w = g.param('w', Tensor.from([3, -1], [2, 1, 1, 1], { dtype: 'float64' }));
+    const b = g.param('b', f64([0.5, 4]));
+    const y = g.conv2d(x, w, g.scale(b, 2));
+    const r = Tensor.from([1, 2, -3, 5], [1, 2, 1, 2], { dtype: 'float64' });
+    g.output(g.sum(g.mul(y, g.const(r))));
+    g.forward({ x: [[[[1, 2]]]] });
+    g.backward();
+    // y[o, p] = w[o]·x[p] + 2·b[o]: d/db[o] of Σ r ⊙ y is 2 Σ_p r[o, p].
+    expect(Array.from(g.value(y).data)).toEqual([3 * 1 + 1, 3 * 2 + 1, -1 * 1 + 8, -1 * 2 + 8]);
+    expect(Array.from(g.grad(b).data)).toEqual([2 * (1 + 2), 2 * (-3 + 5)]);
+  });
+});
+
+describe('scalars in a tensor graph', () => {
+  it('a scalar param and a number operand hold their values', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [2]);
+    const p = g.param('p', 3);
+    const y = g.mul(g.add(x, 1), p);
+    g.output(g.sum(y));
+    g.forward({ x: [1, 2] });
+    expect(Array.from(g.value(y).data)).toEqual([(1 + 1) * 3, (2 + 1) * 3]);
+    g.backward();
+    expect(g.grad(p)).toBe(2 + 3);
+  });
+});
+
+describe('concat along a negative axis', () => {
+  it('−rank is axis 0, −1 the last', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const a = g.input('a', [1, 2]);
+    const b = g.input('b', [1, 2]);
+    const first = g.concat([a, b], -2);
+    const last = g.concat([a, b], -1);
+    g.sum(g.add(g.sum(first), g.sum(last)));
+    g.forward({ a: [[1, 2]], b: [[3, 4]] });
+    expect([first.shape, g.value(first).toArray()]).toEqual([
+      [2, 2],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ]);
+    expect([last.shape, g.value(last).toArray()]).toEqual([[1, 4], [[1, 2, 3, 4]]]);
   });
 });

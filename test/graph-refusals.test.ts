@@ -549,6 +549,14 @@ const BUILD: Row[] = [
     /^concat: give it a non-empty array of nodes$/,
   ],
   [
+    'concat of no nodes',
+    ({ g }) =>
+      () =>
+        g.concat([]),
+    ValueError,
+    /^concat: give it a non-empty array of nodes$/,
+  ],
+  [
     'concat of a node and a number',
     ({ g, x }) =>
       () =>
@@ -736,6 +744,29 @@ describe('a disposed Graph refuses every call by the op’s name', () => {
   });
 });
 
+describe('a forward that fails at an op of two inputs', () => {
+  it('names the op and both inputs with their values', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const y = g.input('y');
+    g.div(x, y);
+    expect(() => g.forward({ x: 1, y: 0 })).toThrow(/^forward: div#2 \(div of x = 1, y = 0\) is Infinity$/);
+    expect(g.forward({ x: 1, y: 4 })).toBe(0.25);
+  });
+});
+
+describe('a nested array in a float64 graph', () => {
+  it('is read in float64: 0.1 stays 0.1', () => {
+    const fx = fixture();
+    const x = [
+      [0.1, 0.2, 0.3],
+      [-0.7, 1e-9, 1 / 3],
+    ];
+    fx.g.forward({ ...fx.feed, x });
+    expect(Array.from(fx.g.value(fx.x).data)).toEqual(x.flat());
+  });
+});
+
 describe('disposing a Graph that never ran', () => {
   it('disposes without an error (it holds no program), then refuses calls as any disposed graph does', () => {
     const g = new Graph();
@@ -748,6 +779,13 @@ describe('disposing a Graph that never ran', () => {
 
 describe('what a Graph’s forward refuses, and set: by the input’s or param’s name', () => {
   const FORWARD: Array<[string, (feed: Fixture['feed']) => unknown, ErrorClass, RegExp]> = [
+    ['no inputs', () => ({}), GraphError, /^forward: missing input "x", "y", "s"$/],
+    [
+      'an array inside a flat array',
+      (feed) => ({ ...feed, x: [1, [2], 3, 4, 5, 6] }),
+      ShapeError,
+      /^Tensor\.from: ragged nesting at data\[1\]/,
+    ],
     ['a number for the inputs', () => 5, ValueError, /^forward: inputs must be an object of name → value, got 5$/],
     [
       'a string for a tensor input',

@@ -152,6 +152,27 @@ describe('g.dropout', () => {
     },
   );
 
+  it('two dropouts in one graph each draw their own seed’s masks (each keeps its own generator and mask); p = 0 keeps every value', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [2, 4]);
+    const a = g.dropout(x, 0.5, { seed: 7 });
+    const b = g.dropout(x, 0.25, { seed: 11 });
+    const keep = g.dropout(x, 0, { seed: 5 });
+    g.output(g.sum(g.add(g.add(a, b), keep)));
+    const [nextA, nextB] = [masks(0.5, 7, 8), masks(0.25, 11, 8)];
+    for (let run = 0; run < 2; run++) {
+      const xv = tensor([2, 4]);
+      g.forward({ x: xv });
+      g.backward();
+      const [ma, mb] = [nextA(), nextB()];
+      expect(Array.from(g.value(a).data, (v) => v + 0)).toEqual(Array.from(xv.data, (v, i) => v * (ma[i] as number) + 0));
+      expect(Array.from(g.value(b).data, (v) => v + 0)).toEqual(Array.from(xv.data, (v, i) => v * (mb[i] as number) + 0));
+      expect(Array.from(g.value(keep).data)).toEqual(Array.from(xv.data));
+      expect(Array.from(g.grad(x).data)).toEqual(Array.from(ma, (m, i) => m + (mb[i] as number) + 1));
+    }
+    g.dispose();
+  });
+
   it('in evaluation it passes x and dout through, and training picks up the stream where it left off', () => {
     const g = new Graph({ dtype: 'float64' });
     const x = g.input('x', [2, 5]);

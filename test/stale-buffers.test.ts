@@ -92,6 +92,27 @@ describe("a Graph's tensor values and gradients", () => {
     ]);
   });
 
+  it('every handle is overwritten by the next forward: the first node’s value too, and two reads of one value', () => {
+    const g = new Graph();
+    const x = g.input('x', [2]); // node 0
+    const y = g.relu(x);
+    g.output(g.sum(y));
+    g.forward({ x: [1, -2] });
+    const [xv, first, second] = [g.value(x), g.value(y), g.value(y)];
+    g.backward();
+    // A backward rewrites gradients only: values stay readable.
+    expect([xv.toArray(), first.toArray(), second.toArray()]).toEqual([
+      [1, -2],
+      [1, 0],
+      [1, 0],
+    ]);
+    g.forward({ x: [3, 4] });
+    for (const handle of [xv, first, second]) {
+      expect(() => handle.toArray()).toThrow('has been overwritten since by a later Graph.forward');
+    }
+    expect(g.value(x).toArray()).toEqual([3, 4]);
+  });
+
   it('are freed with the graph: after dispose, and after it grows (a new program), reading one is a StateError', () => {
     const g = new Graph();
     const x = g.input('x', [2]);
