@@ -242,7 +242,7 @@ const CASES: Record<string, Case> = {
     },
     bad: (g: MaxoutGate) => g.backward(T([2, 4])),
     kind: ShapeError,
-    message: 'MaxoutGate.backward: dout is [2,4], the output was [2,2]',
+    message: 'MaxoutGate.backward: dout is [2,4] float32, the output was [2,2] float32',
     after: (g: MaxoutGate) => g.backward(T([2, 2])),
   },
   'MaxPool2dGate.backward: dy of another shape': {

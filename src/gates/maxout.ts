@@ -23,7 +23,7 @@ export class MaxoutGate extends Gate {
   }
 
   forward(z: Tensor): Tensor {
-    const op = 'MaxoutGate.forward';
+    const op = `${this.name}.forward`;
     const t = useTensor(op, 'z', z);
     const [rows, units] = maxoutShape(op, t.shape, this.k);
     const out = this.output.get([rows, units], t.dtype);
@@ -41,12 +41,12 @@ export class MaxoutGate extends Gate {
   }
 
   backward(dout: Tensor): [Tensor] {
-    const op = 'MaxoutGate.backward';
+    const op = `${this.name}.backward`;
     const out = useTensor(op, 'the output (cached by forward)', this.requireForward().out);
     const g = useTensor(op, 'dout', dout);
     checkGradientSource(op, g, out);
     if (!sameShape(g.shape, out.shape) || g.dtype !== out.dtype)
-      throw new ShapeError(`${op}: dout is ${formatShape(g.shape)}, the output was ${formatShape(out.shape)}`);
+      throw new ShapeError(`${op}: dout is ${formatShape(g.shape)} ${g.dtype}, the output was ${formatShape(out.shape)} ${out.dtype}`);
     const z = this.input.use(op, 'z');
     const [rows, units] = out.shape as [number, number];
     const dz = this.dz.zeroed(this.inputShape, out.dtype);

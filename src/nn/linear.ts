@@ -45,9 +45,7 @@ export class Linear implements Module {
     ] as const) {
       if (!Number.isInteger(n) || n < 1) throw new ValueError(`Linear: ${name} must be a positive integer, got ${String(n)}`);
     }
-    if (options.init !== undefined && !INITS.includes(options.init)) {
-      throw new ValueError(`Linear: init must be ${INITS.map((i) => `'${i}'`).join(', ')} or left out, got ${describe(options.init)}`);
-    }
+    if (options.init !== undefined) checkInit('Linear', options.init);
     const dtype = options.dtype ?? 'float32';
     if (dtype !== 'float32' && dtype !== 'float64')
       throw new ValueError(`Linear: dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
@@ -71,6 +69,7 @@ export class Linear implements Module {
 
   /** Re-initializes the weights (biases start at 0). */
   reset(init: Init): void {
+    checkInit('Linear.reset', init);
     initialize(this.weight.value, init, this.inFeatures, this.outFeatures, this.seed);
     this.bias?.value.data.fill(0);
   }
@@ -130,5 +129,13 @@ export class Linear implements Module {
 
   parameters(): Parameter[] {
     return this.bias ? [this.weight, this.bias] : [this.weight];
+  }
+}
+
+function checkInit(op: string, init: unknown): void {
+  if (!INITS.includes(init as Init)) {
+    throw new ValueError(
+      `${op}: init must be ${INITS.map((i) => `'${i}'`).join(', ')}${op === 'Linear' ? ' or left out' : ''}, got ${describe(init)}`,
+    );
   }
 }

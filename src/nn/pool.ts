@@ -37,12 +37,11 @@ export class AvgPool2d extends Pool2d {
  * in another shape, and dout viewed back in the input's.
  */
 export class Flatten implements Module {
-  private inputShape: readonly number[] | null = null;
+  /** The input of the forward that backward differentiates. */
   private input: Tensor | null = null;
 
   forward(x: Tensor): Tensor {
     const t = this.flatten('Flatten.forward', x);
-    this.inputShape = x.shape;
     this.input = x;
     return t;
   }
@@ -61,8 +60,8 @@ export class Flatten implements Module {
   backward(dout: Tensor, options: BackwardOptions): Tensor | null;
   backward(dout: Tensor, { inputGrad = true }: BackwardOptions = {}): Tensor | null {
     const op = 'Flatten.backward';
-    const shape = this.inputShape;
-    if (shape === null || this.input === null) throw new StateError(`${op}: called before forward`);
+    if (this.input === null) throw new StateError(`${op}: called before forward`);
+    const shape = this.input.shape;
     const g = useTensor(op, 'dout', dout);
     const output = flatShape(shape);
     if (!sameShape(g.shape, output) || g.dtype !== this.input.dtype) {
