@@ -46,6 +46,9 @@ export default defineConfig({
             // 2.1 GiB of linear memory, to see memoryStats() count past 2³¹: too much to ask
             // of a page in a test run.
             'test/memory-large.test.ts',
+            // nn.worker's script behind a stand-in for node:worker_threads' parentPort: Node's
+            // module, mocked; a page's worker script is the same code behind self.
+            'test/worker-script.test.ts',
             // Reads the generated sources to compare them with what scripts/generate.ts makes.
             'test/generated.test.ts',
             packageTypes,
