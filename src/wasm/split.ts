@@ -7,7 +7,7 @@
 // The convolution and pooling kernels take their ranges as trailing arguments
 // (kernel-list.ts, `ranges`); with one thread, or for float64, which has no threads, the
 // wrappers here pass the whole.
-import { WINDOW, WINDOW_WORD } from '../ops';
+import { WINDOW_WORD } from '../ops';
 import type { ThreadPool } from './threads';
 
 type Raw = (...args: number[]) => void;
@@ -81,10 +81,12 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
   const maxPool2dForward = raw('max_pool2d_forward');
   const maxPool2dBackward = raw('max_pool2d_backward');
   const avgPool2d = raw('avg_pool2d');
+  // Re-made only when the memory has grown (its buffer is then another object).
+  let words = new Int32Array(memory.buffer);
   /** What a window block at ptr says of the work: K values per window, P windows per image, window taps. */
   const geometry = (ptr: number) => {
-    const words = new Int32Array(memory.buffer, ptr, WINDOW.words.length);
-    const word = (name: keyof typeof WINDOW_WORD) => words[WINDOW_WORD[name]] as number;
+    if (words.buffer !== memory.buffer) words = new Int32Array(memory.buffer);
+    const word = (name: keyof typeof WINDOW_WORD) => words[(ptr >>> 2) + WINDOW_WORD[name]] as number;
     const taps = word('kernelH') * word('kernelW');
     return {
       batch: word('batch'),
