@@ -40,7 +40,7 @@ export function conv2dForward<T extends number>(
   for (let n = first; n < end; n++) {
     const cn = col + <usize>n * colBytes;
     const yn = y + <usize>n * yBytes;
-    im2col(g, x + <usize>n * xBytes, cn, size);
+    unfold<T>(g, x + <usize>n * xBytes, cn, false);
     // The bias is where the product starts: the GEMM adds onto it.
     if (b) for (let c = 0; c < o; c++) fill<T>(yn + <usize>(c * p) * size, load<T>(b + <usize>c * size), p);
     gemm<T>(0, 0, o, p, k, w, k, cn, p, yn, p, b != 0);
@@ -86,7 +86,7 @@ export function conv2dBackward<T extends number>(
   if (dx) {
     for (let n = first; n < end; n++) {
       gemm<T>(1, 0, k, p, o, w, k, dy + <usize>n * yBytes, p, dcol, p, 0);
-      col2im<T>(g, dcol, dx + <usize>n * xBytes);
+      unfold<T>(g, dx + <usize>n * xBytes, dcol, true);
     }
   }
 }
@@ -100,16 +100,15 @@ export function conv2dBackward<T extends number>(
   else gemmF64(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
 }
 
-// im2col takes the element size (4 or 8) rather than a type: one copy serves both dtypes
-// (it moves values, nothing more), which keeps the module inside its size budget. col2im
-// adds, in the dtype's own instructions.
-
 /**
- * col[(c·KH + i)·KW + j, oh·OW + ow] = x[c, oh·SH − PH + i·DH, ow·SW − PW + j·DW], 0 in
- * the padding. For each (c, i, j) the windows that read inside the row are one run of ow,
- * found once; with stride 1 that run is a contiguous copy of the input row.
+ * im2col (adjoint false): col[(c·KH + i)·KW + j, oh·OW + ow] = x[c, oh·SH − PH + i·DH,
+ * ow·SW − PW + j·DW], 0 in the padding. Its adjoint, col2im (adjoint true): each value of
+ * col added into x where im2col read it, the padding's dropped. One walk for both: for
+ * each (c, i, j) the windows that read inside the row are one run of ow, found once; with
+ * stride 1 that run is contiguous in the input row.
  */
-function im2col(g: Window, x: usize, col: usize, size: usize): void {
+function unfold<T extends number>(g: Window, x: usize, col: usize, adjoint: bool): void {
+  const size = sizeof<T>();
   const height = g.height;
   const width = g.width;
   const ow = g.outW;
@@ -127,57 +126,17 @@ function im2col(g: Window, x: usize, col: usize, size: usize): void {
         const run = <usize>(hi - lo) * size;
         for (let oh = 0; oh < g.outH; oh++) {
           const row = oh * g.strideH - g.padH + i * g.dilationH;
-          if (<u32>row >= <u32>height) {
+          const inside = <u32>row < <u32>height;
+          const s = plane + <usize>(row * width + shift + lo * sw) * size;
+          if (adjoint) {
+            if (inside) addRunInline<T>(s, d + head, hi - lo, sw);
+          } else if (!inside) {
             zero(d, rowBytes);
           } else {
             zero(d, head);
-            const s = plane + <usize>(row * width + shift + lo * sw) * size;
             if (sw == 1) copy(d + head, s, run);
-            else if (size == 4) for (let t = 0; t < hi - lo; t++) store<u32>(d + head + <usize>t * 4, load<u32>(s + <usize>(t * sw) * 4));
-            else for (let t = 0; t < hi - lo; t++) store<u64>(d + head + <usize>t * 8, load<u64>(s + <usize>(t * sw) * 8));
+            else for (let t = 0; t < hi - lo; t++) store<T>(d + head + <usize>t * size, load<T>(s + <usize>(t * sw) * size));
             zero(d + head + run, rowBytes - head - run);
-          }
-          d += rowBytes;
-        }
-      }
-    }
-  }
-}
-
-/** im2col's adjoint: each value of col added into dx where im2col read it (the padding's are dropped). */
-function col2im<T extends number>(g: Window, col: usize, dx: usize): void {
-  const size = sizeof<T>();
-  const height = g.height;
-  const width = g.width;
-  const ow = g.outW;
-  const sw = g.strideW;
-  const rowBytes = <usize>ow * size;
-  let d = col;
-  for (let c = 0; c < g.channels; c++) {
-    const plane = dx + <usize>(c * height * width) * size;
-    for (let i = 0; i < g.kernelH; i++) {
-      for (let j = 0; j < g.kernelW; j++) {
-        const shift = j * g.dilationW - g.padW;
-        const lo = runStart(shift, sw, ow);
-        const hi = runEnd(shift, sw, ow, width, lo);
-        const head = <usize>lo * size;
-        const run = <usize>(hi - lo) * size;
-        for (let oh = 0; oh < g.outH; oh++) {
-          const row = oh * g.strideH - g.padH + i * g.dilationH;
-          if (<u32>row < <u32>height) {
-            const t0 = plane + <usize>(row * width + shift + lo * sw) * size;
-            const s0 = d + head;
-            if (sw != 1) {
-              addRun<T>(t0, s0, hi - lo, sw);
-            } else {
-              // The contiguous run, added here rather than in a call: rows are short (OW values).
-              let o: usize = 0;
-              for (; o + 16 <= run; o += 16) {
-                const sum = size == 4 ? f32x4.add(v128.load(t0 + o), v128.load(s0 + o)) : f64x2.add(v128.load(t0 + o), v128.load(s0 + o));
-                v128.store(t0 + o, sum);
-              }
-              for (; o < run; o += size) store<T>(t0 + o, load<T>(t0 + o) + load<T>(s0 + o));
-            }
           }
           d += rowBytes;
         }
@@ -214,6 +173,12 @@ function col2im<T extends number>(g: Window, col: usize, dx: usize): void {
 
 /** dst[t·stride] += src[t] for t < count: SIMD when the run is contiguous (stride 1). */
 export function addRun<T extends number>(dst: usize, src: usize, count: i32, stride: i32): void {
+  addRunInline<T>(dst, src, count, stride);
+}
+
+/** addRun, inline where runs are short (a row of OW values) and many. */
+// @ts-ignore: decorator
+@inline function addRunInline<T extends number>(dst: usize, src: usize, count: i32, stride: i32): void {
   const size = sizeof<T>();
   if (stride != 1) {
     for (let t = 0; t < count; t++) {
