@@ -6,7 +6,7 @@
 // TurboFan) and has no on-stack replacement for wasm, so a long wasm call keeps running
 // baseline code until it is called again. Every case is therefore called several times
 // before its timed runs.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +27,67 @@ export interface Case {
   teardown?: () => void;
   warmup?: number;
   runs?: number;
+}
+
+/**
+ * Runs `node <args>` (a round of a suite in a fresh process) and parses the last line it
+ * prints as JSON; its stderr (progress) passes through. Throws, naming `what`, when it fails.
+ */
+export function jsonFromChild<T>(what: string, args: readonly string[], timeoutMinutes: number): T {
+  const child = spawnSync(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+    timeout: timeoutMinutes * 60 * 1000,
+  });
+  if (child.status !== 0) throw new Error(`${what} failed (exit ${child.status ?? child.signal})`);
+  const line = child.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as T;
+}
+
+/** A peer that trains: what trainingCase times. */
+export interface Trainer {
+  id: string;
+  /** Back to the initial weights. */
+  reset(): void;
+  /** `steps` steps from batch `first` on, wrapping around the training set. */
+  train(first: number, steps: number): void;
+  dispose(): void;
+}
+
+/** How a training case runs: `steps` per timed run, after `warmupSteps` trained in setup. */
+export interface TrainingPlan {
+  steps: number;
+  warmupSteps: number;
+  warmup: number;
+  runs: number;
+}
+
+/**
+ * A case that times `plan.steps` training steps of `peer` per run, each run going on from
+ * where the last ended (cycling over `batches` batches), after the initial weights and
+ * `plan.warmupSteps` untimed steps.
+ */
+export function trainingCase(peer: Trainer, plan: TrainingPlan, batchSize: number, batches: number): Case {
+  let cursor = 0;
+  return {
+    name: peer.id,
+    units: plan.steps * batchSize,
+    warmup: plan.warmup,
+    runs: plan.runs,
+    setup() {
+      peer.reset();
+      if (plan.warmupSteps > 0) peer.train(0, plan.warmupSteps);
+      cursor = plan.warmupSteps;
+    },
+    run() {
+      peer.train(cursor % batches, plan.steps);
+      cursor += plan.steps;
+    },
+    teardown() {
+      peer.dispose();
+    },
+  };
 }
 
 /** median(sum of `of`) / median(sum of `over`), per unit; meets its target when ≥ target. */

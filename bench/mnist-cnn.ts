@@ -21,13 +21,23 @@
 // tfjs wasm backend has no conv gradient) is reported with its error and not timed.
 //
 // Results go to bench/results/mnist-cnn.json and .md (mnist-cnn-quick.* for --quick).
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { init } from '../src/index';
-import { type Case, combineCases, log, machineInfo, markdown, type Ratio, runSuite, type SuiteResult } from './harness';
+import {
+  type Case,
+  combineCases,
+  jsonFromChild,
+  log,
+  machineInfo,
+  markdown,
+  type Ratio,
+  runSuite,
+  type SuiteResult,
+  trainingCase,
+} from './harness';
 import { makeCnnProblem } from './mnist-cnn-problem';
 import { CNN_BATCH, CNN_KEYS, CNN_LEARNING_RATE, type CnnPeer, type CnnWeights, FLOP_PER_SAMPLE } from './peers/cnn';
 import { referenceStep } from './peers/cnn-reference';
@@ -264,28 +274,7 @@ async function worker(options: WorkerOptions): Promise<void> {
     }
   }
 
-  const cases: Case[] = timed.map((peer) => {
-    const p = report(peer).plan;
-    let cursor = 0;
-    return {
-      name: peer.id,
-      units: p.steps * CNN_BATCH,
-      warmup: p.warmup,
-      runs: p.runs,
-      setup() {
-        peer.reset();
-        if (p.warmupSteps > 0) peer.train(0, p.warmupSteps);
-        cursor = p.warmupSteps;
-      },
-      run() {
-        peer.train(cursor % problem.batches, p.steps);
-        cursor += p.steps;
-      },
-      teardown() {
-        peer.dispose();
-      },
-    };
-  });
+  const cases: Case[] = timed.map((peer) => trainingCase(peer, report(peer).plan, CNN_BATCH, problem.batches));
   const ids = timed.map((peer) => peer.id);
   const ratios: Ratio[] = ids.includes(OURS)
     ? ids
@@ -313,15 +302,7 @@ function runRound(round: number, options: WorkerOptions): RoundOutput {
   if (!options.accuracy) args.push('--no-accuracy');
   if (options.only.length > 0) args.push('--only', options.only.join(','));
   log(`${SUITE}: round ${round}`);
-  const child = spawnSync(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-    maxBuffer: 64 * 2 ** 20,
-    timeout: (options.quick ? 10 : 40) * 60 * 1000,
-  });
-  if (child.status !== 0) throw new Error(`${SUITE}: round ${round} failed (exit ${child.status ?? child.signal})`);
-  const line = child.stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(line) as RoundOutput;
+  return jsonFromChild<RoundOutput>(`${SUITE}: round ${round}`, args, options.quick ? 10 : 40);
 }
 
 interface Row {

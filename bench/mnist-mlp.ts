@@ -26,7 +26,6 @@
 // Results go to bench/results/mnist-mlp.json and .md (mnist-mlp-quick.* for --quick);
 // each round's own harness result is kept in the JSON. From bench/run.ts (one round, one
 // process, no relaxed build) the suite is `mnistMlp`.
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -36,6 +35,7 @@ import { backend, init } from '../src/index';
 import {
   type Case,
   combineCases,
+  jsonFromChild,
   log,
   machineInfo,
   markdown,
@@ -45,6 +45,7 @@ import {
   runSuite,
   type Suite,
   type SuiteResult,
+  trainingCase,
 } from './harness';
 import { makeProblem } from './mnist-problem';
 import { brainjsPeer } from './peers/brainjs';
@@ -227,29 +228,7 @@ export async function mnistMlp(options: SuiteOptions, findings: Findings = { pee
     }
   };
 
-  const cases: Case[] = peers.map((peer) => {
-    const p = plans.get(peer) as Plan;
-    let cursor = 0;
-    return {
-      name: peer.id,
-      units: p.steps * BATCH,
-      warmup: p.warmup,
-      runs: p.runs,
-      setup() {
-        peer.reset();
-        cursor = 0;
-        if (p.warmupSteps > 0) peer.train(0, p.warmupSteps);
-        cursor = p.warmupSteps;
-      },
-      run() {
-        peer.train(cursor % problem.batches, p.steps);
-        cursor += p.steps;
-      },
-      teardown() {
-        peer.dispose();
-      },
-    };
-  });
+  const cases: Case[] = peers.map((peer) => trainingCase(peer, plans.get(peer) as Plan, BATCH, problem.batches));
 
   return { name: SUITE, unit: 'sample', info, cases, ratios: ratios(peers.map((peer) => peer.id)), check };
 }
@@ -382,15 +361,7 @@ function runRound(round: number, options: SuiteOptions): RoundOutput {
   if (options.noAccuracy) args.push('--no-accuracy');
   if (options.only && options.only.length > 0) args.push('--only', options.only.join(','));
   log(`${SUITE}: round ${round}${options.relaxed ? `, wasmgrad's ${RELAXED} build` : ''}`);
-  const child = spawnSync(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-    maxBuffer: 64 * 2 ** 20,
-    timeout: (options.quick ? 3 : 30) * 60 * 1000,
-  });
-  if (child.status !== 0) throw new Error(`${SUITE}: round ${round} failed (exit ${child.status ?? child.signal})`);
-  const line = child.stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(line) as RoundOutput;
+  return jsonFromChild<RoundOutput>(`${SUITE}: round ${round}`, args, options.quick ? 3 : 30);
 }
 
 /** The relaxed-SIMD round's cases join the round's, with ratios over the main peers. */
