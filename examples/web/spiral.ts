@@ -13,10 +13,11 @@ const GRID = 100;
 const EXTENT = 1.1;
 /** The classes' colors: the page's palette (style.css). */
 const POINT = ['#1f5fae', '#d62020', '#1a8a1a'];
+/** The regions' colors, opaque RGBA. */
 const REGION = [
-  [200, 218, 242],
-  [246, 205, 203],
-  [204, 234, 212],
+  [200, 218, 242, 255],
+  [246, 205, 203, 255],
+  [204, 234, 212, 255],
 ];
 /** From one iteration every half second (to watch the regions move) to as fast as the worker goes. */
 const SPEEDS: Speed[] = [
@@ -62,17 +63,19 @@ export async function setupSpiral(): Promise<SectionHandle> {
   }
 
   let classes: Uint8Array | null = null;
+  // Made once: a context, an image and a canvas of the grid's size are not free to make at every update.
+  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+  const image = new ImageData(GRID, GRID);
+  const small = new OffscreenCanvas(GRID, GRID);
+  const smallCtx = small.getContext('2d') as OffscreenCanvasRenderingContext2D;
   function paint(): void {
-    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
     const { width, height } = canvas;
     ctx.fillStyle = '#f4f4f4';
     ctx.fillRect(0, 0, width, height);
     if (classes !== null) {
-      const image = new ImageData(GRID, GRID);
-      for (let i = 0; i < classes.length; i++) image.data.set([...(REGION[classes[i] as number] as number[]), 255], 4 * i);
+      for (let i = 0; i < classes.length; i++) image.data.set(REGION[classes[i] as number] as number[], 4 * i);
       // Painted at the grid's size, then scaled up without smoothing: one square per prediction.
-      const small = new OffscreenCanvas(GRID, GRID);
-      (small.getContext('2d') as OffscreenCanvasRenderingContext2D).putImageData(image, 0, 0);
+      smallCtx.putImageData(image, 0, 0);
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(small, 0, 0, width, height);
     }
@@ -106,6 +109,9 @@ export async function setupSpiral(): Promise<SectionHandle> {
     sgd: { lr: Number(lrInput.value), weightDecay: 1e-3 },
     batchSize: labels.length,
     shuffle: false,
+    // Its matrices (300 × 2 × 100) are too small to split: a second thread would only take
+    // the core the page draws on.
+    threads: 1,
   });
 
   const stall = pauseWatch(out.stall);

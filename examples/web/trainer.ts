@@ -19,6 +19,8 @@ export interface TrainerOptions {
   batchSize: number;
   /** A new order of the training rows every epoch. */
   shuffle: boolean;
+  /** GEMM threads in the worker (default: as many as this page runs). */
+  threads?: number;
 }
 
 /** What the page exposes of a trained section, for the tests (globalThis.examplesPage). */
@@ -94,8 +96,7 @@ export class Trainer {
     const test = options.test && copy(options.test);
     const message = {
       op: 'load' as const,
-      // The worker runs as many GEMM threads as this page does.
-      threads: backend().threads,
+      threads: options.threads ?? backend().threads,
       model: nn.save(options.model),
       features: options.features,
       train,
