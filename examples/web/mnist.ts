@@ -104,7 +104,7 @@ export async function setupMnist(): Promise<SectionHandle> {
     const row = history.insertRow();
     row.dataset.epoch = String(epoch);
     row.dataset.accuracy = String(accuracy);
-    for (const text of [epoch === 0 ? '0 (before training)' : String(epoch), loss, `${(accuracy * 100).toFixed(2)}%`, speed])
+    for (const text of [epoch === 0 ? '0 (untrained)' : String(epoch), loss, `${(accuracy * 100).toFixed(2)}%`, speed])
       row.insertCell().textContent = text;
   };
 
