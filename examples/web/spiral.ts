@@ -181,9 +181,11 @@ function pauseWatch(output: HTMLOutputElement) {
       last = lastStep;
       timer = setInterval(() => {
         const now = performance.now();
-        longest = Math.max(longest, now - last);
+        if (now - last > longest) {
+          longest = now - last;
+          show();
+        }
         last = now;
-        show();
         if (now - lastStep > 1000) {
           clearInterval(timer);
           timer = undefined;
