@@ -3,7 +3,7 @@
 // constant's sign; and nodes made after the graph first ran (the graph recompiles when it
 // grows, and must neither lose what training wrote nor hand a new node an old node's slot).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Graph, init, type Node, Tensor } from '../src/index';
+import { Graph, init, type Node, StateError, Tensor } from '../src/index';
 
 beforeAll(() => init());
 
@@ -104,6 +104,41 @@ describe('what a Graph reports about its nodes: op, label, gate and inputs as wr
 });
 
 describe('nodes made after a Graph first ran', () => {
+  it('an op made after a run: no value or gradient of that run is read until the next forward and backward, which take it in', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const y = g.mul(x, x);
+    g.forward({ x: 3 });
+    g.backward(y);
+    // The program of that run has no slot for z: reading z from it, or backpropagating
+    // from z through it, would go past the memory it holds.
+    const z = g.add(y, 1);
+    expect(() => g.value(z)).toThrow(StateError);
+    expect(() => g.value(z)).toThrow(/^value: add#3 has no value until forward has run$/);
+    expect(() => g.value(y)).toThrow(/^value: mul#1 has no value until forward has run$/);
+    expect(() => g.grad(x)).toThrow(/^grad: x has no gradient until backward has run$/);
+    expect(() => g.backward(z)).toThrow(/^backward: run forward first \(and after any change to the graph\)$/);
+    expect(g.forward({ x: 3 })).toBe(10);
+    g.backward(z);
+    expect([g.value(y), g.grad(x), g.grad(y)]).toEqual([9, 6, 1]);
+  });
+
+  it('the same in a graph with tensors', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [2]);
+    const y = g.mul(x, x);
+    g.forward({ x: [1, 2] });
+    g.backward(y);
+    const total = g.sum(y);
+    expect(() => g.value(total)).toThrow(/^value: sum#2 has no value until forward has run$/);
+    expect(() => g.grad(x)).toThrow(/^grad: x has no gradient until backward has run$/);
+    expect(() => g.backward(total)).toThrow(/^backward: run forward first \(and after any change to the graph\)$/);
+    expect(g.forward({ x: [1, 2] })).toBe(5);
+    g.backward(total);
+    expect(Array.from(g.grad(x).data)).toEqual([2, 4]);
+    g.dispose();
+  });
+
   it('a param made after forward has its own value, set holds, and the next forward uses it (scalars)', () => {
     const g = new Graph();
     const x = g.input('x');
