@@ -282,7 +282,9 @@ export class Graph extends ElementwiseBuilders {
    * Inverted dropout: while the graph is in training mode, each value of x is zeroed with
    * probability p and the rest scaled by 1/(1 − p), a new mask each forward (seeded: the same
    * seed draws the same masks); in evaluation (`g.eval()`) it is x. Its gradient is dout
-   * times the last forward's mask.
+   * times the last forward's mask. Without a seed, a graph's dropouts take seeds 1, 2, 3, …
+   * in the order they are made (seeded ones do not count), so a graph built the same way
+   * draws the same masks.
    */
   dropout(x: Node, p = 0.5, options: { seed?: number } = {}): Node<Tensor> {
     const id = this.own(x, 'dropout');
