@@ -101,6 +101,27 @@ describe('what a Graph reports about its nodes: op, label, gate and inputs as wr
     h.forward({ z: 1 });
     expect([Object.is(h.value(first), -0), Object.is(h.value(second), 0)]).toEqual([true, true]);
   });
+
+  it('a fixed constant that several ops use is one node: g.size counts it once', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const a = g.scale(x, 2);
+    const b = g.scale(x, 2);
+    const c = g.offset(x, 2);
+    // x, the constant 2, and three ops; each op's id follows the last.
+    expect(g.size).toBe(5);
+    expect([a.id, b.id, c.id]).toEqual([2, 3, 4]);
+    g.forward({ x: 3 });
+    expect([g.value(a), g.value(b), g.value(c)]).toEqual([6, 6, 5]);
+  });
+
+  it('an input of −0 goes in as −0', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const y = g.scale(x, 3);
+    g.forward({ x: -0 });
+    expect([Object.is(g.value(x), -0), Object.is(g.value(y), -0)]).toEqual([true, true]);
+  });
 });
 
 describe('nodes made after a Graph first ran', () => {
