@@ -206,6 +206,21 @@ describe('nodes made after a Graph first ran', () => {
     expect(Array.from(t.data)).toEqual([1, 2, 3]);
   });
 
+  it('a scalar param set between two recompiles: the graph, grown again, runs with the value set', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const w = g.param('w', 2);
+    g.output(g.mul(w, x));
+    expect(g.forward({ x: 3 })).toBe(6);
+    g.output(g.offset(g.mul(w, x), 1));
+    expect(g.forward({ x: 3 })).toBe(7);
+    g.set(w, 5);
+    expect(g.value(w)).toBe(5);
+    g.output(g.offset(g.mul(w, x), 2));
+    expect(g.forward({ x: 3 })).toBe(17);
+    expect(g.value(w)).toBe(5);
+  });
+
   it('a tensor param trained in place keeps its trained values when the graph grows', () => {
     const g = new Graph({ dtype: 'float64' });
     const x = g.input('x', [1, 2]);
