@@ -3,7 +3,7 @@
 // constant's sign; and nodes made after the graph first ran (the graph recompiles when it
 // grows, and must neither lose what training wrote nor hand a new node an old node's slot).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Graph, init, type Node, Tensor } from '../src/index';
+import { Graph, init, type Node, StateError, Tensor } from '../src/index';
 
 beforeAll(() => init());
 
@@ -101,9 +101,65 @@ describe('what a Graph reports about its nodes: op, label, gate and inputs as wr
     h.forward({ z: 1 });
     expect([Object.is(h.value(first), -0), Object.is(h.value(second), 0)]).toEqual([true, true]);
   });
+
+  it('a fixed constant that several ops use is one node: g.size counts it once', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const a = g.scale(x, 2);
+    const b = g.scale(x, 2);
+    const c = g.offset(x, 2);
+    // x, the constant 2, and three ops; each op's id follows the last.
+    expect(g.size).toBe(5);
+    expect([a.id, b.id, c.id]).toEqual([2, 3, 4]);
+    g.forward({ x: 3 });
+    expect([g.value(a), g.value(b), g.value(c)]).toEqual([6, 6, 5]);
+  });
+
+  it('an input of −0 goes in as −0', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const y = g.scale(x, 3);
+    g.forward({ x: -0 });
+    expect([Object.is(g.value(x), -0), Object.is(g.value(y), -0)]).toEqual([true, true]);
+  });
 });
 
 describe('nodes made after a Graph first ran', () => {
+  it('an op made after a run: no value or gradient of that run is read until the next forward and backward, which take it in', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const y = g.mul(x, x);
+    g.forward({ x: 3 });
+    g.backward(y);
+    // The program of that run has no slot for z: reading z from it, or backpropagating
+    // from z through it, would go past the memory it holds.
+    const z = g.add(y, 1);
+    expect(() => g.value(z)).toThrow(StateError);
+    expect(() => g.value(z)).toThrow(/^value: add#3 has no value until forward has run$/);
+    expect(() => g.value(y)).toThrow(/^value: mul#1 has no value until forward has run$/);
+    expect(() => g.grad(x)).toThrow(/^grad: x has no gradient until backward has run$/);
+    expect(() => g.backward(z)).toThrow(/^backward: run forward first \(and after any change to the graph\)$/);
+    expect(g.forward({ x: 3 })).toBe(10);
+    g.backward(z);
+    expect([g.value(y), g.grad(x), g.grad(y)]).toEqual([9, 6, 1]);
+  });
+
+  it('the same in a graph with tensors', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [2]);
+    const y = g.mul(x, x);
+    g.forward({ x: [1, 2] });
+    g.backward(y);
+    const total = g.sum(y);
+    expect(() => g.value(total)).toThrow(/^value: sum#2 has no value until forward has run$/);
+    expect(() => g.grad(x)).toThrow(/^grad: x has no gradient until backward has run$/);
+    expect(() => g.backward(total)).toThrow(/^backward: run forward first \(and after any change to the graph\)$/);
+    expect(g.forward({ x: [1, 2] })).toBe(5);
+    g.backward(total);
+    expect(Array.from(g.grad(x).data)).toEqual([2, 4]);
+    g.dispose();
+  });
+
   it('a param made after forward has its own value, set holds, and the next forward uses it (scalars)', () => {
     const g = new Graph();
     const x = g.input('x');
@@ -148,6 +204,21 @@ describe('nodes made after a Graph first ran', () => {
     expect(g.forward({ x: [1, 2] })).toBe(3 + 0.5 * (1 << 16));
     const t = Tensor.from([1, 2, 3]);
     expect(Array.from(t.data)).toEqual([1, 2, 3]);
+  });
+
+  it('a scalar param set between two recompiles: the graph, grown again, runs with the value set', () => {
+    const g = new Graph();
+    const x = g.input('x');
+    const w = g.param('w', 2);
+    g.output(g.mul(w, x));
+    expect(g.forward({ x: 3 })).toBe(6);
+    g.output(g.offset(g.mul(w, x), 1));
+    expect(g.forward({ x: 3 })).toBe(7);
+    g.set(w, 5);
+    expect(g.value(w)).toBe(5);
+    g.output(g.offset(g.mul(w, x), 2));
+    expect(g.forward({ x: 3 })).toBe(17);
+    expect(g.value(w)).toBe(5);
   });
 
   it('a tensor param trained in place keeps its trained values when the graph grows', () => {

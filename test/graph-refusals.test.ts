@@ -849,6 +849,12 @@ describe('what a Graph’s forward refuses, and set: by the input’s or param�
       /^forward: labels "y" entry 0 is -1, not a class index in \[0, 2\)$/,
     ],
     ['a scalar input given an array', (feed) => ({ ...feed, s: [0.5] }), ValueError, /^forward: input "s" must be a finite number, got /],
+    [
+      'a scalar input given a Tensor of one value',
+      (feed) => ({ ...feed, s: f64([0.5]) }),
+      ValueError,
+      /^forward: input "s" must be a finite number, got /,
+    ],
   ];
   it.each(FORWARD)('forward: %s', (_, inputs, errorClass, message) => {
     const fx = fixture();

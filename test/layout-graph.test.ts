@@ -173,6 +173,26 @@ describe('g.dropout', () => {
     g.dispose();
   });
 
+  it('without a seed, a graph’s dropouts draw as seeds 1, 2, 3, … in the order they were made; a seeded one does not count', () => {
+    const g = new Graph({ dtype: 'float64' });
+    const x = g.input('x', [2, 4]);
+    const first = g.dropout(x, 0.5);
+    const second = g.dropout(x, 0.5);
+    const seeded = g.dropout(x, 0.5, { seed: 40 });
+    const third = g.dropout(x, 0.5);
+    g.output(g.sum(g.add(g.add(first, second), g.add(seeded, third))));
+    const next = [masks(0.5, 1, 8), masks(0.5, 2, 8), masks(0.5, 40, 8), masks(0.5, 3, 8)];
+    for (let run = 0; run < 2; run++) {
+      const xv = tensor([2, 4]);
+      g.forward({ x: xv });
+      [first, second, seeded, third].forEach((node, i) => {
+        const mask = (next[i] as () => Float64Array)();
+        expect(Array.from(g.value(node).data, (v) => v + 0)).toEqual(Array.from(xv.data, (v, j) => v * (mask[j] as number) + 0));
+      });
+    }
+    g.dispose();
+  });
+
   it('in evaluation it passes x and dout through, and training picks up the stream where it left off', () => {
     const g = new Graph({ dtype: 'float64' });
     const x = g.input('x', [2, 5]);

@@ -84,7 +84,7 @@ export class Graph extends ElementwiseBuilders {
   input(name: string, shape: Shape): Node<Tensor>;
   input(name: string, shape: Shape = SCALAR): Node {
     this.checkName('input', name);
-    const id = this.table.push(Kind.Input, LEAF_CODE, NO_NODE, NO_NODE, 0, checkShape('input', shape));
+    const id = this.push(Kind.Input, LEAF_CODE, NO_NODE, NO_NODE, 0, checkShape('input', shape));
     this.inputIds.set(name, id);
     return this.named(id, name);
   }
@@ -93,7 +93,7 @@ export class Graph extends ElementwiseBuilders {
   labels(name: string, count: number): Node<never> {
     this.checkName('labels', name);
     if (!Number.isInteger(count) || count < 1) throw new ValueError(`labels: count must be a positive integer, got ${describe(count)}`);
-    const id = this.table.push(Kind.Labels, LEAF_CODE, NO_NODE, NO_NODE, 0, [count]);
+    const id = this.push(Kind.Labels, LEAF_CODE, NO_NODE, NO_NODE, 0, [count]);
     this.inputIds.set(name, id);
     return this.named(id, name) as Node<never>;
   }
@@ -282,7 +282,9 @@ export class Graph extends ElementwiseBuilders {
    * Inverted dropout: while the graph is in training mode, each value of x is zeroed with
    * probability p and the rest scaled by 1/(1 − p), a new mask each forward (seeded: the same
    * seed draws the same masks); in evaluation (`g.eval()`) it is x. Its gradient is dout
-   * times the last forward's mask.
+   * times the last forward's mask. Without a seed, a graph's dropouts take seeds 1, 2, 3, …
+   * in the order they are made (seeded ones do not count), so a graph built the same way
+   * draws the same masks.
    */
   dropout(x: Node, p = 0.5, options: { seed?: number } = {}): Node<Tensor> {
     const id = this.own(x, 'dropout');
@@ -467,11 +469,11 @@ export class Graph extends ElementwiseBuilders {
   private leaf(kind: Kind, op: string, value: unknown): number {
     if (value instanceof Tensor) {
       if (value.disposed) throw new StateError(`${op}: the tensor has been disposed`);
-      const id = this.table.push(kind, LEAF_CODE, NO_NODE, NO_NODE, 0, value.shape);
+      const id = this.push(kind, LEAF_CODE, NO_NODE, NO_NODE, 0, value.shape);
       this.table.leafData.set(id, Float64Array.from(value.data));
       return id;
     }
-    return this.table.push(kind, LEAF_CODE, NO_NODE, NO_NODE, finite(op, 'value', value));
+    return this.push(kind, LEAF_CODE, NO_NODE, NO_NODE, finite(op, 'value', value));
   }
 
   private leafValue(id: number): number | Tensor {
@@ -486,8 +488,20 @@ export class Graph extends ElementwiseBuilders {
     return node;
   }
 
+  /**
+   * Adds a node. The graph has changed, so the last run's values and gradients no longer
+   * describe it: until the next forward (and backward) they are refused, as after set.
+   * Otherwise a node made since would be read from, or backpropagated through, a program
+   * compiled without it: outside that program's memory.
+   */
+  private push(kind: Kind, code: number, a: number, b: number, initial: number, shape?: Shape, extra?: number): number {
+    this.forwardDone = false;
+    this.gradientsOf = NO_NODE;
+    return this.table.push(kind, code, a, b, initial, shape, extra);
+  }
+
   private op<R extends NodeValue>(code: number, a: number, b: number, shape: Shape, constant = 0, extra = 0): Node<R> {
-    return new Node<R>(this, this.table.push(Kind.Op, code, a, b, constant, shape, extra));
+    return new Node<R>(this, this.push(Kind.Op, code, a, b, constant, shape, extra));
   }
 
   protected binary<R extends NodeValue>(op: ElementwiseOpName, a: Operand, b: Operand): Node<R> {
@@ -526,7 +540,7 @@ export class Graph extends ElementwiseBuilders {
     const value = finite(name, 'its constant', constant);
     let ib = this.constantIds.get(value);
     if (ib === undefined || Object.is(value, -0) !== Object.is(this.table.initial[ib], -0)) {
-      ib = this.table.push(Kind.OpConstant, LEAF_CODE, NO_NODE, NO_NODE, value);
+      ib = this.push(Kind.OpConstant, LEAF_CODE, NO_NODE, NO_NODE, value);
       this.constantIds.set(value, ib);
     }
     return this.op(OPS[op].code, ia, ib, this.shapeOf(ia));
