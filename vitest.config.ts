@@ -14,6 +14,31 @@ const node = { include: [specs], environment: 'node' as const, testTimeout: 60_0
 // same whichever build of the core runs, so checked once, in the node project.
 const packageTypes = 'test/package-types.test.ts';
 
+// What the browser projects leave out: Node's own.
+const nodeOnly = [
+  // Spawns Node processes to load dist/ as ESM and CommonJS: Node's own packaging,
+  // nothing a page can do. The browser's side of dist/ is test/chromium/.
+  'test/package.test.ts',
+  // init({ threads: 2 }) on Node's worker_threads, and a child process that must
+  // exit on its own. A page gets threads only when cross-origin isolated (COOP +
+  // COEP headers), which the browser-mode server does not send.
+  'test/threads.test.ts',
+  // nn.worker from dist/ in fresh Node processes (ESM and CommonJS, process exit).
+  'test/worker-package.test.ts',
+  // 2.1 GiB of linear memory, to see memoryStats() count past 2³¹: too much to ask
+  // of a page in a test run.
+  'test/memory-large.test.ts',
+  // nn.worker's script behind a stand-in for node:worker_threads' parentPort: Node's
+  // module, mocked; a page's worker script is the same code behind self.
+  'test/worker-script.test.ts',
+  // Reads the generated sources to compare them with what scripts/generate.ts makes.
+  'test/generated.test.ts',
+  // Runs V8's collector through node:v8 and node:vm, to see a dropped Graph's memory
+  // freed; a page has neither.
+  'test/graph-collected.test.ts',
+  packageTypes,
+];
+
 export default defineConfig({
   test: {
     projects: [
@@ -33,29 +58,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: [specs],
-          exclude: [
-            // Spawns Node processes to load dist/ as ESM and CommonJS: Node's own packaging,
-            // nothing a page can do. The browser's side of dist/ is test/chromium/.
-            'test/package.test.ts',
-            // init({ threads: 2 }) on Node's worker_threads, and a child process that must
-            // exit on its own. A page gets threads only when cross-origin isolated (COOP +
-            // COEP headers), which the browser-mode server does not send.
-            'test/threads.test.ts',
-            // nn.worker from dist/ in fresh Node processes (ESM and CommonJS, process exit).
-            'test/worker-package.test.ts',
-            // 2.1 GiB of linear memory, to see memoryStats() count past 2³¹: too much to ask
-            // of a page in a test run.
-            'test/memory-large.test.ts',
-            // nn.worker's script behind a stand-in for node:worker_threads' parentPort: Node's
-            // module, mocked; a page's worker script is the same code behind self.
-            'test/worker-script.test.ts',
-            // Reads the generated sources to compare them with what scripts/generate.ts makes.
-            'test/generated.test.ts',
-            // Runs V8's collector through node:v8 and node:vm, to see a dropped Graph's memory
-            // freed; a page has neither.
-            'test/graph-collected.test.ts',
-            packageTypes,
-          ],
+          exclude: nodeOnly,
           testTimeout: 60_000,
           browser: {
             enabled: true,
@@ -66,7 +69,15 @@ export default defineConfig({
               { browser: 'chromium', name: 'browser-relaxed', provide: { simd: 'relaxed' } },
               // Chromium picks relaxed SIMD by itself; this instance loads the plain build
               // before any spec runs, so every spec also runs on the plain kernels here.
-              { browser: 'chromium', name: 'browser-plain', provide: { simd: 'plain' }, setupFiles: ['test/setup/plain-simd.ts'] },
+              {
+                browser: 'chromium',
+                name: 'browser-plain',
+                provide: { simd: 'plain' },
+                setupFiles: ['test/setup/plain-simd.ts'],
+                // Its setup file loads src/ before a spec's vi.mock of src/wasm/instance could
+                // apply; the allocator it wraps is JavaScript, the same on either build.
+                exclude: [...nodeOnly, 'test/graph-memory.test.ts'],
+              },
             ],
           },
         },
