@@ -944,3 +944,25 @@ describe('a forward that fails at a loss', () => {
     expect(g.forward({ z: [[0, 1]], y: [1] })).toBe(0);
   });
 });
+
+describe('an op of tensors in a graph of numbers', () => {
+  // A graph of numbers runs on the float64 scalar tape, which has only the elementwise
+  // rules: these ops build (the graph may yet get a tensor), and forward refuses them.
+  it.each(['sum', 'mean', 'l2', 'softmax'] as const)(
+    '%s of a number: forward names the op, then the graph runs once it has a tensor',
+    (op) => {
+      const g = new Graph() as Loose;
+      const x = g.input('x');
+      const out = g.output(g[op](g.mul(x, x)));
+      expect(() => g.forward({ x: 3 })).toThrow(GraphError);
+      expect(() => g.forward({ x: 3 })).toThrow(
+        new RegExp(`^forward: ${op}#2 is a ${op} \\(an op of tensors\\), and this graph holds only numbers, .*give the graph a tensor`),
+      );
+      const t = g.input('t', [2]);
+      g.output(g.sum(t));
+      g.forward({ x: 3, t: [1, 2] });
+      const expected = { sum: 9, mean: 9, l2: 81, softmax: 1 }[op];
+      expect(g.value(out)).toBeCloseTo(expected, 5);
+    },
+  );
+});

@@ -452,6 +452,20 @@ export class Graph extends ElementwiseBuilders {
     return categoryOf(code) === 'binary' || code === OPS.matmul.code || code === OPS.concat.code ? [a, b] : [a];
   }
 
+  /**
+   * A graph of numbers runs on the scalar tape, whose instructions are the elementwise
+   * rules: an op of tensors made on a number (a sum, a softmax) has none there.
+   */
+  private checkScalarTape(): void {
+    for (const id of this.table.ops()) {
+      if (categoryOf(this.table.codes[id] as number) !== 'tensor') continue;
+      throw new GraphError(
+        `forward: ${this.label(id)} is a ${this.gateLabel(id)} (an op of tensors), and this graph holds only numbers, which run as ` +
+          'float64 scalars with no such op: give the graph a tensor (an input, param or constant with a shape) or leave it out',
+      );
+    }
+  }
+
   private describeOp(id: number): string {
     const program = this.program as Program;
     const shown = this.inputsOf(id)
@@ -613,6 +627,7 @@ export class Graph extends ElementwiseBuilders {
   /** The program for the nodes made so far: compiled on first use and after the graph grows. */
   private compile(): Program {
     if (this.program && this.program.size === this.table.count) return this.program;
+    if (!this.table.hasTensors()) this.checkScalarTape();
     const old = this.program;
     if (old) {
       // Params keep the values training gave them; a param made since has none there yet.
