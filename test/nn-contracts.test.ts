@@ -111,6 +111,35 @@ describe('which buffer a loss writes: one per source of scores', () => {
     );
     expect(Array.from(again.grad.data)).toEqual(kept);
   });
+
+  // A Linear that passes its input through (float64, identity weights, no bias), so its
+  // second row can be scores 3.4e308 apart: finite whichever label or target is given, and
+  // the loss overflows for one label (or target) and not for another.
+  it.each([
+    ['softmaxCrossEntropy', (out: Tensor, refused: boolean) => nn.softmaxCrossEntropy(out, refused ? [0, 0] : [0, 1])],
+    ['svmLoss', (out: Tensor, refused: boolean) => nn.svmLoss(out, refused ? [0, 0] : [0, 1])],
+    ['mse', (out: Tensor, refused: boolean) => nn.mse(out, f64([[0, 0], refused ? [1.7e308, -1.7e308] : [-1.7e308, 1.7e308]]))],
+  ] as const)(
+    '%s: a refused call leaves the gradient of the earlier call on the same scores as it was, and backward still takes it',
+    (name, loss) => {
+      const model = new nn.Sequential([new nn.Linear(2, 2, { dtype: 'float64', bias: false })]);
+      model.parameters()[0]?.value.data.set([1, 0, 0, 1]);
+      const x = f64([
+        [1, 2],
+        [-1.7e308, 1.7e308],
+      ]);
+      const out = model.forward(x);
+      const first = loss(out, false);
+      const kept = Array.from(first.grad.data);
+      expect(kept.slice(0, 2).some((g) => g !== 0)).toBe(true);
+      expectRefusal(() => loss(out, true), ValueError, `${name}: the loss is Infinity`);
+      expect(Array.from(first.grad.data)).toEqual(kept);
+      // dW = Σ_rows doutᵀ·x: the second row's gradient is 0 in each loss, so only the first row's counts.
+      model.backward(first.grad);
+      const [g0, g1] = kept as [number, number];
+      expect(Array.from(model.parameters()[0]?.grad.data ?? [])).toEqual([g0 * 1, g0 * 2, g1 * 1, g1 * 2]);
+    },
+  );
 });
 
 describe('the losses refuse bad input, naming the op and the value, and work after', () => {

@@ -61,11 +61,17 @@ export function svmLoss(scores: Tensor, labels: Int32Array | readonly number[]):
 }
 
 interface MseBuffers {
+  /** p − t, kept apart from the gradient so that a refused call leaves the last gradient as it was. */
   difference: Owned;
+  gradient: Owned;
   total: Owned;
 }
 
-const mseBuffers = perSource<MseBuffers>(() => ({ difference: new Owned('mse', 'gradient'), total: new Owned('mse', 'result') }));
+const mseBuffers = perSource<MseBuffers>(() => ({
+  difference: new Owned('mse', 'result'),
+  gradient: new Owned('mse', 'gradient'),
+  total: new Owned('mse', 'result'),
+}));
 
 /** The mean over all elements of (prediction − target)², with dprediction = 2(p − t)/n. */
 export function mse(prediction: Tensor, target: Tensor): LossResult {
@@ -84,8 +90,9 @@ export function mse(prediction: Tensor, target: Tensor): LossResult {
   k.l2Forward(d.ptr, total.ptr, p.size);
   const loss = total.item() / n;
   if (!Number.isFinite(loss)) throw new ValueError(`${op}: the loss is ${loss}`);
-  k.elementwiseForward(OPS.scale.code, d.ptr, 0, d.ptr, 1, p.size, B_CONST, 2 / n);
-  return { loss, grad: d.gradientFor(p) };
+  const grad = buffers.gradient.get(p.shape, p.dtype);
+  k.elementwiseForward(OPS.scale.code, d.ptr, 0, grad.ptr, 1, p.size, B_CONST, 2 / n);
+  return { loss, grad: grad.gradientFor(p) };
 }
 
 export const LOSSES = { softmaxCrossEntropy, svm: svmLoss, mse } as const;
