@@ -231,6 +231,70 @@ describe('nn.fit and nn.evaluate free the DataLoader they make when they return'
   });
 });
 
+describe('nn.fit on a model that diverges', () => {
+  const random = rng(3);
+  const rows = Array.from({ length: 32 }, () => [random(), random(), random()]);
+  const targetRows = Array.from({ length: 32 }, () => [random(), random()]);
+  const labels = Int32Array.from({ length: 32 }, (_, i) => i % 2);
+  const model = () => new nn.Sequential([new nn.Linear(3, 8, { seed: 1 }), new nn.ReLU(), new nn.Linear(8, 2, { seed: 2 })]);
+
+  /** What fit throws training `model()` on `data` with SGD at `lr`, batches of 4, for up to 50 epochs. */
+  function refusal(lr: number, loss: nn.LossName, data: nn.Dataset): Error {
+    const m = model();
+    try {
+      nn.fit(m, data, { batchSize: 4, epochs: 50, loss, optimizer: new nn.SGD(m.parameters(), { lr }) });
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('fit returned');
+  }
+
+  it.each([
+    // The loss overflows on finite scores.
+    [1e3, 'mse', 'mse: the loss is Infinity'],
+    [1e30, 'svm', 'svmLoss: the loss is Infinity'],
+    // The scores themselves stop being finite, which the loss refuses before its value.
+    [1e20, 'softmaxCrossEntropy', "softmaxCrossEntropy.forward: a logit is NaN at element 0, outside the op's domain or range"],
+  ] as const)(
+    'at lr %s, the %s loss refused as not finite on finite data: fit names the step and says to lower the learning rate',
+    (lr, loss, cause) => {
+      const error = refusal(lr, loss, { x: Tensor.from(rows), y: loss === 'mse' ? Tensor.from(targetRows) : labels });
+      expect(error).toBeInstanceOf(ValueError);
+      expect(error.message).toMatch(/^fit: at epoch [1-9]\d*, step [1-8], (.*): the model diverged; lower the learning rate$/);
+      expect(error.message).toContain(`, ${cause}: the model diverged`);
+    },
+  );
+
+  it('passes a refusal on as it was thrown where the data are at fault, not the learning rate', () => {
+    const labelOut = Int32Array.from(labels, (label, i) => (i === 9 ? 2 : label));
+    const badLabel = refusal(0.01, 'softmaxCrossEntropy', { x: Tensor.from(rows), y: labelOut });
+    expect(badLabel).toBeInstanceOf(ValueError);
+    // Which row of its batch the label is in depends on the shuffle.
+    expect(badLabel.message).toMatch(/^softmaxCrossEntropy\.forward: label \d is 2, not a class index in \[0, 2\)$/);
+    // Data a step has not touched: written past Tensor.from's check, or finite but past what the first step's forward can square.
+    const infinite = Tensor.from(rows);
+    infinite.data[5 * 3] = Number.POSITIVE_INFINITY;
+    expect(refusal(0.01, 'softmaxCrossEntropy', { x: infinite, y: labels }).message).toMatch(
+      /^ReLU\.forward: relu of Tensor\(float32 \[4, 8\]\) is (Infinity|NaN) at element \d+, outside the op's domain or range$/,
+    );
+    const infiniteTarget = Tensor.from(targetRows);
+    infiniteTarget.data[10 * 2] = Number.POSITIVE_INFINITY;
+    const huge = Tensor.from(rows.map((row) => row.map((v) => v * 1e30)));
+    for (const data of [
+      { x: Tensor.from(rows), y: infiniteTarget },
+      { x: huge, y: Tensor.from(targetRows) },
+    ]) {
+      expectRefusal(
+        () => {
+          throw refusal(0.01, 'mse', data);
+        },
+        ValueError,
+        'mse: the loss is Infinity',
+      );
+    }
+  });
+});
+
 describe('model files: what load reads, refuses and frees', () => {
   /** A safetensors file of `parts` (name, dtype, shape, raw little-endian bytes), written out byte by byte. */
   function file(parts: [string, 'F32' | 'I64', number[], Uint8Array][]): Uint8Array {

@@ -2,7 +2,7 @@
 // the fused way (one gate, no Jacobian). The gradient is a buffer the loss keeps for the
 // scores' source (a model's output), valid until the next loss on scores from there.
 import { ShapeError, ValueError } from '../errors';
-import { Owned, useTensor } from '../gates/buffers';
+import { nonFinite, Owned, useTensor } from '../gates/buffers';
 import { SvmLossGate } from '../gates/loss';
 import { SoftmaxCrossEntropyGate } from '../gates/softmax';
 import { OPS } from '../ops';
@@ -39,6 +39,11 @@ function perSource<G extends object>(make: () => G): (scores: unknown) => G {
   };
 }
 
+/** The refusal of a loss that is not finite, which `fit` reads as the model diverging. */
+function refuseNonFinite(op: string, loss: number): never {
+  throw nonFinite(new ValueError(`${op}: the loss is ${loss}`));
+}
+
 const crossEntropy = perSource(() => Object.assign(new SoftmaxCrossEntropyGate(), { label: 'softmaxCrossEntropy' }));
 const svm = perSource(() => Object.assign(new SvmLossGate(), { label: 'svmLoss' }));
 
@@ -46,7 +51,7 @@ const svm = perSource(() => Object.assign(new SvmLossGate(), { label: 'svmLoss' 
 export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array | readonly number[]): LossResult & { dlogits: Tensor } {
   const gate = crossEntropy(logits);
   const loss = gate.forward(logits, labels);
-  if (!Number.isFinite(loss)) throw new ValueError(`softmaxCrossEntropy: the loss is ${loss}`);
+  if (!Number.isFinite(loss)) refuseNonFinite('softmaxCrossEntropy', loss);
   const [grad] = gate.backward(1);
   return { loss, grad, dlogits: grad };
 }
@@ -55,7 +60,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array | readonl
 export function svmLoss(scores: Tensor, labels: Int32Array | readonly number[]): LossResult {
   const gate = svm(scores);
   const loss = gate.forward(scores, labels);
-  if (!Number.isFinite(loss)) throw new ValueError(`svmLoss: the loss is ${loss}`);
+  if (!Number.isFinite(loss)) refuseNonFinite('svmLoss', loss);
   const [grad] = gate.backward(1);
   return { loss, grad };
 }
@@ -89,7 +94,7 @@ export function mse(prediction: Tensor, target: Tensor): LossResult {
   const total = buffers.total.get([], p.dtype);
   k.l2Forward(d.ptr, total.ptr, p.size);
   const loss = total.item() / n;
-  if (!Number.isFinite(loss)) throw new ValueError(`${op}: the loss is ${loss}`);
+  if (!Number.isFinite(loss)) refuseNonFinite(op, loss);
   const grad = buffers.gradient.get(p.shape, p.dtype);
   k.elementwiseForward(OPS.scale.code, d.ptr, 0, grad.ptr, 1, p.size, B_CONST, 2 / n);
   return { loss, grad: grad.gradientFor(p) };
