@@ -265,6 +265,21 @@ describe('nn.fit on a model that diverges', () => {
     },
   );
 
+  it("a layer's refusal of an activation that is not finite is the model diverging too (two hidden layers, lr 1e30)", () => {
+    const m = new nn.Sequential([
+      new nn.Linear(3, 8, { seed: 1 }),
+      new nn.ReLU(),
+      new nn.Linear(8, 8, { seed: 3 }),
+      new nn.ReLU(),
+      new nn.Linear(8, 2, { seed: 2 }),
+    ]);
+    expectRefusal(
+      () => nn.fit(m, { x: Tensor.from(rows), y: labels }, { batchSize: 4, optimizer: new nn.SGD(m.parameters(), { lr: 1e30 }) }),
+      ValueError,
+      "fit: at epoch 1, step 2, ReLU.forward: relu of Tensor(float32 [4, 8]) is Infinity at element 3, outside the op's domain or range: the model diverged; lower the learning rate",
+    );
+  });
+
   it('passes a refusal on as it was thrown where the data are at fault, not the learning rate', () => {
     const labelOut = Int32Array.from(labels, (label, i) => (i === 9 ? 2 : label));
     const badLabel = refusal(0.01, 'softmaxCrossEntropy', { x: Tensor.from(rows), y: labelOut });
