@@ -3,7 +3,18 @@
 // out here in float64, which loss buffer a call writes, and each refusal of bad input by its
 // error class and its whole message, the object still working after it.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, memoryStats, nn, ShapeError, StateError, Tensor, ValueError, type WasmgradError } from '../src/index';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  init,
+  memoryStats,
+  nn,
+  ShapeError,
+  StateError,
+  Tensor,
+  ValueError,
+  type WasmgradError,
+} from '../src/index';
 import { rng } from './helpers';
 
 beforeAll(() => init());
@@ -280,6 +291,20 @@ describe('nn.fit on a model that diverges', () => {
     );
   });
 
+  it('names the epoch and a step of 1 when the whole data set is one batch and it diverges in a later epoch', () => {
+    const m = model();
+    expectRefusal(
+      () =>
+        nn.fit(
+          m,
+          { x: Tensor.from(rows), y: Tensor.from(targetRows) },
+          { batchSize: 32, epochs: 10, loss: 'mse', optimizer: new nn.SGD(m.parameters(), { lr: 1e10 }) },
+        ),
+      ValueError,
+      'fit: at epoch 3, step 1, mse: the loss is Infinity: the model diverged; lower the learning rate',
+    );
+  });
+
   it('passes a refusal on as it was thrown where the data are at fault, not the learning rate', () => {
     const labelOut = Int32Array.from(labels, (label, i) => (i === 9 ? 2 : label));
     const badLabel = refusal(0.01, 'softmaxCrossEntropy', { x: Tensor.from(rows), y: labelOut });
@@ -393,6 +418,22 @@ describe('model files: what load reads, refuses and frees', () => {
     );
     expect(memoryStats().bytesInUse).toBe(inUse);
     expect(model.parameters().map((p) => Array.from(p.value.data))).toEqual([[1, 2], [0.25]]);
+  });
+});
+
+describe('nn.load of a file whose tensors mix float32 and float64', () => {
+  it('rebuilds the model in float64, so that no value of the file is rounded', () => {
+    const model = new nn.Sequential([new nn.Linear(2, 1, { dtype: 'float64', seed: 1 })]);
+    model.parameters()[0]?.value.data.set([0.1, 1 / 3]);
+    const { tensors, metadata } = decodeSafetensors(nn.save(model));
+    // The bias as float32, the weight left in float64.
+    tensors.set('0.bias', Tensor.from([0.5]));
+    const loaded = nn.load(encodeSafetensors(tensors, metadata));
+    for (const t of tensors.values()) t.dispose();
+    expect(loaded.parameters().map((p) => [p.name, p.value.dtype, Array.from(p.value.data)])).toEqual([
+      ['0.weight', 'float64', [0.1, 1 / 3]],
+      ['0.bias', 'float64', [0.5]],
+    ]);
   });
 });
 
