@@ -437,6 +437,27 @@ describe('nn.load of a file whose tensors mix float32 and float64', () => {
   });
 });
 
+describe('nn.save writes a layer list only when every layer is one load can rebuild', () => {
+  const metadataOf = (bytes: Uint8Array) => {
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    for (const t of tensors.values()) t.dispose();
+    return metadata;
+  };
+
+  it('none for a Sequential holding a module of no class (made without a prototype: its constructor is undefined)', () => {
+    const bare: nn.Module = Object.assign(Object.create(null) as object, {
+      forward: (x: Tensor) => x,
+      backward: (dout: Tensor) => dout,
+      parameters: () => [],
+    });
+    const model = new nn.Sequential([new nn.Linear(2, 2, { seed: 1 }), bare]);
+    expect(metadataOf(model.save())).toEqual({});
+    expect(metadataOf(new nn.Sequential([new nn.Linear(2, 2, { seed: 1 }), new nn.ReLU()]).save())).toEqual({
+      'wasmgrad.layers': '[{"type":"Linear","in":2,"out":2,"bias":true},{"type":"ReLU"}]',
+    });
+  });
+});
+
 describe('nn.Flatten', () => {
   it('[N, …] → [N, the product of the rest], a batch of none too (as PyTorch: [0, 3, 2, 2] → [0, 12]), and dout back in the input’s shape', () => {
     const model = new nn.Sequential([new nn.Flatten(), new nn.Linear(12, 2, { seed: 1 })]);
