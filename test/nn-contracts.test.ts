@@ -3,7 +3,18 @@
 // out here in float64, which loss buffer a call writes, and each refusal of bad input by its
 // error class and its whole message, the object still working after it.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, memoryStats, nn, ShapeError, StateError, Tensor, ValueError, type WasmgradError } from '../src/index';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  init,
+  memoryStats,
+  nn,
+  ShapeError,
+  StateError,
+  Tensor,
+  ValueError,
+  type WasmgradError,
+} from '../src/index';
 import { rng } from './helpers';
 
 beforeAll(() => init());
@@ -111,6 +122,35 @@ describe('which buffer a loss writes: one per source of scores', () => {
     );
     expect(Array.from(again.grad.data)).toEqual(kept);
   });
+
+  // A Linear that passes its input through (float64, identity weights, no bias), so its
+  // second row can be scores 3.4e308 apart: finite whichever label or target is given, and
+  // the loss overflows for one label (or target) and not for another.
+  it.each([
+    ['softmaxCrossEntropy', (out: Tensor, refused: boolean) => nn.softmaxCrossEntropy(out, refused ? [0, 0] : [0, 1])],
+    ['svmLoss', (out: Tensor, refused: boolean) => nn.svmLoss(out, refused ? [0, 0] : [0, 1])],
+    ['mse', (out: Tensor, refused: boolean) => nn.mse(out, f64([[0, 0], refused ? [1.7e308, -1.7e308] : [-1.7e308, 1.7e308]]))],
+  ] as const)(
+    '%s: a refused call leaves the gradient of the earlier call on the same scores as it was, and backward still takes it',
+    (name, loss) => {
+      const model = new nn.Sequential([new nn.Linear(2, 2, { dtype: 'float64', bias: false })]);
+      model.parameters()[0]?.value.data.set([1, 0, 0, 1]);
+      const x = f64([
+        [1, 2],
+        [-1.7e308, 1.7e308],
+      ]);
+      const out = model.forward(x);
+      const first = loss(out, false);
+      const kept = Array.from(first.grad.data);
+      expect(kept.slice(0, 2).some((g) => g !== 0)).toBe(true);
+      expectRefusal(() => loss(out, true), ValueError, `${name}: the loss is Infinity`);
+      expect(Array.from(first.grad.data)).toEqual(kept);
+      // dW = Σ_rows doutᵀ·x: the second row's gradient is 0 in each loss, so only the first row's counts.
+      model.backward(first.grad);
+      const [g0, g1] = kept as [number, number];
+      expect(Array.from(model.parameters()[0]?.grad.data ?? [])).toEqual([g0 * 1, g0 * 2, g1 * 1, g1 * 2]);
+    },
+  );
 });
 
 describe('the losses refuse bad input, naming the op and the value, and work after', () => {
@@ -202,6 +242,99 @@ describe('nn.fit and nn.evaluate free the DataLoader they make when they return'
   });
 });
 
+describe('nn.fit on a model that diverges', () => {
+  const random = rng(3);
+  const rows = Array.from({ length: 32 }, () => [random(), random(), random()]);
+  const targetRows = Array.from({ length: 32 }, () => [random(), random()]);
+  const labels = Int32Array.from({ length: 32 }, (_, i) => i % 2);
+  const model = () => new nn.Sequential([new nn.Linear(3, 8, { seed: 1 }), new nn.ReLU(), new nn.Linear(8, 2, { seed: 2 })]);
+
+  /** What fit throws training `model()` on `data` with SGD at `lr`, batches of 4, for up to 50 epochs. */
+  function refusal(lr: number, loss: nn.LossName, data: nn.Dataset): Error {
+    const m = model();
+    try {
+      nn.fit(m, data, { batchSize: 4, epochs: 50, loss, optimizer: new nn.SGD(m.parameters(), { lr }) });
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('fit returned');
+  }
+
+  it.each([
+    // The loss overflows on finite scores.
+    [1e3, 'mse', 'mse: the loss is Infinity'],
+    [1e30, 'svm', 'svmLoss: the loss is Infinity'],
+    // The scores themselves stop being finite, which the loss refuses before its value.
+    [1e20, 'softmaxCrossEntropy', "softmaxCrossEntropy.forward: a logit is NaN at element 0, outside the op's domain or range"],
+  ] as const)(
+    'at lr %s, the %s loss refused as not finite on finite data: fit names the step and says to lower the learning rate',
+    (lr, loss, cause) => {
+      const error = refusal(lr, loss, { x: Tensor.from(rows), y: loss === 'mse' ? Tensor.from(targetRows) : labels });
+      expect(error).toBeInstanceOf(ValueError);
+      expect(error.message).toMatch(/^fit: at epoch [1-9]\d*, step [1-8], (.*): the model diverged; lower the learning rate$/);
+      expect(error.message).toContain(`, ${cause}: the model diverged`);
+    },
+  );
+
+  it("a layer's refusal of an activation that is not finite is the model diverging too (two hidden layers, lr 1e30)", () => {
+    const m = new nn.Sequential([
+      new nn.Linear(3, 8, { seed: 1 }),
+      new nn.ReLU(),
+      new nn.Linear(8, 8, { seed: 3 }),
+      new nn.ReLU(),
+      new nn.Linear(8, 2, { seed: 2 }),
+    ]);
+    expectRefusal(
+      () => nn.fit(m, { x: Tensor.from(rows), y: labels }, { batchSize: 4, optimizer: new nn.SGD(m.parameters(), { lr: 1e30 }) }),
+      ValueError,
+      "fit: at epoch 1, step 2, ReLU.forward: relu of Tensor(float32 [4, 8]) is Infinity at element 3, outside the op's domain or range: the model diverged; lower the learning rate",
+    );
+  });
+
+  it('names the epoch and a step of 1 when the whole data set is one batch and it diverges in a later epoch', () => {
+    const m = model();
+    expectRefusal(
+      () =>
+        nn.fit(
+          m,
+          { x: Tensor.from(rows), y: Tensor.from(targetRows) },
+          { batchSize: 32, epochs: 10, loss: 'mse', optimizer: new nn.SGD(m.parameters(), { lr: 1e10 }) },
+        ),
+      ValueError,
+      'fit: at epoch 3, step 1, mse: the loss is Infinity: the model diverged; lower the learning rate',
+    );
+  });
+
+  it('passes a refusal on as it was thrown where the data are at fault, not the learning rate', () => {
+    const labelOut = Int32Array.from(labels, (label, i) => (i === 9 ? 2 : label));
+    const badLabel = refusal(0.01, 'softmaxCrossEntropy', { x: Tensor.from(rows), y: labelOut });
+    expect(badLabel).toBeInstanceOf(ValueError);
+    // Which row of its batch the label is in depends on the shuffle.
+    expect(badLabel.message).toMatch(/^softmaxCrossEntropy\.forward: label \d is 2, not a class index in \[0, 2\)$/);
+    // Data a step has not touched: written past Tensor.from's check, or finite but past what the first step's forward can square.
+    const infinite = Tensor.from(rows);
+    infinite.data[5 * 3] = Number.POSITIVE_INFINITY;
+    expect(refusal(0.01, 'softmaxCrossEntropy', { x: infinite, y: labels }).message).toMatch(
+      /^ReLU\.forward: relu of Tensor\(float32 \[4, 8\]\) is (Infinity|NaN) at element \d+, outside the op's domain or range$/,
+    );
+    const infiniteTarget = Tensor.from(targetRows);
+    infiniteTarget.data[10 * 2] = Number.POSITIVE_INFINITY;
+    const huge = Tensor.from(rows.map((row) => row.map((v) => v * 1e30)));
+    for (const data of [
+      { x: Tensor.from(rows), y: infiniteTarget },
+      { x: huge, y: Tensor.from(targetRows) },
+    ]) {
+      expectRefusal(
+        () => {
+          throw refusal(0.01, 'mse', data);
+        },
+        ValueError,
+        'mse: the loss is Infinity',
+      );
+    }
+  });
+});
+
 describe('model files: what load reads, refuses and frees', () => {
   /** A safetensors file of `parts` (name, dtype, shape, raw little-endian bytes), written out byte by byte. */
   function file(parts: [string, 'F32' | 'I64', number[], Uint8Array][]): Uint8Array {
@@ -285,6 +418,43 @@ describe('model files: what load reads, refuses and frees', () => {
     );
     expect(memoryStats().bytesInUse).toBe(inUse);
     expect(model.parameters().map((p) => Array.from(p.value.data))).toEqual([[1, 2], [0.25]]);
+  });
+});
+
+describe('nn.load of a file whose tensors mix float32 and float64', () => {
+  it('rebuilds the model in float64, so that no value of the file is rounded', () => {
+    const model = new nn.Sequential([new nn.Linear(2, 1, { dtype: 'float64', seed: 1 })]);
+    model.parameters()[0]?.value.data.set([0.1, 1 / 3]);
+    const { tensors, metadata } = decodeSafetensors(nn.save(model));
+    // The bias as float32, the weight left in float64.
+    tensors.set('0.bias', Tensor.from([0.5]));
+    const loaded = nn.load(encodeSafetensors(tensors, metadata));
+    for (const t of tensors.values()) t.dispose();
+    expect(loaded.parameters().map((p) => [p.name, p.value.dtype, Array.from(p.value.data)])).toEqual([
+      ['0.weight', 'float64', [0.1, 1 / 3]],
+      ['0.bias', 'float64', [0.5]],
+    ]);
+  });
+});
+
+describe('nn.save writes a layer list only when every layer is one load can rebuild', () => {
+  const metadataOf = (bytes: Uint8Array) => {
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    for (const t of tensors.values()) t.dispose();
+    return metadata;
+  };
+
+  it('none for a Sequential holding a module of no class (made without a prototype: its constructor is undefined)', () => {
+    const bare: nn.Module = Object.assign(Object.create(null) as object, {
+      forward: (x: Tensor) => x,
+      backward: (dout: Tensor) => dout,
+      parameters: () => [],
+    });
+    const model = new nn.Sequential([new nn.Linear(2, 2, { seed: 1 }), bare]);
+    expect(metadataOf(model.save())).toEqual({});
+    expect(metadataOf(new nn.Sequential([new nn.Linear(2, 2, { seed: 1 }), new nn.ReLU()]).save())).toEqual({
+      'wasmgrad.layers': '[{"type":"Linear","in":2,"out":2,"bias":true},{"type":"ReLU"}]',
+    });
   });
 });
 

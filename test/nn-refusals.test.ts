@@ -205,6 +205,25 @@ describe('the layers name themselves in the errors of their calls, and still wor
     );
   });
 
+  it("a pooling or activation layer's predict names itself Layer.predict, in what it refuses and in its stale outputs", () => {
+    expectRefusal(() => new nn.MaxPool2d(2).predict('x' as never), ValueError, 'MaxPool2d.predict.forward: x must be a Tensor, got "x"');
+    const relu = new nn.ReLU();
+    const out = relu.predict(Tensor.zeros([1, 2]));
+    relu.predict(Tensor.zeros([1, 2]));
+    expectRefusal(
+      () => out.data,
+      StateError,
+      "data: this tensor (ReLU.predict's output from an earlier call) has been overwritten since by a later ReLU.predict; clone() a result you want to keep",
+    );
+  });
+
+  it('Flatten names x when it is not a tensor, in forward and predict', () => {
+    const flatten = new nn.Flatten();
+    expectRefusal(() => flatten.forward('x' as never), ValueError, 'Flatten.forward: x must be a Tensor, got "x"');
+    expectRefusal(() => flatten.predict(null as never), ValueError, 'Flatten.predict: x must be a Tensor, got null');
+    expect(flatten.forward(Tensor.zeros([2, 3, 2])).shape).toEqual([2, 6]);
+  });
+
   it("a parameter, velocity or moment is its owner's buffer, named so in what it refuses", () => {
     const linear = new nn.Linear(2, 3, { seed: 1 });
     expectRefusal(
@@ -300,6 +319,28 @@ describe('a module of your own in fit', () => {
     nn.fit(module, { x: Tensor.from([[1, 2]]), y: Int32Array.from([1]) }, { optimizer: new nn.SGD(linear.parameters(), { lr: 0.5 }) });
     expect(Array.from(linear.weight.value.data)).not.toEqual(before);
     expect(module.training).toBe(false);
+  });
+});
+
+describe('fit asks the model for no input gradient', () => {
+  it('every backward is told inputGrad: false (a layer computes one unless told so)', () => {
+    const linear = new nn.Linear(2, 2, { seed: 1 });
+    const told: unknown[] = [];
+    const module: nn.Module = {
+      forward: (x) => linear.forward(x),
+      backward: (dout, options) => {
+        told.push(options);
+        return linear.backward(dout, options ?? {});
+      },
+      parameters: () => linear.parameters(),
+    };
+    const x = Tensor.from([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    nn.fit(module, { x, y: Int32Array.from([1, 0, 1]) }, { batchSize: 2, epochs: 2 });
+    expect(told).toEqual([{ inputGrad: false }, { inputGrad: false }, { inputGrad: false }, { inputGrad: false }]);
   });
 });
 

@@ -153,8 +153,22 @@ export function checkGradientSource(op: string, dout: Tensor, produced: Tensor |
 export function requireFinite(op: string, tensor: Tensor, what: () => string): void {
   const at = kernels(tensor.dtype).firstNonFinite(tensor.ptr, tensor.size);
   if (at >= 0) {
-    throw new ValueError(`${op}: ${what()} is ${tensor.data[at]} at element ${at}, outside the op's domain or range`);
+    throw nonFinite(new ValueError(`${op}: ${what()} is ${tensor.data[at]} at element ${at}, outside the op's domain or range`));
   }
+}
+
+// The refusals of a result that is not finite: in a training loop, the model diverging.
+const nonFiniteRefusals = new WeakSet<object>();
+
+/** `error`, known from now on as the refusal of a result that is not finite. */
+export function nonFinite<E extends Error>(error: E): E {
+  nonFiniteRefusals.add(error);
+  return error;
+}
+
+/** Whether `error` refused a result for not being finite (not bad labels, shapes or arguments). */
+export function isNonFinite(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && nonFiniteRefusals.has(error);
 }
 
 /** An i32 buffer a gate owns (labels, maxout winners): grown when too small, never shrunk. */

@@ -2,7 +2,7 @@
 // the fused way (one gate, no Jacobian). The gradient is a buffer the loss keeps for the
 // scores' source (a model's output), valid until the next loss on scores from there.
 import { ShapeError, ValueError } from '../errors';
-import { Owned, useTensor } from '../gates/buffers';
+import { nonFinite, Owned, useTensor } from '../gates/buffers';
 import { SvmLossGate } from '../gates/loss';
 import { SoftmaxCrossEntropyGate } from '../gates/softmax';
 import { OPS } from '../ops';
@@ -39,6 +39,11 @@ function perSource<G extends object>(make: () => G): (scores: unknown) => G {
   };
 }
 
+/** The refusal of a loss that is not finite, which `fit` reads as the model diverging. */
+function refuseNonFinite(op: string, loss: number): never {
+  throw nonFinite(new ValueError(`${op}: the loss is ${loss}`));
+}
+
 const crossEntropy = perSource(() => Object.assign(new SoftmaxCrossEntropyGate(), { label: 'softmaxCrossEntropy' }));
 const svm = perSource(() => Object.assign(new SvmLossGate(), { label: 'svmLoss' }));
 
@@ -46,7 +51,7 @@ const svm = perSource(() => Object.assign(new SvmLossGate(), { label: 'svmLoss' 
 export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array | readonly number[]): LossResult & { dlogits: Tensor } {
   const gate = crossEntropy(logits);
   const loss = gate.forward(logits, labels);
-  if (!Number.isFinite(loss)) throw new ValueError(`softmaxCrossEntropy: the loss is ${loss}`);
+  if (!Number.isFinite(loss)) refuseNonFinite('softmaxCrossEntropy', loss);
   const [grad] = gate.backward(1);
   return { loss, grad, dlogits: grad };
 }
@@ -55,17 +60,23 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array | readonl
 export function svmLoss(scores: Tensor, labels: Int32Array | readonly number[]): LossResult {
   const gate = svm(scores);
   const loss = gate.forward(scores, labels);
-  if (!Number.isFinite(loss)) throw new ValueError(`svmLoss: the loss is ${loss}`);
+  if (!Number.isFinite(loss)) refuseNonFinite('svmLoss', loss);
   const [grad] = gate.backward(1);
   return { loss, grad };
 }
 
 interface MseBuffers {
+  /** p − t, kept apart from the gradient so that a refused call leaves the last gradient as it was. */
   difference: Owned;
+  gradient: Owned;
   total: Owned;
 }
 
-const mseBuffers = perSource<MseBuffers>(() => ({ difference: new Owned('mse', 'gradient'), total: new Owned('mse', 'result') }));
+const mseBuffers = perSource<MseBuffers>(() => ({
+  difference: new Owned('mse', 'result'),
+  gradient: new Owned('mse', 'gradient'),
+  total: new Owned('mse', 'result'),
+}));
 
 /** The mean over all elements of (prediction − target)², with dprediction = 2(p − t)/n. */
 export function mse(prediction: Tensor, target: Tensor): LossResult {
@@ -83,9 +94,10 @@ export function mse(prediction: Tensor, target: Tensor): LossResult {
   const total = buffers.total.get([], p.dtype);
   k.l2Forward(d.ptr, total.ptr, p.size);
   const loss = total.item() / n;
-  if (!Number.isFinite(loss)) throw new ValueError(`${op}: the loss is ${loss}`);
-  k.elementwiseForward(OPS.scale.code, d.ptr, 0, d.ptr, 1, p.size, B_CONST, 2 / n);
-  return { loss, grad: d.gradientFor(p) };
+  if (!Number.isFinite(loss)) refuseNonFinite(op, loss);
+  const grad = buffers.gradient.get(p.shape, p.dtype);
+  k.elementwiseForward(OPS.scale.code, d.ptr, 0, grad.ptr, 1, p.size, B_CONST, 2 / n);
+  return { loss, grad: grad.gradientFor(p) };
 }
 
 export const LOSSES = { softmaxCrossEntropy, svm: svmLoss, mse } as const;

@@ -1,8 +1,9 @@
 // The training loop the lecture ends with, as a function: minibatches from a DataLoader,
 // forward, loss, backward, step — nothing allocated after the first step.
 import { ValueError } from '../errors';
+import { isNonFinite } from '../gates/buffers';
 import type { Tensor } from '../tensor';
-import { checkDataset as checkRows, DataLoader, type Dataset } from './data-loader';
+import { type Batch, checkDataset as checkRows, DataLoader, type Dataset } from './data-loader';
 import { LOSSES, type LossName } from './losses';
 import type { Module } from './module';
 import { type Optimizer, SGD } from './optim';
@@ -75,14 +76,17 @@ export function fit(model: Module, data: Dataset, options: FitOptions = {}): Epo
       let total = 0;
       let seen = 0;
       for (const batch of loader) {
-        optimizer.zeroGrad();
-        const scores = model.forward(batch.x);
-        const result = LOSSES[loss](scores, batch.y as never);
-        if (!Number.isFinite(result.loss))
-          throw new ValueError(`fit: the loss became ${result.loss} at epoch ${epoch}, step ${batch.index + 1}: lower the learning rate`);
-        model.backward(result.grad, { inputGrad: false });
-        optimizer.step();
-        total += result.loss * batch.size;
+        let batchLoss: number;
+        try {
+          optimizer.zeroGrad();
+          const result = LOSSES[loss](model.forward(batch.x), batch.y as never);
+          model.backward(result.grad, { inputGrad: false });
+          optimizer.step();
+          batchLoss = result.loss;
+        } catch (error) {
+          throw diverged(error, batch, epoch);
+        }
+        total += batchLoss * batch.size;
         seen += batch.size;
         options.onProgress?.({
           phase: 'batch',
@@ -114,6 +118,24 @@ export function fit(model: Module, data: Dataset, options: FitOptions = {}): Epo
     if (wasTraining === false) model.train?.(false);
   }
   return history;
+}
+
+/**
+ * What fit throws for an error of one of its steps. A result refused as not finite (a
+ * loss, an activation, a gradient), after a step of this fit and on a batch whose data are
+ * finite, is the model diverging: the error says where, and to lower the learning rate.
+ * Any other refusal (bad labels, data the model overflows on before any step) is passed on.
+ */
+function diverged(error: unknown, batch: Batch, epoch: number): unknown {
+  const stepped = epoch > 1 || batch.index > 0;
+  const finiteData = allFinite(batch.x) && (batch.y instanceof Int32Array || allFinite(batch.y));
+  if (!(isNonFinite(error) && stepped && finiteData)) return error;
+  const message = (error as Error).message;
+  return new ValueError(`fit: at epoch ${epoch}, step ${batch.index + 1}, ${message}: the model diverged; lower the learning rate`);
+}
+
+function allFinite(tensor: Tensor): boolean {
+  return tensor.data.every(Number.isFinite);
 }
 
 /**
