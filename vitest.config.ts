@@ -74,9 +74,9 @@ export default defineConfig({
                 name: 'browser-plain',
                 provide: { simd: 'plain' },
                 setupFiles: ['test/setup/plain-simd.ts'],
-                // Its setup file loads src/ before a spec's vi.mock of src/wasm/instance could
+                // Its setup file loads src/ before the memory specs' vi.mock of src/wasm/instance could
                 // apply; the allocator it wraps is JavaScript, the same on either build.
-                exclude: [...nodeOnly, 'test/graph-memory.test.ts'],
+                exclude: [...nodeOnly, 'test/graph-memory.test.ts', 'test/nn-memory.test.ts'],
               },
             ],
           },
