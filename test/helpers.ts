@@ -20,8 +20,24 @@ import {
   SoftplusGate,
   SubGate,
   TanhGate,
+  type WasmgradError,
 } from '../src/index';
 import type { GateOpName } from '../src/ops';
+
+/** A WasmgradError subclass, as a refusal test expects one. */
+export type ErrorClass = new (...args: never[]) => WasmgradError;
+
+/** That `call` throws an error of class `kind` whose message is exactly `message`. */
+export function expectRefusal(call: () => unknown, kind: ErrorClass, message: string): void {
+  let caught: unknown;
+  try {
+    call();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, message).toBeInstanceOf(kind);
+  expect((caught as Error).message).toBe(message);
+}
 
 /** mulberry32: a small seeded generator, so every random test is reproducible. */
 export function rng(seed: number): () => number {

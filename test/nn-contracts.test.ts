@@ -3,35 +3,10 @@
 // out here in float64, which loss buffer a call writes, and each refusal of bad input by its
 // error class and its whole message, the object still working after it.
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  init,
-  memoryStats,
-  nn,
-  ShapeError,
-  StateError,
-  Tensor,
-  ValueError,
-  type WasmgradError,
-} from '../src/index';
-import { rng } from './helpers';
+import { decodeSafetensors, encodeSafetensors, init, memoryStats, nn, ShapeError, StateError, Tensor, ValueError } from '../src/index';
+import { expectRefusal, rng } from './helpers';
 
 beforeAll(() => init());
-
-type ErrorClass = new (...args: never[]) => WasmgradError;
-
-/** The error `call` throws: its class and its message, exactly. */
-function expectRefusal(call: () => unknown, kind: ErrorClass, message: string): void {
-  let caught: unknown;
-  try {
-    call();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, message).toBeInstanceOf(kind);
-  expect((caught as Error).message).toBe(message);
-}
 
 const f64 = (rows: number[][]) => Tensor.from(rows, undefined, { dtype: 'float64' });
 

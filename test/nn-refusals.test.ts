@@ -4,33 +4,10 @@
 // names and buffers the layers report. Written for the survivors of mutation testing
 // (StrykerJS on src/nn, README: Mutation testing): each case is something no test held.
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  FormatError,
-  init,
-  nn,
-  ShapeError,
-  StateError,
-  Tensor,
-  ValueError,
-  type WasmgradError,
-} from '../src/index';
+import { decodeSafetensors, encodeSafetensors, FormatError, init, nn, ShapeError, StateError, Tensor, ValueError } from '../src/index';
+import { expectRefusal } from './helpers';
 
 beforeAll(() => init());
-
-type ErrorClass = new (...args: never[]) => WasmgradError;
-
-function expectRefusal(call: () => unknown, kind: ErrorClass, message: string): void {
-  let caught: unknown;
-  try {
-    call();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, message).toBeInstanceOf(kind);
-  expect((caught as Error).message).toBe(message);
-}
 
 describe('constructors refuse bad options, naming the layer and the value', () => {
   it.each([
