@@ -229,29 +229,32 @@ export function setupCircuits(): void {
   function showStep(): void {
     if (current === undefined) return;
     const { svg, model, order } = current;
-    step = Math.max(0, Math.min(step, order.length));
+    // At the end stays at the end: the neuron's two versions have 8 gates and 5.
+    step = Math.max(0, step);
+    if (step >= order.length) step = Number.POSITIVE_INFINITY;
+    const at = Math.min(step, order.length);
     drawing.innerHTML = svg;
     const picture = drawing.querySelector('svg') as SVGSVGElement;
     const width = Number(picture.getAttribute('width'));
     Object.assign(picture.style, { width: '100%', height: 'auto', maxWidth: `${MAX_ZOOM * width}px`, minWidth: `${MIN_ZOOM * width}px` });
     // The lecture draws every product as "*": the matrix product too, as mul switches for matrices.
     for (const text of picture.querySelectorAll('g.gate[data-op="matmul"] text')) text.textContent = '*';
-    const reached = reachedWires(model, order, step);
+    const reached = reachedWires(model, order, at);
     for (const label of picture.querySelectorAll<SVGGElement>('g.wire-label')) {
       if (!reached.has(Number(label.dataset.node))) for (const grad of label.querySelectorAll('.grad')) grad.remove();
     }
-    const active = order[step - 1];
+    const active = order[at - 1];
     if (active !== undefined) picture.querySelector(`g.gate[data-id="${active.id}"]`)?.classList.add('active');
-    picture.dataset.step = String(step);
+    picture.dataset.step = String(at);
     picture.setAttribute('aria-label', caption.textContent ?? '');
-    stepCount.textContent = `step ${step} of ${order.length}`;
+    stepCount.textContent = `step ${at} of ${order.length}`;
     rule.textContent =
       active === undefined
         ? 'The backward pass starts at the output with df/df = 1. Next applies the last gate’s local gradient.'
         : ruleOf(active, model, LECTURE[current.name].precision);
     rule.dataset.op = active?.op ?? '';
-    buttons.start.disabled = buttons.back.disabled = step === 0;
-    buttons.next.disabled = buttons.end.disabled = step === order.length;
+    buttons.start.disabled = buttons.back.disabled = at === 0;
+    buttons.next.disabled = buttons.end.disabled = at === order.length;
   }
 
   /** Every input with its value and gradient; for the neuron, both versions' gradients side by side. */
@@ -302,7 +305,7 @@ export function setupCircuits(): void {
     showStep();
   };
   buttons.start.addEventListener('click', () => goTo(0));
-  buttons.back.addEventListener('click', () => goTo(step - 1));
+  buttons.back.addEventListener('click', () => goTo(Math.min(step, current?.order.length ?? 0) - 1));
   buttons.next.addEventListener('click', () => goTo(step + 1));
   buttons.end.addEventListener('click', () => goTo(Number.POSITIVE_INFINITY));
   select.addEventListener('change', () => {
