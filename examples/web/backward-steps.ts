@@ -29,6 +29,8 @@ export function ruleOf(gate: VizNode, model: VizModel, decimals: number): string
   const byId = new Map(model.nodes.map((node) => [node.id, node]));
   const operands = gate.inputs.map((id) => byId.get(id) as VizNode);
   const fmt = (x: number | undefined) => (x === undefined ? '?' : formatNumber(x, decimals, model.integers));
+  /** A factor of a product: a negative one in brackets, 1·(−4) rather than 1·−4. */
+  const factor = (x: number | undefined) => (x !== undefined && x < 0 ? `(${fmt(x)})` : fmt(x));
   const g = scalar(gate.grad);
   const out = scalar(gate.value);
   const [a, b] = operands.map((node) => scalar(node.value));
@@ -44,13 +46,13 @@ export function ruleOf(gate: VizNode, model: VizModel, decimals: number): string
       return `max routes: the larger input, ${name(operands[winner])} = ${fmt(winner === 0 ? a : b)}, gets all of ${upstream}; the other gets 0.`;
     }
     case 'mul':
-      return `mul switches: each input gets ${upstream} times the other input: ${name(operands[0])} gets ${fmt(g)}·${fmt(b)} = ${fmt(prod(g, b))}, ${name(operands[1])} gets ${fmt(g)}·${fmt(a)} = ${fmt(prod(g, a))}.`;
+      return `mul switches: each input gets ${upstream} times the other input: ${name(operands[0])} gets ${factor(g)}·${factor(b)} = ${fmt(prod(g, b))}, ${name(operands[1])} gets ${factor(g)}·${factor(a)} = ${fmt(prod(g, a))}.`;
     case 'scale':
-      return `multiply by a constant (${gate.label}): df/dx = ${constant}, so the input gets ${constant}·${fmt(g)} = ${fmt(prod(g, Number(constant.replace('−', '-'))))}.`;
+      return `multiply by a constant (${gate.label}): df/dx = ${constant}, so the input gets ${constant.startsWith('−') ? `(${constant})` : constant}·${factor(g)} = ${fmt(prod(g, Number(constant.replace('−', '-'))))}.`;
     case 'offset':
       return `add a constant (${gate.label}): df/dx = 1, so the input gets ${upstream}, unchanged.`;
     case 'exp':
-      return `exp: d(eˣ)/dx = eˣ = ${fmt(out)}, so the input gets ${fmt(out)}·${fmt(g)} = ${fmt(prod(g, out))}.`;
+      return `exp: d(eˣ)/dx = eˣ = ${fmt(out)}, so the input gets ${factor(out)}·${factor(g)} = ${fmt(prod(g, out))}.`;
     case 'recip':
       return `1/x: d(1/x)/dx = −1/x² = ${fmt(a === undefined ? undefined : -1 / (a * a))}, so the input gets ${fmt(a === undefined || g === undefined ? undefined : -g / (a * a))}.`;
     case 'sigmoid':
@@ -58,7 +60,7 @@ export function ruleOf(gate: VizNode, model: VizModel, decimals: number): string
     case 'matmul':
       return `matrix product W·x: the gradient of W is the output's gradient times xᵀ (dW = dout·xᵀ), of x it is Wᵀ times the output's gradient (dx = Wᵀ·dout) — mul switches, for matrices.`;
     case 'l2':
-      return `‖v‖² = Σ v²: the local gradient is 2v, so v gets 2v·${fmt(g)}.`;
+      return `‖v‖² = Σ v²: the local gradient is 2v, so v gets 2v·${factor(g)}.`;
     default:
       return `${gate.label}: the input gets its local gradient times ${upstream}.`;
   }

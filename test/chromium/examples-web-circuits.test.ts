@@ -3,10 +3,15 @@
 // pass stepped one gate at a time (each gate's rule and the gradients it gives, checked
 // against the lecture's formulas computed here), a domain error in plain words that marks
 // the drawing stale, and no sideways scrolling of the page at a 360 px phone.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAndServe, collectProblems, openPage, type PageServer } from './examples-web-server';
-import { launchChromium } from './harness';
+import { launchChromium, root } from './harness';
+
+const shots = join(root, 'test-results/examples-web');
+const screenshot = (name: string) => page.locator('#circuits').screenshot({ path: join(shots, `${name}.png`) });
 
 let browser: Browser;
 let server: PageServer;
@@ -72,6 +77,7 @@ const select = (circuit: string) => page.selectOption('#circuit', circuit);
 const fill = (name: string, value: string) => page.fill(`#circuit-inputs input[name="${name}"]`, value);
 
 beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
   [browser, server] = await Promise.all([launchChromium(), buildAndServe()]);
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   collectProblems(page, problems);
@@ -161,6 +167,9 @@ describe('stepping through the backward pass', () => {
     expect(steps[0]?.rule).toMatch(/^The backward pass starts at the output/);
     // mul switches: q gets z·1, z gets q·1.
     expect(steps[1]?.rule).toMatch(/^mul switches/);
+    expect(steps[1]?.rule).toContain(
+      `the + gate's output gets 1·(${String(z).replace('-', '−')}) = ${String(z * 1).replace('-', '−')}, z gets 1·${q} = ${q * 1}.`,
+    );
     expect(steps[1]?.operandGrads).toEqual([String(z * 1), String(q * 1)].map((s) => s.replace('-', '−')).sort());
     // add distributes: x and y each get df/dq = z.
     expect(steps[2]?.rule).toMatch(/^add distributes/);
@@ -168,6 +177,7 @@ describe('stepping through the backward pass', () => {
     // Back returns to the step before, exactly.
     await page.click('#step-back');
     expect(await readDrawing()).toEqual(steps[1]);
+    await screenshot('circuits-step');
   });
 
   it('2·(x·y + max(z, w)): max routes to the larger input', async () => {
@@ -241,6 +251,7 @@ describe('a domain error', () => {
     expect(broken.stale).toBe(true);
     expect(broken.staleMarkShown).toBe(true);
     expect(broken.title).toContain('w0 = 2'); // the old drawing, marked as such
+    await screenshot('circuits-stale');
     // The σ gate computes the same neuron without the overflowing exp: no error, a fresh drawing.
     await page.check('input[name="gates"][value="neuron-sigmoid"]');
     const sigmoid = await readDrawing();
@@ -279,6 +290,7 @@ describe('at a 360 px phone', () => {
       }));
       expect(widths.page, circuit).toBeLessThanOrEqual(widths.viewport);
       expect(widths.box, circuit).toBeLessThanOrEqual(widths.viewport);
+      await screenshot(`circuits-360-${circuit}`);
     }
     await page.setViewportSize({ width: 1100, height: 900 });
   });
