@@ -3,7 +3,7 @@
 // @ts-nocheck: AssemblyScript; asc checks it.
 import { maxoutBackward, maxoutForward, softmaxBackward, softmaxForward } from './activations';
 import { conv2dBackward, conv2dForward } from './conv';
-import { gatherRows } from './data';
+import { fill, gatherRows } from './data';
 import { dropoutMask } from './dropout';
 import { elementwiseBackward, elementwiseForward } from './elementwise';
 import { gemmF32, gemmF64 } from './gemm';
@@ -37,6 +37,14 @@ export function gemm_f32(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: us
 
 export function gemm_f64(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
   gemmF64(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+export function fill_f32(x: usize, n: i32, value: f32): void {
+  fill<f32>(x, n, value);
+}
+
+export function fill_f64(x: usize, n: i32, value: f64): void {
+  fill<f64>(x, n, value);
 }
 
 export function first_non_finite_f32(x: usize, n: i32): i32 {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AddGate, init, memoryStats, ShapeError, StateError, Tensor } from '../src/index';
+import { AddGate, init, memoryStats, nn, ShapeError, StateError, Tensor } from '../src/index';
 
 beforeAll(() => init());
 
@@ -99,5 +99,28 @@ describe('Tensor', () => {
     const before = memoryStats();
     for (let i = 0; i < 1000; i++) Tensor.zeros([256, 256]).dispose();
     expect(memoryStats()).toEqual(before);
+  });
+});
+
+describe('filling a tensor (in wasm: four or two values at a time, then the rest one by one)', () => {
+  it.each(['float32', 'float64'] as const)('Tensor.full in %s writes every element, any length, −0 kept', (dtype) => {
+    for (const length of [1, 3, 4, 5, 7, 8, 9, 31]) {
+      for (const value of [2.5, -0, 0, -3]) {
+        const t = Tensor.full([length], value, { dtype });
+        const values = [...t.data];
+        expect(values).toHaveLength(length);
+        for (const v of values) expect(Object.is(v, value), `${dtype} length ${length} value ${value}`).toBe(true);
+        t.dispose();
+      }
+    }
+  });
+
+  it('an optimizer’s zeroGrad zeroes every element of every gradient', () => {
+    const model = new nn.Sequential([new nn.Linear(3, 5, { seed: 1 })]);
+    const [weight, bias] = model.parameters() as [nn.Parameter, nn.Parameter];
+    weight.grad.data.fill(4);
+    bias.grad.data.fill(4);
+    new nn.SGD(model.parameters(), { lr: 0.1 }).zeroGrad();
+    expect([...weight.grad.data, ...bias.grad.data]).toEqual(new Array(20).fill(0));
   });
 });

@@ -18,7 +18,7 @@ import { BATCH, CLASSES, HIDDEN, INPUTS, LEARNING_RATE, type Problem } from './p
 import { wasmgradFit, wasmgradStep } from './wasmgrad';
 
 const PARTS = [
-  ['zeroGrad', 'zero the 4 gradients (TypedArray.fill)'],
+  ['zeroGrad', 'zero the 4 gradients (the fill kernel)'],
   ['gemm L1 forward', 'X·W1ᵀ: 64×784 · 784×128'],
   ['gemm L2 forward', 'H·W2ᵀ: 64×128 · 128×10'],
   ['bias forward', 'add b1, b2 (row broadcast)'],
@@ -146,7 +146,7 @@ function reenactment(problem: Problem) {
         if (totals) totals.set(part, (totals.get(part) as number) + (now - t));
         t = now;
       };
-      for (const p of params) p.grad.data.fill(0);
+      for (const p of params) k.fill(p.grad.ptr, p.grad.size, 0);
       lap('zeroGrad');
       k.gemm(0, 1, BATCH, HIDDEN, INPUTS, x, INPUTS, w1.value.ptr, INPUTS, z1.ptr, HIDDEN, 0);
       lap('gemm L1 forward');
@@ -168,7 +168,7 @@ function reenactment(problem: Problem) {
         .set(y);
       const loss = k.softmaxCrossEntropyForward(z2.ptr, labels, probs.ptr, BATCH, CLASSES);
       if (!Number.isFinite(loss)) throw new Error('loss: not finite');
-      dz2.data.fill(0);
+      k.fill(dz2.ptr, dz2.size, 0);
       k.softmaxCrossEntropyBackward(probs.ptr, labels, dz2.ptr, BATCH, CLASSES, 1);
       lap('loss');
       k.gemm(1, 0, CLASSES, HIDDEN, BATCH, dz2.ptr, CLASSES, h.ptr, HIDDEN, w2.grad.ptr, HIDDEN, 1);
@@ -177,7 +177,7 @@ function reenactment(problem: Problem) {
       lap('bias backward');
       k.gemm(0, 0, BATCH, HIDDEN, CLASSES, dz2.ptr, CLASSES, w2.value.ptr, HIDDEN, dh.ptr, HIDDEN, 0);
       lap('gemm L2 dX');
-      dz1.data.fill(0);
+      k.fill(dz1.ptr, dz1.size, 0);
       k.elementwiseBackward(OPS.relu.code, z1.ptr, dh.ptr, dh.ptr, dh.ptr, dz1.ptr, 0, BATCH, HIDDEN, B_CONST, 0);
       if (k.firstNonFinite(dz1.ptr, BATCH * HIDDEN) >= 0) throw new Error('relu backward: not finite');
       lap('relu backward');

@@ -3,7 +3,7 @@
 import { DTYPES } from '../dtype';
 import { describe, ShapeError, StateError, ValueError } from '../errors';
 import { checkClassIndices } from '../shapes';
-import { type DType, type Shape, Storage, sizeOf, staleMessage, Tensor } from '../tensor';
+import { type DType, fillTensor, type Shape, Storage, sizeOf, staleMessage, Tensor } from '../tensor';
 import { allocate, i32, release } from '../wasm/instance';
 import { kernels } from '../wasm/kernels';
 
@@ -49,7 +49,7 @@ export class Owned {
 
   zeroed(shape: Shape, dtype: DType): Tensor {
     const tensor = this.get(shape, dtype);
-    tensor.data.fill(0);
+    fillTensor(tensor, 0);
     return tensor;
   }
 

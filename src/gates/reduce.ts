@@ -1,6 +1,6 @@
 import { describe, ShapeError, ValueError } from '../errors';
 import { type Axis, reduction } from '../shapes';
-import { formatShape, type Tensor } from '../tensor';
+import { fillTensor, formatShape, type Tensor } from '../tensor';
 import { AXIS_ALL, kernels } from '../wasm/kernels';
 import { Owned, Saved, useTensor } from './buffers';
 import { Gate } from './gate';
@@ -54,7 +54,7 @@ export class SumGate<A extends Axis = undefined> extends Gate {
     const k = kernels(x.dtype);
     if (axis === undefined) {
       if (typeof dout !== 'number' || !Number.isFinite(dout)) throw new ValueError(`${op}: dout must be a finite number`);
-      dx.data.fill(dout * scale);
+      fillTensor(dx, dout * scale);
       return [dx.gradientFor(x)];
     }
     const g = useTensor(op, 'dout', dout);

@@ -1,7 +1,7 @@
 // Optimizers: they hold the parameters, step them by their gradients (update loops in
 // wasm), and zero the gradients. State (velocity, moments) is allocated once.
 import { describe, ValueError } from '../errors';
-import { Tensor } from '../tensor';
+import { fillTensor, Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
 import type { Parameter } from './module';
 
@@ -19,7 +19,7 @@ export abstract class Optimizer {
 
   /** Sets every gradient to 0: backward adds into them. */
   zeroGrad(): void {
-    for (const p of this.params) p.grad.data.fill(0);
+    for (const p of this.params) fillTensor(p.grad, 0);
   }
 }
 
