@@ -5,7 +5,7 @@
 // fails, as a full memory makes it fail; every other passes through unchanged.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Graph, init, memoryStats, OutOfMemoryError } from '../src/index';
-import { allocate } from '../src/wasm/instance';
+import { failAllocation } from './fail-allocation';
 
 vi.mock('../src/wasm/instance', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../src/wasm/instance')>();
@@ -13,18 +13,6 @@ vi.mock('../src/wasm/instance', async (importOriginal) => {
 });
 
 beforeAll(() => init());
-
-/** The `nth` allocation from now on (1: the next) fails, as one that does not fit; the others are made. */
-function failAllocation(nth: number): void {
-  const real = vi.mocked(allocate).getMockImplementation() as typeof allocate;
-  let calls = 0;
-  vi.mocked(allocate).mockImplementation((bytes, what) => {
-    calls++;
-    if (calls !== nth) return real(bytes, what);
-    vi.mocked(allocate).mockImplementation(real);
-    throw new OutOfMemoryError(`${what}: ${bytes} bytes do not fit (the test's allocator)`);
-  });
-}
 
 /** x, e = exp(x), y = x·x: a forward runs two ops; a backward from y one. */
 function numbers() {

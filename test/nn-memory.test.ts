@@ -4,7 +4,7 @@
 // allocation fails, as a full memory makes it fail; every other passes through unchanged.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { init, nn, OutOfMemoryError, Tensor } from '../src/index';
-import { allocate } from '../src/wasm/instance';
+import { failAllocation } from './fail-allocation';
 
 vi.mock('../src/wasm/instance', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../src/wasm/instance')>();
@@ -12,21 +12,6 @@ vi.mock('../src/wasm/instance', async (importOriginal) => {
 });
 
 beforeAll(() => init());
-
-/**
- * One allocation from now on fails, as one that does not fit: the `which`-th (1: the next),
- * or the next whose description matches `which`. The others are made.
- */
-function failAllocation(which: number | RegExp): void {
-  const real = vi.mocked(allocate).getMockImplementation() as typeof allocate;
-  let calls = 0;
-  vi.mocked(allocate).mockImplementation((bytes, what) => {
-    calls++;
-    if (typeof which === 'number' ? calls !== which : !which.test(what)) return real(bytes, what);
-    vi.mocked(allocate).mockImplementation(real);
-    throw new OutOfMemoryError(`${what}: ${bytes} bytes do not fit (the test's allocator)`);
-  });
-}
 
 /** The error `call` throws. */
 function thrown(call: () => unknown): Error {
