@@ -2,7 +2,7 @@
 // path, because each op's backward is already its vector–Jacobian product dyᵀ·J.
 import { describe, ValueError } from './errors';
 import { useTensor } from './gates/buffers';
-import { Tensor } from './tensor';
+import { fillTensor, Tensor } from './tensor';
 
 /** Anything with a tensor forward and a backward that returns dx first: a unary gate or layer. */
 export interface Differentiable {
@@ -27,7 +27,7 @@ export function jacobian(fn: Differentiable, x: Tensor): Tensor {
   const rowsOut: Float64Array[] = [];
   try {
     for (let i = 0; i < rows; i++) {
-      seed.data.fill(0);
+      fillTensor(seed, 0);
       seed.data[i] = 1;
       const result = fn.backward(seed);
       const dx = result instanceof Tensor ? result : result[0];

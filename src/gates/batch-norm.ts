@@ -1,6 +1,6 @@
 import { DTYPES } from '../dtype';
 import { describe, ShapeError, ValueError } from '../errors';
-import { type DType, formatShape, sameShape, Tensor } from '../tensor';
+import { type DType, fillTensor, formatShape, sameShape, Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
 import { checkGradientSource, Owned, Saved, useTensor } from './buffers';
 import { Gate } from './gate';
@@ -64,7 +64,7 @@ export class BatchNormGate extends Gate {
     this.momentum = momentum;
     this.runningMean = Tensor.owned([channels], dtype, 'BatchNorm');
     this.runningVar = Tensor.owned([channels], dtype, 'BatchNorm');
-    this.runningVar.data.fill(1);
+    fillTensor(this.runningVar, 1);
     this.mean = Tensor.owned([channels], dtype, 'BatchNorm');
     this.invstd = Tensor.owned([channels], dtype, 'BatchNorm');
     this.predictStats = Tensor.owned([2, channels], dtype, 'BatchNorm');

@@ -1,6 +1,6 @@
 import { describe, ShapeError, ValueError } from '../errors';
 import { BatchNormGate, type BatchNormOptions } from '../gates/batch-norm';
-import { formatShape, Tensor } from '../tensor';
+import { fillTensor, formatShape, Tensor } from '../tensor';
 import { type BackwardOptions, checkMode, type Module, type ModuleBuffer, type Parameter } from './module';
 
 export interface BatchNormLayerOptions extends BatchNormOptions {
@@ -40,7 +40,7 @@ abstract class BatchNorm implements Module {
     const dtype = this.gate.runningMean.dtype;
     const parameter = (paramName: string, start: number): Parameter => {
       const value = Tensor.owned([numFeatures], dtype, name);
-      value.data.fill(start);
+      fillTensor(value, start);
       return { name: paramName, value, grad: Tensor.owned([numFeatures], dtype, name) };
     };
     this.weight = affine ? parameter('weight', 1) : null;

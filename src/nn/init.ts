@@ -1,7 +1,7 @@
 // Weight initializers, from a seeded generator so the same seed gives the same weights.
 
 import { Random } from '../random';
-import type { Tensor } from '../tensor';
+import { fillTensor, type Tensor } from '../tensor';
 
 /** 'he': N(0, 2/fanIn), for the ReLU family. 'xavier': U(±√(6/(fanIn + fanOut))), for sigmoid and tanh. */
 export type Init = 'he' | 'xavier' | 'zeros';
@@ -10,7 +10,7 @@ export function initialize(weight: Tensor, init: Init, fanIn: number, fanOut: nu
   const data = weight.data;
   const random = new Random(seed);
   if (init === 'zeros') {
-    data.fill(0);
+    fillTensor(weight, 0);
   } else if (init === 'he') {
     const std = Math.sqrt(2 / fanIn);
     for (let i = 0; i < data.length; i++) data[i] = std * random.normal();

@@ -1,6 +1,6 @@
 import { describe, ShapeError, ValueError } from '../errors';
 import { checkGradientSource, Owned, Saved, useTensor } from '../gates/buffers';
-import { type DType, formatShape, Tensor } from '../tensor';
+import { type DType, fillTensor, formatShape, Tensor } from '../tensor';
 import { B_ROW, kernels } from '../wasm/kernels';
 import { type Init, initialize } from './init';
 import type { BackwardOptions, Module, Parameter } from './module';
@@ -71,7 +71,7 @@ export class Linear implements Module {
   reset(init: Init): void {
     checkInit('Linear.reset', init);
     initialize(this.weight.value, init, this.inFeatures, this.outFeatures, this.seed);
-    this.bias?.value.data.fill(0);
+    if (this.bias) fillTensor(this.bias.value, 0);
   }
 
   forward(x: Tensor): Tensor {

@@ -3,6 +3,7 @@
 import { ValueError } from '../errors';
 import { isNonFinite } from '../gates/buffers';
 import type { Tensor } from '../tensor';
+import { kernels } from '../wasm/kernels';
 import { type Batch, checkDataset as checkRows, DataLoader, type Dataset } from './data-loader';
 import { LOSSES, type LossName } from './losses';
 import type { Module } from './module';
@@ -135,7 +136,7 @@ function diverged(error: unknown, batch: Batch, epoch: number): unknown {
 }
 
 function allFinite(tensor: Tensor): boolean {
-  return tensor.data.every(Number.isFinite);
+  return kernels(tensor.dtype).firstNonFinite(tensor.ptr, tensor.size) < 0;
 }
 
 /**
