@@ -20,7 +20,7 @@ const FAILED = 2;
 const JOB = 3;
 const ARGS = 4;
 /** The most arguments a job may have: the rest of the slot. */
-export const MAX_JOB_ARGS = SLOT - ARGS;
+const MAX_JOB_ARGS = SLOT - ARGS;
 const SPINS = 20000;
 /** A worker that has not finished its part by then is taken to be dead. */
 const DEADLINE_MS = 30_000;
@@ -113,6 +113,8 @@ export class ThreadPool {
    */
   run(job: number, parts: readonly (readonly number[])[]): void {
     if (parts.length > this.size) throw new StateError(`threads: ${parts.length} parts for ${this.size} threads`);
+    if (parts.some((part) => part.length > MAX_JOB_ARGS))
+      throw new StateError(`threads: ${this.names[job]} has more than ${MAX_JOB_ARGS} arguments`);
     const seq = ++this.seq;
     for (let w = 0; w + 1 < parts.length; w++) {
       const base = w * SLOT;
