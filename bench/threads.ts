@@ -8,7 +8,11 @@
 // Each round runs one process with init({ threads: 1 }) and one with threads: 2, in
 // alternating order, each allowed both CPUs (`taskset -c 0,1` where taskset exists, so
 // that a parent pinned to one CPU does not pin them). Figures are medians over rounds of
-// each process's median. Results: bench/results/threads.json and threads.md.
+// each process's median. This VM's host changes under it from minute to minute (its two
+// vCPUs behave now as two cores, now as one core's two hyperthreads), so the threads: 2
+// process also times the two training steps in alternating blocks with its pool paused
+// (one thread, the same threaded build) and running: the median of those paired ratios
+// compares the two under the same host. Results: bench/results/threads.json and threads.md.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +26,8 @@ interface Figures {
   mnist: number;
   /** Samples per second of the MNIST CNN step. */
   cnn: number;
+  /** With threads: 2, the median ratio of two threads to one (the pool paused) over adjacent blocks of steps. */
+  paired?: { mnist: number; cnn: number };
 }
 
 const GEMMS = [512, 1024].flatMap((n) =>
@@ -34,11 +40,14 @@ const GEMMS = [512, 1024].flatMap((n) =>
   ).map(([name, transA, transB]) => ({ name: `${n} ${name}`, n, transA, transB })),
 );
 
+let threadPool: typeof import('../src/wasm/instance').threadPool = () => null;
+
 async function child(threads: number, quick: boolean): Promise<Figures> {
   const { init, backend, Tensor } = await import('../src/index');
   await init({ threads, simd: 'plain' });
   if (backend().threads !== threads) throw new Error(`asked for ${threads} threads, got ${backend().threads}`);
   const { kernels } = await import('../src/wasm/kernels');
+  threadPool = (await import('../src/wasm/instance')).threadPool;
   const gemm: Record<string, number> = {};
   for (const { name, n, transA, transB } of GEMMS) {
     const a = Tensor.randn([n, n], { seed: 1 });
@@ -61,9 +70,47 @@ async function child(threads: number, quick: boolean): Promise<Figures> {
   const { makeCnnProblem } = await import('./mnist-cnn-problem');
   const { wasmgradCnnPeer } = await import('./peers/wasmgrad-cnn');
   const { CNN_BATCH } = await import('./peers/cnn');
-  const mnist = samplesPerSecond(wasmgradStep(makeProblem()), BATCH, quick ? 100 : 250, quick ? 100 : 500, quick);
-  const cnn = samplesPerSecond(wasmgradCnnPeer(makeCnnProblem()), CNN_BATCH, quick ? 10 : 25, quick ? 10 : 50, quick);
-  return { threads, gemm, mnist, cnn };
+  const mlpStep = wasmgradStep(makeProblem());
+  const cnnStep = wasmgradCnnPeer(makeCnnProblem());
+  const mnist = samplesPerSecond(mlpStep, BATCH, quick ? 100 : 250, quick ? 100 : 500, quick);
+  const cnn = samplesPerSecond(cnnStep, CNN_BATCH, quick ? 10 : 25, quick ? 10 : 50, quick);
+  if (threads === 1) return { threads, gemm, mnist, cnn };
+  const paired = {
+    mnist: pairedRatio(mlpStep, quick ? 100 : 250, quick ? 5 : 15),
+    cnn: pairedRatio(cnnStep, quick ? 10 : 25, quick ? 5 : 15),
+  };
+  return { threads, gemm, mnist, cnn, paired };
+}
+
+/** The median over `pairs` of (one-thread block time ÷ two-thread block time), the order alternating within pairs. */
+function pairedRatio(step: { reset(): void; train(first: number, count: number): void }, steps: number, pairs: number): number {
+  const pool = threadPool();
+  if (!pool) throw new Error('no thread pool');
+  const block = (paused: boolean, first: number) => {
+    pool.paused = paused;
+    const start = performance.now();
+    step.train(first, steps);
+    return performance.now() - start;
+  };
+  step.reset();
+  block(false, 0);
+  block(true, 0);
+  const ratios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const first = i * steps;
+    let one: number;
+    let two: number;
+    if (i % 2 === 0) {
+      one = block(true, first);
+      two = block(false, first);
+    } else {
+      two = block(false, first);
+      one = block(true, first);
+    }
+    ratios.push(one / two);
+  }
+  pool.paused = false;
+  return median(ratios);
 }
 
 /** The median of 7 blocks (3 when quick) of `steps` steps, after `warmup` steps. */
@@ -122,6 +169,7 @@ async function main(args: string[]): Promise<void> {
     { name: 'MNIST step, samples/s', one: median(one.map((f) => f.mnist)), two: median(two.map((f) => f.mnist)), target: 1.5 },
     { name: 'MNIST CNN step, samples/s', one: median(one.map((f) => f.cnn)), two: median(two.map((f) => f.cnn)), target: 1.7 },
   ];
+  const paired = (key: 'mnist' | 'cnn') => median(two.map((f) => f.paired?.[key] as number));
   const lines = [
     `### threads${quick ? ' (quick)' : ''}`,
     '',
@@ -135,6 +183,9 @@ async function main(args: string[]): Promise<void> {
           r.target === undefined ? '' : `≥ ${r.target}× ${r.two / r.one >= r.target ? 'PASS' : 'MISS'}`
         } |`,
     ),
+    '',
+    'The same two steps in one threads: 2 process, blocks with the pool paused and running alternating (median of the paired ratios):',
+    `MNIST step ${paired('mnist').toFixed(2)}×, MNIST CNN step ${paired('cnn').toFixed(2)}×.`,
   ];
   const directory = new URL('./results/', import.meta.url);
   mkdirSync(directory, { recursive: true });

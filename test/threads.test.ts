@@ -1,5 +1,5 @@
-// The threaded build: a large GEMM, a convolution's forward and both gradients, and the
-// poolings, split across threads over one shared memory, give the same bits as one
+// The threaded build: a large GEMM, a convolution's forward and both gradients, the
+// poolings and the optimizers' updates, split across threads over one shared memory, give the same bits as one
 // thread (each value is still computed by one thread, in the same order), for every
 // transpose, ragged bands and accumulate, odd batches and channel counts; a network
 // trained with two threads ends with the same weights as with one; and threads never
@@ -212,6 +212,50 @@ describe('a pooling split across threads', () => {
       for (const t of [x, dy, y1, y2, ...winners, start, dx1, dx2]) t.dispose();
     },
   );
+});
+
+describe("an optimizer's update split across threads", () => {
+  afterEach(() => vi.restoreAllMocks());
+  // An odd size: the second part starts mid-buffer and ends on a tail of 3.
+  const n = 100_003;
+
+  it.each([
+    ['plain', 0, 0, 0],
+    ['momentum', 0.9, 0, 0],
+    ['Nesterov momentum and weight decay', 0.9, 1, 1e-3],
+  ] as const)('SGD (%s) equals one thread bit for bit, in two parts', (_, momentum, nesterov, weightDecay) => {
+    const parts = spyOnParts();
+    const [w, g, v] = [filled(n), filled(n), filled(n)];
+    const [w2, v2] = [w.clone(), v.clone()];
+    kernels('float32').sgdUpdate(w.ptr, g.ptr, v.ptr, n, 0.05, momentum, nesterov, weightDecay);
+    raw().sgd_update_f32?.(w2.ptr, g.ptr, v2.ptr, n, 0.05, momentum, nesterov, weightDecay);
+    expectSameBits(w, w2, 'weights');
+    expectSameBits(v, v2, 'velocity');
+    expect(parts).toEqual([2]);
+    for (const t of [w, g, v, w2, v2]) t.dispose();
+  });
+
+  it('Adam equals one thread bit for bit, in two parts, at step 3', () => {
+    const parts = spyOnParts();
+    const [w, g, m] = [filled(n), filled(n), filled(n)];
+    const v = Tensor.from(filled(n).data.map(Math.abs), [n]); // a second moment is never negative
+    const [w2, m2, v2] = [w.clone(), m.clone(), v.clone()];
+    kernels('float32').adamUpdate(w.ptr, g.ptr, m.ptr, v.ptr, n, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 3);
+    raw().adam_update_f32?.(w2.ptr, g.ptr, m2.ptr, v2.ptr, n, 1e-3, 0.9, 0.999, 1e-8, 1e-4, 3);
+    expectSameBits(w, w2, 'weights');
+    expectSameBits(m, m2, 'first moment');
+    expectSameBits(v, v2, 'second moment');
+    expect(parts).toEqual([2]);
+    for (const t of [w, g, m, v, w2, m2, v2]) t.dispose();
+  });
+
+  it('a parameter below 65,536 elements is updated on one thread', () => {
+    const parts = spyOnParts();
+    const [w, g] = [filled(65_535), filled(65_535)];
+    kernels('float32').sgdUpdate(w.ptr, g.ptr, 0, 65_535, 0.05, 0, 0, 0);
+    expect(parts).toEqual([]);
+    for (const t of [w, g]) t.dispose();
+  });
 });
 
 describe('threads and the process', () => {

@@ -1,7 +1,7 @@
 // How the kernels that threads can share are split into parts, one per thread
 // (threads.ts runs them): a GEMM into bands of C's rows or columns, a convolution into
 // ranges of images (forward, input gradient) and bands of dW's rows (weight gradient), a
-// pooling into ranges of planes. Every value is computed by one thread, in the order one
+// pooling into ranges of planes, an optimizer's update into ranges of elements. Every value is computed by one thread, in the order one
 // thread would: results are the same bits with any number of threads.
 //
 // The convolution and pooling kernels take their ranges as trailing arguments
@@ -20,6 +20,8 @@ export const THREAD_KERNELS = [
   'max_pool2d_forward_f32',
   'max_pool2d_backward_f32',
   'avg_pool2d_f32',
+  'sgd_update_f32',
+  'adam_update_f32',
 ] as const;
 
 const job = (name: (typeof THREAD_KERNELS)[number]) => THREAD_KERNELS.indexOf(name);
@@ -30,6 +32,14 @@ const job = (name: (typeof THREAD_KERNELS)[number]) => THREAD_KERNELS.indexOf(na
  */
 const MIN_PARALLEL_WORK = 2 ** 18;
 
+/**
+ * Below this many elements an optimizer's update runs on one thread. It comes right after
+ * the backward pass, whose split GEMMs leave the other thread awake for it; a parameter
+ * this large takes ~15 µs a thread, against ~1 µs to hand an awake thread its part (and
+ * ~45 µs to wake a sleeping one, which only a model without split products pays).
+ */
+const MIN_PARALLEL_ELEMENTS = 2 ** 16;
+
 /** The wrappers of the kernels that take ranges, and gemm's when there are threads. */
 export interface SharedKernels {
   conv2dForward: Raw;
@@ -38,6 +48,8 @@ export interface SharedKernels {
   maxPool2dBackward: Raw;
   avgPool2d: Raw;
   gemm?: Raw;
+  sgdUpdate?: Raw;
+  adamUpdate?: Raw;
   /** Threads a call may use: a kernel that needs scratch per part needs this many. */
   threads: number;
 }
@@ -164,6 +176,23 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
       );
       run('gemm_f32_packed', packed, parts);
     };
+    // Ranges of whole SIMD groups; each element's update reads and writes only its own
+    // element of each buffer, so a part is the same bits as that range of the whole.
+    const elementwise =
+      (name: (typeof THREAD_KERNELS)[number], whole: Raw, buffers: number, count: number): Raw =>
+      (...args) => {
+        const n = args[count] as number;
+        const parts = ranges(n, pool.usable && n >= MIN_PARALLEL_ELEMENTS ? threads : 1, 4);
+        run(
+          name,
+          whole,
+          parts.map(([first, end]) =>
+            args.map((arg, i) => (i < buffers ? (arg === 0 ? 0 : arg + first * bytes) : i === count ? end - first : arg)),
+          ),
+        );
+      };
+    table.sgdUpdate = elementwise('sgd_update_f32', raw('sgd_update'), 3, 3);
+    table.adamUpdate = elementwise('adam_update_f32', raw('adam_update'), 4, 4);
   }
   return table;
 }

@@ -8,12 +8,12 @@
 // negative.
 
 // The control block's layout, as threads.ts writes it (kept in step by hand: no imports here).
-const SLOT = 16;
+const SLOT = 4;
 const SEQ = 0;
 const DONE = 1;
 const FAILED = 2;
 const JOB = 3;
-const ARGS = 4;
+const MAX_JOB_ARGS = 12;
 // Spin this many polls (some tens of µs) before sleeping. Longer would catch more of a
 // training step's jobs awake, but on a VM whose two vCPUs can be one core's hyperthreads
 // a spinning thread slows the one doing the work (bench/README, "Threads").
@@ -28,7 +28,7 @@ async function start(data, post) {
 }
 
 async function run(data, post) {
-  const { module, memory, control, index, buffers, kernels } = data;
+  const { module, memory, control, args, index, buffers, kernels } = data;
   const instance = await WebAssembly.instantiate(module, {
     env: {
       memory,
@@ -41,10 +41,10 @@ async function run(data, post) {
   if (jobs.some((fn) => typeof fn !== 'function')) throw new Error(`the module lacks one of ${kernels.join(', ')}`);
   instance.exports.gemm_thread_buffers(buffers[0], buffers[1], buffers[2]);
   post({ ready: true });
-  serve(jobs, new Int32Array(control), index * SLOT);
+  serve(jobs, new Int32Array(control), index * SLOT, new Float64Array(args), index * MAX_JOB_ARGS);
 }
 
-function serve(jobs, control, base) {
+function serve(jobs, control, base, args, a) {
   let seen = 0;
   for (;;) {
     let spins = 0;
@@ -53,21 +53,20 @@ function serve(jobs, control, base) {
     }
     seen = Atomics.load(control, base + SEQ);
     if (seen < 0) return;
-    const a = base + ARGS;
     try {
       jobs[control[base + JOB]](
-        control[a],
-        control[a + 1],
-        control[a + 2],
-        control[a + 3],
-        control[a + 4],
-        control[a + 5],
-        control[a + 6],
-        control[a + 7],
-        control[a + 8],
-        control[a + 9],
-        control[a + 10],
-        control[a + 11],
+        args[a],
+        args[a + 1],
+        args[a + 2],
+        args[a + 3],
+        args[a + 4],
+        args[a + 5],
+        args[a + 6],
+        args[a + 7],
+        args[a + 8],
+        args[a + 9],
+        args[a + 10],
+        args[a + 11],
       );
       control[base + FAILED] = 0;
     } catch {

@@ -6,21 +6,22 @@
 // computed by one thread in the same order: the results are the same bits as with one
 // thread.
 //
-// Jobs go through a control block (a SharedArrayBuffer of one 16-word slot per worker):
-// the caller writes the kernel's index and its arguments, bumps SEQ and notifies; the
-// worker runs it, writes DONE = SEQ and notifies. Both sides spin briefly before sleeping,
-// since the jobs of a training step come a few tens of µs apart.
+// Jobs go through a control block (a SharedArrayBuffer of one 4-word slot per worker) and
+// an argument block (one of MAX_JOB_ARGS float64s per worker: a float64 holds every i32
+// and pointer exactly, and the optimizers' rates): the caller writes the kernel's index
+// and its arguments, bumps SEQ and notifies; the worker runs it, writes DONE = SEQ and
+// notifies. Both sides spin briefly before sleeping, since the jobs of a training step
+// come a few tens of µs apart.
 import { StateError } from '../errors';
 
 // The control block's layout; thread-worker.js, which imports nothing, spells it again.
-const SLOT = 16;
+const SLOT = 4;
 const SEQ = 0;
 const DONE = 1;
 const FAILED = 2;
 const JOB = 3;
-const ARGS = 4;
-/** The most arguments a job may have: the rest of the slot. */
-const MAX_JOB_ARGS = SLOT - ARGS;
+/** The most arguments a job may have: its slot of the argument block. */
+const MAX_JOB_ARGS = 12;
 const SPINS = 20000;
 /** A worker that has not finished its part by then is taken to be dead. */
 const DEADLINE_MS = 30_000;
@@ -57,9 +58,15 @@ export interface ThreadsOptions {
 export class ThreadPool {
   private seq = 0;
   private broken = false;
+  /**
+   * While true every call runs whole on the calling thread: bench/threads.ts alternates
+   * one and two threads in one process, so that both meet the same host.
+   */
+  paused = false;
 
   private constructor(
     private readonly control: Int32Array,
+    private readonly args: Float64Array,
     private readonly workers: Handle[],
     /** The caller's own kernels, in the order of the list the workers were given. */
     private readonly local: readonly Kernel[],
@@ -83,6 +90,7 @@ export class ThreadPool {
       return fn as Kernel;
     });
     const control = new Int32Array(new SharedArrayBuffer(count * SLOT * 4));
+    const args = new Float64Array(new SharedArrayBuffer(count * MAX_JOB_ARGS * 8));
     const workers: Handle[] = [];
     const owned: number[] = [];
     try {
@@ -91,7 +99,15 @@ export class ThreadPool {
         owned.push(...buffers);
         const worker = await spawn(options.url ?? new URL('./thread-worker.js', import.meta.url));
         workers.push(worker);
-        worker.post({ module: options.module, memory: options.memory, control: control.buffer, index, buffers, kernels: options.kernels });
+        worker.post({
+          module: options.module,
+          memory: options.memory,
+          control: control.buffer,
+          args: args.buffer,
+          index,
+          buffers,
+          kernels: options.kernels,
+        });
         await worker.ready;
       }
     } catch {
@@ -99,12 +115,12 @@ export class ThreadPool {
       for (const ptr of owned) options.release(ptr);
       return null;
     }
-    return new ThreadPool(control, workers, local, options.kernels, canSleep());
+    return new ThreadPool(control, args, workers, local, options.kernels, canSleep());
   }
 
-  /** Whether parts may be sent to the workers (not after one has failed). */
+  /** Whether parts may be sent to the workers (not after one has failed, nor while paused). */
   get usable(): boolean {
-    return !this.broken;
+    return !this.broken && !this.paused;
   }
 
   /**
@@ -119,7 +135,7 @@ export class ThreadPool {
     for (let w = 0; w + 1 < parts.length; w++) {
       const base = w * SLOT;
       this.control[base + JOB] = job;
-      this.control.set(parts[w + 1] as readonly number[], base + ARGS);
+      this.args.set(parts[w + 1] as readonly number[], w * MAX_JOB_ARGS);
       Atomics.store(this.control, base + SEQ, seq);
       Atomics.notify(this.control, base + SEQ);
     }
