@@ -2,7 +2,7 @@
 // way of finding the wasm binary.
 
 export * as datasets from './data/index';
-export { FormatError, GraphError, OutOfMemoryError, ShapeError, StateError, ValueError, WasmgradError } from './errors';
+export { FormatError, GraphError, NonFiniteError, OutOfMemoryError, ShapeError, StateError, ValueError, WasmgradError } from './errors';
 export * from './gates/index';
 export {
   type Given,

@@ -22,6 +22,7 @@ import {
   MaxoutGate,
   MeanGate,
   memoryStats,
+  NonFiniteError,
   nn,
   OutOfMemoryError,
   Random,
@@ -139,7 +140,7 @@ const CASES: [call: string, run: () => unknown, error: ErrorClass, message: RegE
     /^AddGate\.backward: dout must be a finite number/,
   ],
   ['ScaleGate("a")', () => new (ScaleGate as Loose)('a'), ValueError, /^ScaleGate: a must be a finite number/],
-  ['LogGate.forward(-1)', () => new LogGate().forward(-1), ValueError, /^LogGate\.forward: log\(-1\) is NaN/],
+  ['LogGate.forward(-1)', () => new LogGate().forward(-1), NonFiniteError, /^LogGate\.forward: log\(-1\) is NaN/],
   ['ReluGate.forward(1, 2)', () => (new ReluGate() as Loose).forward(1, 2), ValueError, /^ReluGate\.forward: takes 1 input/],
   ['MatMulGate.forward inner dims', () => new MatMulGate().forward(matrix(), Tensor.zeros([3, 2])), ShapeError, /inner dims 2 ≠ 3/],
   [

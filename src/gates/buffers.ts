@@ -1,7 +1,7 @@
 // What tensor gates and layers share: buffers they own and reuse while shapes stay the
 // same, and the checks every tensor argument and every cached tensor gets.
 import { DTYPES } from '../dtype';
-import { describe, ShapeError, StateError, ValueError } from '../errors';
+import { describe, type NonFiniteDetails, NonFiniteError, ShapeError, StateError, ValueError } from '../errors';
 import { checkClassIndices } from '../shapes';
 import { type DType, fillTensor, type Shape, Storage, sizeOf, staleMessage, Tensor } from '../tensor';
 import { allocate, i32, release } from '../wasm/instance';
@@ -150,25 +150,16 @@ export function checkGradientSource(op: string, dout: Tensor, produced: Tensor |
 }
 
 /** A NaN or ±Infinity in a result is an error naming the op, never a silent NaN. */
-export function requireFinite(op: string, tensor: Tensor, what: () => string): void {
+export function requireFinite(op: string, tensor: Tensor, what: () => string, found: Pick<NonFiniteDetails, 'op' | 'kind'>): void {
   const at = kernels(tensor.dtype).firstNonFinite(tensor.ptr, tensor.size);
   if (at >= 0) {
-    throw nonFinite(new ValueError(`${op}: ${what()} is ${tensor.data[at]} at element ${at}, outside the op's domain or range`));
+    const value = tensor.data[at] as number;
+    throw new NonFiniteError(`${op}: ${what()} is ${value} at element ${at}, outside the op's domain or range`, {
+      ...found,
+      value,
+      index: at,
+    });
   }
-}
-
-// The refusals of a result that is not finite: in a training loop, the model diverging.
-const nonFiniteRefusals = new WeakSet<object>();
-
-/** `error`, known from now on as the refusal of a result that is not finite. */
-export function nonFinite<E extends Error>(error: E): E {
-  nonFiniteRefusals.add(error);
-  return error;
-}
-
-/** Whether `error` refused a result for not being finite (not bad labels, shapes or arguments). */
-export function isNonFinite(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && nonFiniteRefusals.has(error);
 }
 
 /** An i32 buffer a gate owns (labels, maxout winners): grown when too small, never shrunk. */

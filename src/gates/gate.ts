@@ -2,7 +2,7 @@
 // backward(dout) applies the chain rule locally and returns one gradient per input.
 // The rules themselves are the wasm module's (assembly/rules.ts), the same code the
 // compiled Graph runs; a gate decides what to cache and checks its inputs.
-import { describe, ShapeError, StateError, ValueError } from '../errors';
+import { describe, NonFiniteError, ShapeError, StateError, ValueError } from '../errors';
 import { type Cached, type ElementwiseDescriptor, type ElementwiseOpName, OPS } from '../ops';
 import { isRowOf } from '../shapes';
 import { formatShape, rowsCols, sameShape, type Tensor } from '../tensor';
@@ -92,7 +92,12 @@ export abstract class ElementwiseGate extends Gate {
     const b = names.length === 2 ? (args[1] as number) : this.constant;
     const out = wasm().scalar_forward(OPS[this.op].code, a, b);
     if (!Number.isFinite(out)) {
-      throw new ValueError(`${this.name}.forward: ${this.op}(${args.join(', ')}) is ${out}, outside the op's domain`);
+      throw new NonFiniteError(`${this.name}.forward: ${this.op}(${args.join(', ')}) is ${out}, outside the op's domain`, {
+        op: this.op,
+        kind: 'value',
+        value: out,
+        inputs: args as number[],
+      });
     }
     this.keep({ a, b, out }, args as number[]);
     return out;
@@ -125,7 +130,7 @@ export abstract class ElementwiseGate extends Gate {
       y ? (broadcast ? B_ROW : B_SAME) : B_CONST,
       this.constant,
     );
-    requireFinite(op, out, () => `${this.op} of ${args.map(String).join(', ')}`);
+    requireFinite(op, out, () => `${this.op} of ${args.map(String).join(', ')}`, { op: this.op, kind: 'value' });
     this.broadcast = broadcast;
     this.keep({ a: tx, b: y ?? this.constant, out }, y ? [tx, y] : [tx]);
     this.produced = out;
@@ -163,7 +168,15 @@ export abstract class ElementwiseGate extends Gate {
     const grads = this.inputNames.map((_, i) => view[(ptr >>> 3) + i] as number);
     grads.forEach((grad, i) => {
       if (!Number.isFinite(grad)) {
-        throw new ValueError(`${this.name}.backward: the gradient for ${this.inputNames[i]} is ${grad} (cached ${JSON.stringify(cache)})`);
+        throw new NonFiniteError(
+          `${this.name}.backward: the gradient for ${this.inputNames[i]} is ${grad} (cached ${JSON.stringify(cache)})`,
+          {
+            op: this.op,
+            kind: 'gradient',
+            value: grad,
+            inputs: this.inputs as number[],
+          },
+        );
       }
     });
     return grads as [number] | [number, number];
@@ -201,8 +214,8 @@ export abstract class ElementwiseGate extends Gate {
       y ? (this.broadcast ? B_ROW : B_SAME) : B_CONST,
       this.constant,
     );
-    requireFinite(op, dx, () => `the gradient for x`);
-    if (dy) requireFinite(op, dy, () => `the gradient for y`);
+    requireFinite(op, dx, () => `the gradient for x`, { op: this.op, kind: 'gradient' });
+    if (dy) requireFinite(op, dy, () => `the gradient for y`, { op: this.op, kind: 'gradient' });
     dx.gradientFor(tx);
     return dy && y ? [dx, dy.gradientFor(y)] : [dx];
   }

@@ -82,7 +82,7 @@ export class MaxPool2dGate extends Pool2dGate {
     this.cache = null;
     kernels(t.dtype).maxPool2dForward(this.block.write(g), t.ptr, y.ptr, this.winners.reserve(y.size));
     // A window of padding alone (dilation can make one) has no winner and a max of −∞.
-    requireFinite(op, y, () => 'the max of a window');
+    requireFinite(op, y, () => 'the max of a window', { op: 'maxPool2d', kind: 'value' });
     return this.finish(t, y, g);
   }
 

@@ -57,7 +57,7 @@ export class SoftmaxCrossEntropyGate extends Gate {
     const labelPtr = writeLabels(op, labels, rows, cols, this.labels);
     const probs = this.probs.get(z.shape, z.dtype);
     const loss = kernels(z.dtype).softmaxCrossEntropyForward(z.ptr, labelPtr, probs.ptr, rows, cols);
-    if (!Number.isFinite(loss)) requireFinite(op, z, () => 'a logit');
+    if (!Number.isFinite(loss)) requireFinite(op, z, () => 'a logit', { op: 'softmaxCrossEntropy', kind: 'input' });
     this.rows = rows;
     this.cache = { out: probs };
     this.logits.keep(z);

@@ -2,7 +2,7 @@
 // nodes (and checks their shapes); the first forward compiles them into linear memory —
 // a graph of scalars to an f64 tape, a graph with tensors to a tensor tape — so that a
 // whole forward or backward pass is one call into wasm.
-import { describe, GraphError, ShapeError, StateError, ValueError } from '../errors';
+import { describe, GraphError, NonFiniteError, ShapeError, StateError, ValueError } from '../errors';
 import { AXIS_ALL, BROADCAST, categoryOf, type ElementwiseOpName, LEAF_CODE, OPS, opOfCode } from '../ops';
 import {
   broadcastOf,
@@ -333,7 +333,7 @@ export class Graph extends ElementwiseBuilders {
     this.gradientsOf = NO_NODE;
     const bad = program.forward();
     this.forwardDone = bad < 0;
-    if (bad >= 0) throw new ValueError(`forward: ${this.describeOp(bad)} is ${summary(program.value(bad))}`);
+    if (bad >= 0) throw this.nonFinite(bad, 'value', `forward: ${this.describeOp(bad)} is ${summary(program.value(bad))}`);
     return program.value(output);
   }
 
@@ -344,7 +344,7 @@ export class Graph extends ElementwiseBuilders {
     if (!this.forwardDone || this.program === null) throw new StateError('backward: run forward first (and after any change to the graph)');
     const bad = this.program.backward(target);
     this.gradientsOf = bad < 0 ? target : NO_NODE;
-    if (bad >= 0) throw new ValueError(`backward: ${this.describeOp(bad)} gave its input a gradient that is not finite`);
+    if (bad >= 0) throw this.nonFinite(bad, 'gradient', `backward: ${this.describeOp(bad)} gave its input a gradient that is not finite`);
   }
 
   /** A node's value from the last forward (params and constants: their current value). */
@@ -464,6 +464,25 @@ export class Graph extends ElementwiseBuilders {
           'float64 scalars with no such op: give the graph a tensor (an input, param or constant with a shape) or leave it out',
       );
     }
+  }
+
+  /**
+   * The refusal of op `id`'s value or of a gradient it passed back: the node, its op, what
+   * it was given (a graph of numbers), and the first value that is not finite.
+   */
+  private nonFinite(id: number, kind: 'value' | 'gradient', message: string): NonFiniteError {
+    const program = this.program as Program;
+    const args = this.inputsOf(id).filter((arg) => this.table.kinds[arg] !== Kind.Labels);
+    const values = args.map((arg) => program.value(arg));
+    const numbers = values.every((v) => typeof v === 'number');
+    const found = kind === 'value' ? firstNonFinite(program.value(id)) : firstNonFinite(args.map((arg) => program.grad(arg)));
+    return new NonFiniteError(message, {
+      op: this.opOf(id),
+      kind,
+      ...found,
+      ...(numbers ? { inputs: values as number[] } : {}),
+      node: new Node(this, id),
+    });
   }
 
   private describeOp(id: number): string {
@@ -644,4 +663,17 @@ export class Graph extends ElementwiseBuilders {
     this.forwardDone = false;
     return program;
   }
+}
+
+/** The first value that is not finite: a number itself, or a tensor's element and its index. */
+function firstNonFinite(values: NodeValue | readonly NodeValue[]): { value: number; index?: number } {
+  for (const v of Array.isArray(values) ? values : [values]) {
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return { value: v };
+      continue;
+    }
+    const index = v.data.findIndex((x: number) => !Number.isFinite(x));
+    if (index >= 0) return { value: v.data[index] as number, index };
+  }
+  return { value: Number.NaN };
 }

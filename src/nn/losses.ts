@@ -1,8 +1,8 @@
 // Losses over a batch: each returns the mean loss and its gradient w.r.t. the scores,
 // the fused way (one gate, no Jacobian). The gradient is a buffer the loss keeps for the
 // scores' source (a model's output), valid until the next loss on scores from there.
-import { ShapeError, ValueError } from '../errors';
-import { nonFinite, Owned, useTensor } from '../gates/buffers';
+import { NonFiniteError, ShapeError } from '../errors';
+import { Owned, useTensor } from '../gates/buffers';
 import { SvmLossGate } from '../gates/loss';
 import { SoftmaxCrossEntropyGate } from '../gates/softmax';
 import { OPS } from '../ops';
@@ -41,7 +41,7 @@ function perSource<G extends object>(make: () => G): (scores: unknown) => G {
 
 /** The refusal of a loss that is not finite, which `fit` reads as the model diverging. */
 function refuseNonFinite(op: string, loss: number): never {
-  throw nonFinite(new ValueError(`${op}: the loss is ${loss}`));
+  throw new NonFiniteError(`${op}: the loss is ${loss}`, { op, kind: 'value', value: loss });
 }
 
 const crossEntropy = perSource(() => Object.assign(new SoftmaxCrossEntropyGate(), { label: 'softmaxCrossEntropy' }));

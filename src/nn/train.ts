@@ -1,7 +1,6 @@
 // The training loop the lecture ends with, as a function: minibatches from a DataLoader,
 // forward, loss, backward, step — nothing allocated after the first step.
-import { ValueError } from '../errors';
-import { isNonFinite } from '../gates/buffers';
+import { NonFiniteError, ValueError } from '../errors';
 import type { Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
 import { type Batch, checkDataset as checkRows, DataLoader, type Dataset } from './data-loader';
@@ -130,7 +129,7 @@ export function fit(model: Module, data: Dataset, options: FitOptions = {}): Epo
 function diverged(error: unknown, batch: Batch, epoch: number): unknown {
   const stepped = epoch > 1 || batch.index > 0;
   const finiteData = allFinite(batch.x) && (batch.y instanceof Int32Array || allFinite(batch.y));
-  if (!(isNonFinite(error) && stepped && finiteData)) return error;
+  if (!(error instanceof NonFiniteError && stepped && finiteData)) return error;
   const message = (error as Error).message;
   return new ValueError(`fit: at epoch ${epoch}, step ${batch.index + 1}, ${message}: the model diverged; lower the learning rate`);
 }
