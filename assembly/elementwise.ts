@@ -11,34 +11,18 @@ import { CONST, hasVectorBackward, hasVectorForward, isBinary, ROW, SAME, SCALAR
 import { backward, forward } from './rules';
 import { backwardF32x4, forwardF32x4 } from './rules-f32x4';
 
-// 16-byte slots, per instance: where the gradient of a constant goes (nowhere anyone
-// reads), a splat b, a scalar b's gradient lanes, and the last < 4 elements of a run,
-// padded. A thread of the threaded build shares memory but not globals: it points these
-// at a block of its own (useThreadScratch), so that threads splitting one call never
-// write each other's slots.
-export const SCRATCH_BYTES: usize = 9 * 16;
-let SINK: usize = memory.data(<i32>SCRATCH_BYTES, 16);
-let SPLAT: usize = SINK + 16;
-let LANES: usize = SINK + 32;
-let TAIL_A: usize = SINK + 48;
-let TAIL_B: usize = SINK + 64;
-let TAIL_OUT: usize = SINK + 80;
-let TAIL_DOUT: usize = SINK + 96;
-let TAIL_DA: usize = SINK + 112;
-let TAIL_DB: usize = SINK + 128;
-
-/** This thread's slots: SCRATCH_BYTES at `block`, 16-byte aligned, allocated by the main thread. */
-export function useThreadScratch(block: usize): void {
-  SINK = block;
-  SPLAT = block + 16;
-  LANES = block + 32;
-  TAIL_A = block + 48;
-  TAIL_B = block + 64;
-  TAIL_OUT = block + 80;
-  TAIL_DOUT = block + 96;
-  TAIL_DA = block + 112;
-  TAIL_DB = block + 128;
-}
+// Where the gradient of a constant goes: nowhere anyone reads.
+const SINK: usize = memory.data(16, 16);
+// 16-byte slots for the vector loops: a splat b, a scalar b's gradient lanes, and the
+// last < 4 elements of a run, padded.
+const SPLAT: usize = memory.data(16, 16);
+const LANES: usize = memory.data(16, 16);
+const TAIL_A: usize = memory.data(16, 16);
+const TAIL_B: usize = memory.data(16, 16);
+const TAIL_OUT: usize = memory.data(16, 16);
+const TAIL_DOUT: usize = memory.data(16, 16);
+const TAIL_DA: usize = memory.data(16, 16);
+const TAIL_DB: usize = memory.data(16, 16);
 
 export function elementwiseForward<T extends number>(
   op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: T,

@@ -9,7 +9,6 @@ export {
   tapeForward as tape_forward,
   tapeBackward as tape_backward,
 } from './tape';
-export { SCRATCH_BYTES as ELEMENTWISE_SCRATCH_BYTES, useThreadScratch as elementwise_thread_scratch } from './elementwise';
 export {
   EDGE_BYTES as GEMM_EDGE_BYTES, PACK_A_BYTES as GEMM_PACK_A_BYTES, PACK_B_BYTES as GEMM_PACK_B_BYTES,
   TILE_COLUMNS as GEMM_TILE_COLUMNS, TILE_ROWS as GEMM_TILE_ROWS, useThreadBuffers as gemm_thread_buffers,

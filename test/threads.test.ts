@@ -1,5 +1,5 @@
 // The threaded build: a large GEMM, a convolution's forward and both gradients, the
-// poolings, the optimizers' updates, fills and elementwise ops, split across threads over one shared memory, give the same bits as one
+// poolings and the optimizers' updates, split across threads over one shared memory, give the same bits as one
 // thread (each value is still computed by one thread, in the same order), for every
 // transpose, ragged bands and accumulate, odd batches and channel counts; a network
 // trained with two threads ends with the same weights as with one; and threads never
@@ -9,10 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WindowBlock } from '../src/gates/window';
 import { backend, init, StateError, Tensor } from '../src/index';
-import { OPS } from '../src/ops';
 import { conv2dGeometry, pool2dGeometry, poolSpec, type WindowGeometry } from '../src/shapes';
 import { threadPool, wasm } from '../src/wasm/instance';
-import { B_CONST, B_ROW, B_SAME, kernels } from '../src/wasm/kernels';
+import { kernels } from '../src/wasm/kernels';
 import { rng } from './helpers';
 
 beforeAll(() => init({ threads: 2 }));
@@ -256,63 +255,6 @@ describe("an optimizer's update split across threads", () => {
     kernels('float32').sgdUpdate(w.ptr, g.ptr, 0, 65_535, 0.05, 0, 0, 0);
     expect(parts).toEqual([]);
     for (const t of [w, g]) t.dispose();
-  });
-});
-
-describe('an elementwise op and a fill split across threads', () => {
-  afterEach(() => vi.restoreAllMocks());
-  // A ReLU's input after the first convolution of a batch of 32 (8 channels, 28 × 28), and an odd size.
-  const sizes = [32 * 8 * 28 * 28, 100_003];
-
-  it.each(sizes)('relu, sigmoid and mul (b of the same shape), forward and backward, equal one thread bit for bit: %i elements', (n) => {
-    const parts = spyOnParts();
-    const k32 = kernels('float32');
-    const [a, b, dout] = [filled(n), filled(n), filled(n)];
-    for (const [op, bMode, bPtr] of [
-      ['relu', B_CONST, 0],
-      ['sigmoid', B_CONST, 0],
-      ['mul', B_SAME, b.ptr],
-    ] as const) {
-      const code = OPS[op].code;
-      const [out1, out2] = [Tensor.zeros([n]), Tensor.zeros([n])];
-      k32.elementwiseForward(code, a.ptr, bPtr, out1.ptr, 1, n, bMode, 0);
-      raw().elementwise_forward_f32?.(code, a.ptr, bPtr, out2.ptr, 1, n, bMode, 0);
-      expectSameBits(out1, out2, `${op} forward`);
-      const [da1, da2, db1, db2] = [filled(n), filled(n), filled(n), filled(n)];
-      da2.data.set(da1.data);
-      db2.data.set(db1.data);
-      k32.elementwiseBackward(code, a.ptr, bPtr || dout.ptr, out1.ptr, dout.ptr, da1.ptr, bPtr ? db1.ptr : 0, 1, n, bMode, 0);
-      raw().elementwise_backward_f32?.(code, a.ptr, bPtr || dout.ptr, out2.ptr, dout.ptr, da2.ptr, bPtr ? db2.ptr : 0, 1, n, bMode, 0);
-      expectSameBits(da1, da2, `${op} backward, da`);
-      expectSameBits(db1, db2, `${op} backward, db`);
-      for (const t of [out1, out2, da1, da2, db1, db2]) t.dispose();
-    }
-    expect(parts).toEqual([2, 2, 2, 2, 2, 2]);
-    for (const t of [a, b, dout]) t.dispose();
-  });
-
-  it('a bias added to 513 rows is split by rows; its gradient, a sum down the rows, is made by one thread', () => {
-    const parts = spyOnParts();
-    const [rows, cols] = [513, 130];
-    const [x, bias, dout] = [filled(rows * cols), filled(cols), filled(rows * cols)];
-    const [y1, y2] = [Tensor.zeros([rows * cols]), Tensor.zeros([rows * cols])];
-    const code = OPS.add.code;
-    kernels('float32').elementwiseForward(code, x.ptr, bias.ptr, y1.ptr, rows, cols, B_ROW, 0);
-    raw().elementwise_forward_f32?.(code, x.ptr, bias.ptr, y2.ptr, rows, cols, B_ROW, 0);
-    expectSameBits(y1, y2, 'x + bias');
-    const [dx, dbias] = [Tensor.zeros([rows * cols]), Tensor.zeros([cols])];
-    kernels('float32').elementwiseBackward(code, x.ptr, bias.ptr, y1.ptr, dout.ptr, dx.ptr, dbias.ptr, rows, cols, B_ROW, 0);
-    expect(parts).toEqual([2]);
-    for (const t of [x, bias, dout, y1, y2, dx, dbias]) t.dispose();
-  });
-
-  it('a fill of 100,003 elements is two parts, every element set', () => {
-    const parts = spyOnParts();
-    const t = filled(100_003);
-    kernels('float32').fill(t.ptr, 100_003, 0.25);
-    expect(t.data.every((v) => v === 0.25)).toBe(true);
-    expect(parts).toEqual([2]);
-    t.dispose();
   });
 });
 

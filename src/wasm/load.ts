@@ -98,9 +98,7 @@ export function initFrom(options: InitOptions, packaged?: Packaged): Promise<voi
             url: options.threadWorker,
             exports: raw,
             kernels: THREAD_KERNELS,
-            buffers: ['GEMM_PACK_A_BYTES', 'GEMM_PACK_B_BYTES', 'GEMM_EDGE_BYTES', 'ELEMENTWISE_SCRATCH_BYTES'].map((name) =>
-              global(raw, name),
-            ),
+            buffers: ['GEMM_PACK_A_BYTES', 'GEMM_PACK_B_BYTES', 'GEMM_EDGE_BYTES'].map((name) => global(raw, name)),
             allocate: (bytes) => raw.alloc(bytes),
             release: (ptr) => raw.free(ptr),
           })

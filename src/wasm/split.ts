@@ -1,14 +1,13 @@
 // How the kernels that threads can share are split into parts, one per thread
 // (threads.ts runs them): a GEMM into bands of C's rows or columns, a convolution into
 // ranges of images (forward, input gradient) and bands of dW's rows (weight gradient), a
-// pooling into ranges of planes, an optimizer's update, a fill and an elementwise op into
-// ranges of elements (an elementwise op whose b is a row: ranges of rows). Every value is computed by one thread, in the order one
+// pooling into ranges of planes, an optimizer's update into ranges of elements. Every value is computed by one thread, in the order one
 // thread would: results are the same bits with any number of threads.
 //
 // The convolution and pooling kernels take their ranges as trailing arguments
 // (kernel-list.ts, `ranges`); with one thread, or for float64, which has no threads, the
 // wrappers here pass the whole.
-import { BROADCAST, WINDOW_WORD } from '../ops';
+import { WINDOW_WORD } from '../ops';
 import type { ThreadPool } from './threads';
 
 type Raw = (...args: number[]) => void;
@@ -23,9 +22,6 @@ export const THREAD_KERNELS = [
   'avg_pool2d_f32',
   'sgd_update_f32',
   'adam_update_f32',
-  'fill_f32',
-  'elementwise_forward_f32',
-  'elementwise_backward_f32',
 ] as const;
 
 const job = (name: (typeof THREAD_KERNELS)[number]) => THREAD_KERNELS.indexOf(name);
@@ -37,12 +33,10 @@ const job = (name: (typeof THREAD_KERNELS)[number]) => THREAD_KERNELS.indexOf(na
 const MIN_PARALLEL_WORK = 2 ** 18;
 
 /**
- * Below this many elements an elementwise call (an optimizer's update, a fill, an
- * activation) runs on one thread. Such calls come between split products and
- * convolutions, which leave the other thread awake: this many take ~15 µs a thread,
- * against ~1 µs to hand an awake thread its part (~45 µs to wake a sleeping one). Splitting
- * them where the convolution split its images also keeps each image's activations in the
- * cache of the thread that made them.
+ * Below this many elements an optimizer's update runs on one thread. It comes right after
+ * the backward pass, whose split GEMMs leave the other thread awake for it; a parameter
+ * this large takes ~15 µs a thread, against ~1 µs to hand an awake thread its part (and
+ * ~45 µs to wake a sleeping one, which only a model without split products pays).
  */
 const MIN_PARALLEL_ELEMENTS = 2 ** 16;
 
@@ -56,9 +50,6 @@ export interface SharedKernels {
   gemm?: Raw;
   sgdUpdate?: Raw;
   adamUpdate?: Raw;
-  fill?: Raw;
-  elementwiseForward?: Raw;
-  elementwiseBackward?: Raw;
   /** Threads a call may use: a kernel that needs scratch per part needs this many. */
   threads: number;
 }
@@ -185,53 +176,23 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
       );
       run('gemm_f32_packed', packed, parts);
     };
-    // Ranges of whole SIMD groups (a part's tail is the whole's); each element is computed
-    // from its own elements of the buffers, so a part is the same bits as that range of the whole.
-    const partsOf = (n: number) => ranges(n, pool.usable && n >= MIN_PARALLEL_ELEMENTS ? threads : 1, 4);
-    /** A kernel over `buffers` leading pointers (0: none) and a count at `count`. */
+    // Ranges of whole SIMD groups; each element's update reads and writes only its own
+    // element of each buffer, so a part is the same bits as that range of the whole.
     const elementwise =
       (name: (typeof THREAD_KERNELS)[number], whole: Raw, buffers: number, count: number): Raw =>
-      (...args) =>
+      (...args) => {
+        const n = args[count] as number;
+        const parts = ranges(n, pool.usable && n >= MIN_PARALLEL_ELEMENTS ? threads : 1, 4);
         run(
           name,
           whole,
-          partsOf(args[count] as number).map(([first, end]) =>
+          parts.map(([first, end]) =>
             args.map((arg, i) => (i < buffers ? (arg === 0 ? 0 : arg + first * bytes) : i === count ? end - first : arg)),
           ),
         );
+      };
     table.sgdUpdate = elementwise('sgd_update_f32', raw('sgd_update'), 3, 3);
     table.adamUpdate = elementwise('adam_update_f32', raw('adam_update'), 4, 4);
-    table.fill = elementwise('fill_f32', raw('fill'), 1, 1);
-    // An elementwise op's b: a tensor of a's shape steps with the range, a constant stays;
-    // a row is read by every row (forward: ranges of rows), and a row's or a scalar's
-    // gradient is a sum over every element, which one thread must make (backward: whole).
-    const forward = raw('elementwise_forward');
-    const backward = raw('elementwise_backward');
-    const at = (ptr: number, first: number) => ptr + first * bytes;
-    table.elementwiseForward = (op, a, b, out, rows, cols, bMode, constant) => {
-      const n = (rows as number) * (cols as number);
-      if (partsOf(n).length === 1 || bMode === BROADCAST.scalar) return forward(op, a, b, out, rows, cols, bMode, constant);
-      const parts =
-        bMode === BROADCAST.row
-          ? ranges(rows as number, threads).map(([r0, r1]) => [op, at(a, r0 * cols), b, at(out, r0 * cols), r1 - r0, cols, bMode, constant])
-          : partsOf(n).map(([first, end]) => {
-              const bPart = bMode === BROADCAST.same ? at(b, first) : b;
-              return [op, at(a, first), bPart, at(out, first), 1, end - first, bMode, constant];
-            });
-      run('elementwise_forward_f32', forward, parts as number[][]);
-    };
-    table.elementwiseBackward = (op, a, b, out, dout, da, db, rows, cols, bMode, constant) => {
-      const n = (rows as number) * (cols as number);
-      const same = bMode === BROADCAST.same;
-      if (partsOf(n).length === 1 || !(same || bMode === BROADCAST.const)) {
-        return backward(op, a, b, out, dout, da, db, rows, cols, bMode, constant);
-      }
-      const parts = partsOf(n).map(([first, end]) => {
-        const [bPart, dbPart] = same ? [at(b, first), at(db, first)] : [b, db];
-        return [op, at(a, first), bPart, at(out, first), at(dout, first), at(da, first), dbPart, 1, end - first, bMode, constant];
-      });
-      run('elementwise_backward_f32', backward, parts as number[][]);
-    };
   }
   return table;
 }

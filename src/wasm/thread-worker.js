@@ -3,7 +3,7 @@
 // bundle, as a worker_threads Worker in Node or a module Web Worker in browsers.
 //
 // It instantiates the module it is sent over the shared memory, takes the GEMM packing
-// buffers and elementwise scratch slots the main thread allocated for it, says it is ready, and then runs the parts of
+// buffers the main thread allocated for it, says it is ready, and then runs the parts of
 // kernels it is given in its slot of the control block until the sequence number turns
 // negative.
 
@@ -40,7 +40,6 @@ async function run(data, post) {
   const jobs = kernels.map((name) => instance.exports[name]);
   if (jobs.some((fn) => typeof fn !== 'function')) throw new Error(`the module lacks one of ${kernels.join(', ')}`);
   instance.exports.gemm_thread_buffers(buffers[0], buffers[1], buffers[2]);
-  instance.exports.elementwise_thread_scratch(buffers[3]);
   post({ ready: true });
   serve(jobs, new Int32Array(control), index * SLOT, new Float64Array(args), index * MAX_JOB_ARGS);
 }

@@ -49,7 +49,7 @@ export interface ThreadsOptions {
   exports: Record<string, unknown>;
   /** The exports a job may run, by name: a job is sent as its index in this list. */
   kernels: readonly string[];
-  /** Bytes of each worker's GEMM packing buffers and edge tile, and of its elementwise scratch. */
+  /** Bytes of each worker's GEMM packing buffers and edge tile. */
   buffers: readonly number[];
   allocate(bytes: number, what: string): number;
   release(ptr: number): void;
@@ -95,7 +95,7 @@ export class ThreadPool {
     const owned: number[] = [];
     try {
       for (let index = 0; index < count; index++) {
-        const buffers = options.buffers.map((bytes) => options.allocate(bytes, `thread ${index + 1}: scratch`));
+        const buffers = options.buffers.map((bytes) => options.allocate(bytes, `GEMM thread ${index + 1}: packing buffer`));
         owned.push(...buffers);
         const worker = await spawn(options.url ?? new URL('./thread-worker.js', import.meta.url));
         workers.push(worker);
