@@ -83,22 +83,25 @@ describe('Conv2dGate', () => {
     [3, 1, 2, 1, 5, 1],
     [1, 0, 2, 3, 4, 5],
     [7, 3, 1, 2, 3, 4],
-  ])('a "same" convolution, kernel %i, padding %i (x [%i, %i, %i, %i]): y, dx, dw and db agree with the definition', (k, pad, n, c, h, w) => {
-    for (const dtype of ['float64', 'float32'] as const) {
-      const cfg = { n, c, h, w, o: 3, kh: k, kw: k, sh: 1, sw: 1, ph: pad, pw: pad, dh: 1, dw: 1 };
-      const [x, wt, b] = [tensor([n, c, h, w], dtype), tensor([3, c, k, k], dtype), tensor([3], dtype)];
-      const gate = new Conv2dGate(convOptions(cfg));
-      const y = gate.forward(x, wt, b);
-      expect(y.shape).toEqual([n, 3, h, w]);
-      expectClose(y.data, ref.conv2d(cfg, x.data, wt.data, b.data), TOLERANCE[dtype], `y of ${shown(cfg)}`);
-      const dy = tensor(y.shape as number[], dtype);
-      const expected = ref.conv2dGradients(cfg, x.data, wt.data, dy.data);
-      const [dx, dw] = gate.backward(dy);
-      expectClose(dx.data, expected.dx, TOLERANCE[dtype], `dx of ${shown(cfg)}`);
-      expectClose(dw.data, expected.dw, TOLERANCE[dtype], `dw of ${shown(cfg)}`);
-      for (const t of [x, wt, b, dy]) t.dispose();
-    }
-  });
+  ])(
+    'a "same" convolution, kernel %i, padding %i (x [%i, %i, %i, %i]): y, dx, dw and db agree with the definition',
+    (k, pad, n, c, h, w) => {
+      for (const dtype of ['float64', 'float32'] as const) {
+        const cfg = { n, c, h, w, o: 3, kh: k, kw: k, sh: 1, sw: 1, ph: pad, pw: pad, dh: 1, dw: 1 };
+        const [x, wt, b] = [tensor([n, c, h, w], dtype), tensor([3, c, k, k], dtype), tensor([3], dtype)];
+        const gate = new Conv2dGate(convOptions(cfg));
+        const y = gate.forward(x, wt, b);
+        expect(y.shape).toEqual([n, 3, h, w]);
+        expectClose(y.data, ref.conv2d(cfg, x.data, wt.data, b.data), TOLERANCE[dtype], `y of ${shown(cfg)}`);
+        const dy = tensor(y.shape as number[], dtype);
+        const expected = ref.conv2dGradients(cfg, x.data, wt.data, dy.data);
+        const [dx, dw] = gate.backward(dy);
+        expectClose(dx.data, expected.dx, TOLERANCE[dtype], `dx of ${shown(cfg)}`);
+        expectClose(dw.data, expected.dw, TOLERANCE[dtype], `dw of ${shown(cfg)}`);
+        for (const t of [x, wt, b, dy]) t.dispose();
+      }
+    },
+  );
 
   it('gradchecks in float64 over random shapes, strides, paddings and dilations', () => {
     for (let trial = 0; trial < 12; trial++) {
