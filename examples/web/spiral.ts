@@ -117,7 +117,7 @@ export async function setupSpiral(): Promise<SectionHandle> {
   const stall = pauseWatch(out.stall);
   /** Regions, accuracy and the numbers of the model as it is now. */
   async function show(iteration: number): Promise<void> {
-    const [scores, { accuracy }] = await Promise.all([trainer.predict(grid, 2), trainer.evaluate('train')]);
+    const [scores, { accuracy }] = await Promise.all([trainer.predict(grid), trainer.evaluate('train')]);
     classes = argmax(scores, CLASSES);
     paint();
     out.iteration.value = String(iteration);

@@ -213,9 +213,9 @@ describe('the examples page, served cross-origin isolated', () => {
         epoch: Number(row.dataset.epoch),
         accuracy: Number(row.dataset.accuracy),
       })),
-      captions: [...document.querySelectorAll('#mnist-digits figcaption')].map((c) => ({
-        text: c.textContent,
-        right: c.className === 'right',
+      digits: [...document.querySelectorAll<HTMLElement>('#mnist-digits figure')].map((f) => ({
+        predicted: f.dataset.predicted,
+        right: !f.classList.contains('wrong'),
       })),
       accuracyDots: document.querySelectorAll('#mnist-accuracy .dots circle').length,
       lossPoints: (document.querySelector('#mnist-loss polyline') as SVGPolylineElement).points.numberOfItems,
@@ -229,9 +229,10 @@ describe('the examples page, served cross-origin isolated', () => {
     // A dot for each trained epoch (the chart zooms to them: the untrained net is in the table only).
     expect(result.accuracyDots).toBe(result.epochs.length - 1);
     expect(result.lossPoints).toBeGreaterThan(20);
-    expect(result.captions).toHaveLength(24);
-    for (const caption of result.captions) expect(caption.text).toMatch(/^\d$/);
-    expect(result.captions.filter((c) => c.right).length).toBeGreaterThanOrEqual(18);
+    // The grid shows the network's mistakes first (up to 12 of its 24 digits), then a fixed sample it mostly gets right.
+    expect(result.digits).toHaveLength(24);
+    for (const digit of result.digits) expect(digit.predicted).toMatch(/^\d$/);
+    expect(result.digits.slice(12).filter((d) => d.right).length).toBeGreaterThanOrEqual(9);
     await screenshot('mnist');
   });
 
