@@ -4,6 +4,7 @@
 // (prediction-grid.ts), its mistakes first.
 import { nn } from 'wasmgrad';
 import { LineChart } from './chart';
+import { drawDigit } from './draw-digit';
 import { type Digits, PIXELS, testRows, trainingRows } from './mnist-data';
 import { PredictionGrid } from './prediction-grid';
 import { softmaxRows } from './softmax';
@@ -80,6 +81,16 @@ export async function setupMnist(digits: Digits): Promise<MnistHandle> {
   };
   let trainSize = Number(sizeSelect.value);
   let trainer = await start(trainSize);
+  const drawn = drawDigit(
+    {
+      pad: byId('draw-pad'),
+      clear: byId('draw-clear'),
+      seen: byId('draw-seen'),
+      bars: byId('draw-bars'),
+      verdict: byId('draw-verdict'),
+    },
+    (x) => trainer.predict(x),
+  );
 
   /** Where the run is: training rows seen, the loss's moving average, and this epoch's losses so far. */
   const run = { samples: 0, smoothed: Number.NaN, epochLoss: 0, epochSteps: 0, epoch: 0 };
@@ -111,6 +122,7 @@ export async function setupMnist(digits: Digits): Promise<MnistHandle> {
     const score = await trainer.evaluate('test');
     addRow(0, '–', score, '–');
     grid.show(score, 0);
+    drawn.refresh();
   }
 
   async function step(count: number): Promise<void> {
@@ -138,6 +150,7 @@ export async function setupMnist(digits: Digits): Promise<MnistHandle> {
     status.textContent = `Epoch ${result.epoch}, ${result.step.toLocaleString('en')} batches.`;
     // The grid shows the last epoch's end (a fast speed may finish several in one update).
     if (last !== undefined) grid.show(last, run.epoch);
+    drawn.refresh();
   }
 
   async function reset(): Promise<void> {
