@@ -5,6 +5,7 @@
 import { DrawPad } from './draw-pad';
 import { PIXELS, SIDE } from './mnist-data';
 import { toMnist } from './mnist-preprocess';
+import { ProbabilityBars } from './probability-bars';
 import { softmaxRows } from './softmax';
 
 /** The least time between two questions to the network while drawing. */
@@ -22,18 +23,7 @@ export interface DrawElements {
 
 /** Sets the section up; `refresh` asks the network again (call it when it has trained). */
 export function drawDigit(ui: DrawElements, scores: (x: Float32Array) => Promise<Float32Array>): { refresh(): void } {
-  const rows = Array.from({ length: 10 }, (_, c) => {
-    const row = document.createElement('div');
-    row.className = 'bar-row';
-    const name = Object.assign(document.createElement('span'), { className: 'class', textContent: String(c) });
-    const track = Object.assign(document.createElement('span'), { className: 'track' });
-    const bar = Object.assign(document.createElement('span'), { className: 'bar' });
-    track.append(bar);
-    const value = Object.assign(document.createElement('span'), { className: 'value' });
-    row.append(name, track, value);
-    ui.bars.append(row);
-    return { row, bar, value };
-  });
+  const bars = new ProbabilityBars(ui.bars);
   const seenCtx = ui.seen.getContext('2d') as CanvasRenderingContext2D;
   const seenImage = seenCtx.createImageData(SIDE, SIDE);
 
@@ -43,17 +33,8 @@ export function drawDigit(ui: DrawElements, scores: (x: Float32Array) => Promise
       seenImage.data.set([level, level, level, 255], 4 * i);
     }
     seenCtx.putImageData(seenImage, 0, 0);
-    let best = 0;
-    if (p !== null) for (let c = 1; c < 10; c++) if ((p[c] as number) > (p[best] as number)) best = c;
-    rows.forEach(({ row, bar, value }, c) => {
-      const q = p?.[c];
-      bar.style.width = `${((q ?? 0) * 100).toFixed(1)}%`;
-      value.textContent = q === undefined ? '' : `${(q * 100).toFixed(1)}%`;
-      row.classList.toggle('pick', p !== null && c === best);
-      if (q === undefined) delete row.dataset.p;
-      else row.dataset.p = String(q);
-    });
-    if (p === null) {
+    const best = bars.show(p);
+    if (p === null || best === null) {
       delete ui.verdict.dataset.predicted;
       ui.verdict.textContent = 'Draw a digit from 0 to 9 in the box.';
     } else {

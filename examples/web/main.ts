@@ -1,6 +1,7 @@
-// The examples page: loads the wasm core once, then wires up its three sections.
+// The examples page: loads the wasm core and the digits once, then wires up its four sections.
 import { backend, init } from 'wasmgrad';
 import { setupCircuits } from './circuits';
+import { setupConvnet } from './convnet';
 import { setupMnist } from './mnist';
 import { loadDigits } from './mnist-data';
 import { setupSpiral } from './spiral';
@@ -16,9 +17,9 @@ async function main(): Promise<void> {
   text.dataset.threads = String(threads);
   setupCircuits();
   const digits = await loadDigits();
-  const [spiral, mnist] = await Promise.all([setupSpiral(), setupMnist(digits)]);
+  const [spiral, mnist, cnn] = await Promise.all([setupSpiral(), setupMnist(digits), setupConvnet(digits)]);
   // For the Chromium tests: the weights' hash of each trained section (reset restores them bit for bit).
-  (globalThis as { examplesPage?: unknown }).examplesPage = { spiral, mnist };
+  (globalThis as { examplesPage?: unknown }).examplesPage = { spiral, mnist, cnn };
   document.body.dataset.ready = 'true';
 }
 
