@@ -78,7 +78,8 @@ export type Request = { id: number } & (
       shuffle: boolean;
     }
   | { op: 'steps'; count: number }
-  | { op: 'set'; lr?: number; batchSize?: number }
+  | { op: 'set'; lr?: number; batchSize?: number; weightDecay?: number }
+  | { op: 'data'; train: Rows; batchSize: number }
   | { op: 'reset' }
   | { op: 'evaluate'; on: 'train' | 'test' }
   | { op: 'predict'; x: Float32Array }
@@ -138,9 +139,18 @@ export class Trainer {
     return this.call({ op: 'steps', count }) as Promise<StepResult>;
   }
 
-  /** Takes effect from the next step (a batch size: from the next epoch). */
-  set(change: { lr?: number; batchSize?: number }): Promise<void> {
+  /**
+   * Takes effect from the next step (a batch size: from the next epoch). A new weight decay
+   * makes a new optimizer: SGD's is fixed when it is made (its momentum starts again).
+   */
+  set(change: { lr?: number; batchSize?: number; weightDecay?: number }): Promise<void> {
     return this.call({ op: 'set', ...change }) as Promise<void>;
+  }
+
+  /** Other training rows from the next step on, in a new epoch of `batchSize` rows a batch (the rows are copied). */
+  setData(train: Rows, batchSize: number): Promise<void> {
+    const copy = { x: train.x.slice(), y: train.y.slice() };
+    return this.call({ op: 'data', train: copy, batchSize }, [copy.x.buffer, copy.y.buffer]) as Promise<void>;
   }
 
   /** Back to the initial weights, a fresh optimizer (no momentum) and the first epoch's order. */

@@ -209,6 +209,21 @@ async function handle(request: Request): Promise<{ result: unknown; transfer?: T
       const r = current();
       if (request.lr !== undefined) r.optimizer.lr = r.sgd.lr = request.lr;
       if (request.batchSize !== undefined) r.nextBatchSize = request.batchSize;
+      if (request.weightDecay !== undefined) {
+        // SGD's weight decay is fixed when it is made: a new one (a momentum would start
+        // again; the spiral, which sets it, has none).
+        r.sgd.weightDecay = request.weightDecay;
+        r.optimizer = new nn.SGD(r.model.parameters(), r.sgd);
+      }
+      return { result: null };
+    }
+    case 'data': {
+      const r = current();
+      r.loader?.dispose();
+      r.train.x.dispose();
+      r.train = { x: toTensor(request.train.x, r.shape), y: request.train.y };
+      // The next step starts an epoch over the new rows.
+      Object.assign(r, { loader: null, batches: null, batchSize: request.batchSize, nextBatchSize: request.batchSize });
       return { result: null };
     }
     case 'reset':
