@@ -11,10 +11,14 @@ async function main(): Promise<void> {
   // elsewhere init() runs one thread, silently.
   await init();
   const { simd, threads } = backend();
-  const where = globalThis.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated';
   const text = document.getElementById('backend') as HTMLElement;
-  text.textContent = `Core: ${simd === 'relaxed' ? 'relaxed SIMD (FMA)' : 'SIMD128'}, ${threads} thread${threads === 1 ? '' : 's'} (${where}).`;
+  text.textContent = `Everything runs here, in your browser, on ${threads === 1 ? 'one' : threads} of this device's processor cores.`;
   text.dataset.threads = String(threads);
+  // The same, in a developer's words, for whoever opens the details.
+  const where = globalThis.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated, so one thread';
+  (document.getElementById('backend-details') as HTMLElement).textContent =
+    `The wasm core's ${simd === 'relaxed' ? 'relaxed SIMD (FMA)' : 'SIMD128'} build, ${threads} GEMM thread${threads === 1 ? '' : 's'} ` +
+    `(the page is ${where}); each section trains in its own Web Worker.`;
   setupCircuits();
   const digits = await loadDigits();
   const [spiral, mnist, cnn] = await Promise.all([setupSpiral(), setupMnist(digits), setupConvnet(digits)]);

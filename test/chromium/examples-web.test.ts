@@ -80,17 +80,22 @@ afterAll(async () => {
 describe('the examples page, served cross-origin isolated', () => {
   it('loads cross-origin isolated, with a GEMM thread per core', async () => {
     expect(problems).toEqual([]);
-    const { isolated, cores, threads, text } = await page.evaluate(() => ({
+    const { isolated, cores, threads, text, details } = await page.evaluate(() => ({
       isolated: globalThis.crossOriginIsolated,
       cores: navigator.hardwareConcurrency,
       threads: Number((document.getElementById('backend') as HTMLElement).dataset.threads),
       text: document.getElementById('backend')?.textContent,
+      details: document.getElementById('backend-details')?.textContent,
     }));
     expect(isolated).toBe(true);
     // The stylesheet Vite emitted applies.
     expect(await page.evaluate(() => getComputedStyle(document.body).maxWidth)).toBe('1000px');
     expect(threads).toBe(cores); // init()'s default where memory can be shared
-    expect(text).toMatch(/^Core: relaxed SIMD \(FMA\), \d threads? \(cross-origin isolated\)\.$/);
+    // In a visitor's words; the build and the threads in the details.
+    expect(text).toBe(`Everything runs here, in your browser, on ${cores === 1 ? 'one' : cores} of this device's processor cores.`);
+    expect(details).toMatch(
+      /^The wasm core's relaxed SIMD \(FMA\) build, \d GEMM threads? \(the page is cross-origin isolated\); each section trains in its own Web Worker\.$/,
+    );
   });
 
   it('shows (x + y)·z at the lecture numbers: f = −12, gradients −4, −4, 3', async () => {
