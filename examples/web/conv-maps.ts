@@ -1,33 +1,36 @@
 // What a convolutional network has learned and what it sees, drawn as ConvNetJS draws it:
 // the first layer's filters as small grey images, and every layer's output for one digit,
 // a grey image per channel (black the layer's least value, white its largest), the
-// classifier's output as probabilities.
+// classifier's output as probabilities. Redrawn after every update while it trains, so the
+// canvases are made once and only their pixels change.
 import { ProbabilityBars } from './probability-bars';
 import { softmaxRows } from './softmax';
 import type { LayerOutput } from './trainer';
 
-/** How many CSS px a map's pixel takes, so that a map is about this wide whatever its size. */
+/** About how wide a map and a filter are drawn, in CSS px, whatever their size in pixels. */
 const MAP_PX = 56;
 const FILTER_PX = 40;
 
-/** Grey images of `count` maps of h × w values each, one after another, scaled together from lo (black) to hi (white). */
-function grey(data: Float32Array, count: number, h: number, w: number, lo: number, hi: number, cssPx: number): HTMLCanvasElement[] {
+/** A canvas of w × h pixels, drawn `cssPx` wide, each pixel a square. */
+function makeCanvas(w: number, h: number, cssPx: number): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = w;
+  canvas.height = h;
+  canvas.style.width = `${cssPx}px`;
+  canvas.style.height = `${(cssPx * h) / w}px`;
+  return canvas;
+}
+
+/** Paints `values` (its w × h pixels) on `canvas` in grey, lo black and hi white. */
+function paintGrey(canvas: HTMLCanvasElement, values: Float32Array, lo: number, hi: number): void {
+  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+  const image = ctx.createImageData(canvas.width, canvas.height);
   const span = hi - lo || 1;
-  return Array.from({ length: count }, (_, k) => {
-    const canvas = document.createElement('canvas');
-    canvas.width = w;
-    canvas.height = h;
-    canvas.style.width = `${cssPx}px`;
-    canvas.style.height = `${(cssPx * h) / w}px`;
-    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-    const image = ctx.createImageData(w, h);
-    for (let i = 0; i < h * w; i++) {
-      const level = Math.round((((data[k * h * w + i] as number) - lo) / span) * 255);
-      image.data.set([level, level, level, 255], 4 * i);
-    }
-    ctx.putImageData(image, 0, 0);
-    return canvas;
-  });
+  for (let i = 0; i < values.length; i++) {
+    const level = Math.round((((values[i] as number) - lo) / span) * 255);
+    image.data.set([level, level, level, 255], 4 * i);
+  }
+  ctx.putImageData(image, 0, 0);
 }
 
 function range(data: Float32Array): [number, number] {
@@ -37,51 +40,75 @@ function range(data: Float32Array): [number, number] {
   return [lo, hi];
 }
 
-/** The filters of a first convolution, weight [out, 1, kh, kw]: each scaled on its own, as its sign pattern is what matters. */
+/** The filters of a first convolution, weight [out, 1, kh, kw]: each scaled on its own, as its pattern is what matters. */
 export function drawFilters(box: HTMLElement, weight: { shape: number[]; data: Float32Array }): void {
   const [out, inChannels, kh, kw] = weight.shape as [number, number, number, number];
+  if (box.childElementCount !== out) box.replaceChildren(...Array.from({ length: out }, () => makeCanvas(kw, kh, FILTER_PX)));
   const size = inChannels * kh * kw;
-  const canvases = Array.from({ length: out }, (_, k) => {
+  [...box.children].forEach((canvas, k) => {
     const filter = weight.data.subarray(k * size, k * size + kh * kw); // its first (here: only) input channel
     const [lo, hi] = range(filter);
-    const [canvas] = grey(filter, 1, kh, kw, lo, hi, FILTER_PX) as [HTMLCanvasElement];
-    canvas.title = `filter ${k + 1}: weights from ${lo.toFixed(3)} (black) to ${hi.toFixed(3)} (white)`;
-    return canvas;
+    paintGrey(canvas as HTMLCanvasElement, filter, lo, hi);
+    (canvas as HTMLElement).title = `filter ${k + 1}: weights from ${lo.toFixed(3)} (black) to ${hi.toFixed(3)} (white)`;
   });
-  box.replaceChildren(...canvases);
   box.dataset.filters = String(out);
 }
 
-/** The input digit and every layer's output for it (Flatten, the same numbers as the layer before, left out). */
-export function drawLayers(box: HTMLElement, input: Float32Array, outputs: LayerOutput[]): void {
-  const rows: HTMLElement[] = [layerRow('input', [1, 28, 28], grey(input, 1, 28, 28, 0, 1, MAP_PX))];
-  for (const output of outputs) {
-    if (output.layer === 'Flatten') continue;
-    if (output.shape.length === 3) {
-      const [c, h, w] = output.shape as [number, number, number];
-      const [lo, hi] = range(output.data);
-      const row = layerRow(output.layer, output.shape, grey(output.data, c, h, w, lo, hi, MAP_PX));
-      row.title = `values from ${lo.toFixed(3)} (black) to ${hi.toFixed(3)} (white)`;
-      rows.push(row);
-    } else {
-      const bars = document.createElement('div');
-      new ProbabilityBars(bars, output.data.length).show(softmaxRows(output.data, output.data.length));
-      rows.push(layerRow(`${output.layer} → softmax`, output.shape, [bars]));
-    }
-  }
-  box.replaceChildren(...rows);
+interface Row {
+  element: HTMLElement;
+  canvases: HTMLCanvasElement[];
+  bars: ProbabilityBars | null;
 }
 
-function layerRow(name: string, shape: number[], items: HTMLElement[]): HTMLElement {
-  const row = document.createElement('div');
-  row.className = 'layer';
-  row.dataset.layer = name;
-  row.dataset.channels = String(shape.length === 3 ? shape[0] : 1);
-  const title = document.createElement('p');
-  title.textContent = `${name}: ${shape.join(' × ')}`;
+/** The input digit and every layer's output for it, in rows made at the first draw (Flatten, the same numbers as the layer before, left out). */
+export class LayerMaps {
+  private rows: Row[] = [];
+
+  constructor(private readonly box: HTMLElement) {}
+
+  draw(input: Float32Array, outputs: LayerOutput[]): void {
+    const shown: LayerOutput[] = [{ layer: 'input', shape: [1, 28, 28], data: input }, ...outputs.filter((o) => o.layer !== 'Flatten')];
+    if (this.rows.length !== shown.length) {
+      this.rows = shown.map((output) => makeRow(output));
+      this.box.replaceChildren(...this.rows.map((row) => row.element));
+    }
+    shown.forEach((output, i) => {
+      const row = this.rows[i] as Row;
+      if (row.bars !== null) {
+        row.bars.show(softmaxRows(output.data, output.data.length));
+        return;
+      }
+      const [lo, hi] = output.layer === 'input' ? [0, 1] : range(output.data);
+      const size = output.data.length / row.canvases.length;
+      row.canvases.forEach((canvas, c) => {
+        paintGrey(canvas, output.data.subarray(c * size, (c + 1) * size), lo, hi);
+      });
+      row.element.title = `values from ${lo.toFixed(3)} (black) to ${hi.toFixed(3)} (white)`;
+    });
+  }
+}
+
+function makeRow(output: LayerOutput): Row {
+  const element = document.createElement('div');
+  element.className = 'layer';
   const maps = document.createElement('div');
   maps.className = 'maps';
-  maps.append(...items);
-  row.append(title, maps);
-  return row;
+  const title = document.createElement('p');
+  let canvases: HTMLCanvasElement[] = [];
+  let bars: ProbabilityBars | null = null;
+  if (output.shape.length === 3) {
+    const [c, h, w] = output.shape as [number, number, number];
+    canvases = Array.from({ length: c }, () => makeCanvas(w, h, MAP_PX));
+    maps.append(...canvases);
+    element.dataset.layer = output.layer;
+    title.textContent = `${output.layer}: ${output.shape.join(' × ')}`;
+  } else {
+    const box = document.createElement('div');
+    bars = new ProbabilityBars(box, output.data.length);
+    maps.append(box);
+    element.dataset.layer = `${output.layer} → softmax`;
+    title.textContent = `${output.layer} → softmax: ${output.shape.join(' × ')}`;
+  }
+  element.append(title, maps);
+  return { element, canvases, bars };
 }

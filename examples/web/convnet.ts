@@ -2,10 +2,21 @@
 // charts and its grid), ConvNetJS's MNIST net: its first layer's filters and every layer's
 // output for a test digit the visitor picks, redrawn as it trains.
 import { nn } from 'wasmgrad';
-import { drawFilters, drawLayers } from './conv-maps';
+import { drawFilters, LayerMaps } from './conv-maps';
 import { type DigitsHandle, setupDigitTraining } from './digit-training';
 import { type Digits, PIXELS, SIDE, testRows } from './mnist-data';
 import type { Trainer } from './trainer';
+import type { Speed } from './training-controls';
+
+/** A batch costs the CNN about 30 times what it costs the MLP: fewer a frame, so that Pause answers at once. */
+const SPEEDS: Speed[] = [
+  { label: '2 batches a second', steps: 1, waitMs: 500 },
+  { label: '10 batches a second', steps: 1, waitMs: 100 },
+  { label: '1 batch a frame', steps: 1 },
+  { label: '2 batches a frame', steps: 2 },
+  { label: '5 batches a frame', steps: 5 },
+  { label: '10 batches a frame', steps: 10 },
+];
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -33,6 +44,7 @@ export async function setupConvnet(digits: Digits): Promise<DigitsHandle> {
   }
   const filters = byId('cnn-filters');
   const maps = byId('cnn-maps');
+  const layerMaps = new LayerMaps(maps);
 
   // One redraw at a time; asked again meanwhile, it runs once more when done.
   let drawing = false;
@@ -51,7 +63,7 @@ export async function setupConvnet(digits: Digits): Promise<DigitsHandle> {
         const input = test.x.slice(index * PIXELS, (index + 1) * PIXELS);
         const [weight, outputs] = await Promise.all([next.parameter('0.weight'), next.layers(input)]);
         drawFilters(filters, weight);
-        drawLayers(maps, input, outputs);
+        layerMaps.draw(input, outputs);
         maps.dataset.digit = String(index);
         next = again;
       }
@@ -67,6 +79,7 @@ export async function setupConvnet(digits: Digits): Promise<DigitsHandle> {
     prefix: 'cnn',
     model: convnet,
     shape: [1, SIDE, SIDE],
+    speeds: SPEEDS,
     onUpdate: (trainer) => void redraw(trainer),
   });
   digitSelect.addEventListener('change', () => void redraw(handle.trainer()));

@@ -41,6 +41,8 @@ export interface DigitTrainingOptions {
   model(): nn.Sequential;
   /** A digit's shape as the network takes it: [784] or, for a convolutional net, [1, 28, 28]. */
   shape: number[];
+  /** The choices of the Speed slider (default: from 2 batches a second to 100 a frame). */
+  speeds?: Speed[];
   /** Called after each update, reset and start, once the section shows the network as it is. */
   onUpdate?(trainer: Trainer): void;
 }
@@ -180,7 +182,7 @@ export async function setupDigitTraining(digits: Digits, options: DigitTrainingO
       status,
     },
     { step, reset },
-    SPEEDS,
+    options.speeds ?? SPEEDS,
   );
   // Another number of training digits is another run: it starts from the initial weights.
   sizeSelect.addEventListener('change', () => resetButton.click());
