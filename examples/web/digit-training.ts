@@ -62,7 +62,8 @@ export async function setupDigitTraining(digits: Digits, options: DigitTrainingO
     yTitle: 'loss',
     series: [
       { label: 'training loss (moving average of batches)', color: 'var(--accent)' },
-      { label: 'test loss (after each epoch)', color: 'var(--grad)', dots: true },
+      // Not red: on this page red is for gradients (and for mistakes).
+      { label: 'test loss (after each epoch)', color: 'var(--held-out)', dots: true },
     ],
     xSpan: 1,
     yRange: 'zero',
