@@ -69,7 +69,6 @@ export type Request = { id: number } & (
       op: 'load';
       threads: number;
       model: Uint8Array;
-      features: number;
       shape: number[];
       train: Rows;
       test?: Rows;
@@ -122,7 +121,6 @@ export class Trainer {
       op: 'load' as const,
       threads: options.threads ?? backend().threads,
       model: nn.save(options.model),
-      features: options.features,
       shape: options.shape ?? [options.features],
       train,
       ...(test ? { test } : {}),
@@ -164,7 +162,7 @@ export class Trainer {
     return this.call({ op: 'evaluate', on }) as Promise<nn.Evaluation>;
   }
 
-  /** The model's scores for rows of `features` numbers. */
+  /** The model's scores for rows of `features` numbers (each of the model's row shape). */
   predict(x: Float32Array): Promise<Float32Array> {
     return this.call({ op: 'predict', x }) as Promise<Float32Array>;
   }
