@@ -129,8 +129,9 @@ export async function setupSpiral(): Promise<SpiralHandle> {
   }).observe(canvas);
 
   const rows = () => ({ x: Float32Array.from(points), y: Int32Array.from(labels) });
-  /** The hidden layer the running network was made with. */
+  /** The hidden layer the running network was made with, and the one asked for (valid values only) for the next reset. */
   let made = { hidden: Number(hiddenInput.value), activation: activationSelect.value as ActivationName };
+  const asked = { ...made };
   // Full-batch gradient descent, as the case study: every iteration sees every point.
   const start = () =>
     Trainer.start({
@@ -202,11 +203,10 @@ export async function setupSpiral(): Promise<SpiralHandle> {
         status.textContent = '';
       },
       async reset() {
-        const asked = { hidden: Number(hiddenInput.value), activation: activationSelect.value as ActivationName };
         if (asked.hidden !== made.hidden || asked.activation !== made.activation) {
           // Another hidden layer is another network: a new worker, from its own initial weights.
           trainer.terminate();
-          made = asked;
+          made = { ...asked };
           trainer = await start();
         } else await trainer.reset();
         chart.clear();
@@ -220,8 +220,12 @@ export async function setupSpiral(): Promise<SpiralHandle> {
   );
   onSetting(lrInput, status, { name: 'step size' }, (lr) => trainer.set({ lr }));
   onSetting(l2Input, status, { name: 'L2 strength', zero: true }, (weightDecay) => trainer.set({ weightDecay }));
-  onSetting(hiddenInput, status, { name: 'hidden size', integer: true, when: 'from the next reset' }, async () => {});
+  // Kept for the next reset: another hidden layer is another network.
+  onSetting(hiddenInput, status, { name: 'hidden size', integer: true, when: 'from the next reset' }, async (hidden) => {
+    asked.hidden = hidden;
+  });
   activationSelect.addEventListener('change', () => {
+    asked.activation = activationSelect.value as ActivationName;
     status.textContent = `The activation is ${activationSelect.value} from the next reset.`;
   });
   await show(0);

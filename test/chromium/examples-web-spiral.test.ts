@@ -175,6 +175,12 @@ describe('the spiral: points, L2, hidden size and activation', () => {
   });
 
   it('the hidden size and the activation wait for the reset, which makes the new network', async () => {
+    // A size that is not a whole number above 0 is refused, and a reset keeps the network.
+    await setNumber(page, '#spiral-hidden', '0');
+    expect(await page.textContent('#spiral-status')).toBe('The hidden size must be a whole number above 0.');
+    await reset(page);
+    expect(await hiddenShape(page)).toEqual([100, 2]);
+    expect(await weightsHash(page)).toBe(initial);
     await setNumber(page, '#spiral-hidden', '20');
     expect(await page.textContent('#spiral-status')).toBe('The hidden size is 20 from the next reset.');
     expect(await hiddenShape(page)).toEqual([100, 2]);
