@@ -146,13 +146,24 @@ export async function setupSpiral(): Promise<SpiralHandle> {
       threads: 1,
     });
   let trainer = await start();
+  /** The network Reset is making (another hidden layer), and the ones it replaced. */
+  let starting: Promise<Trainer> | null = null;
+  const retired = new WeakSet<Trainer>();
 
   /** The points changed: the worker trains on them from its next iteration. */
-  const sendPoints = () => {
+  const sendPoints = async () => {
     canvas.dataset.points = String(labels.length);
     removeButton.disabled = labels.length === spiralLabels.length;
     paint();
-    trainer.setData(rows(), labels.length).catch((error: unknown) => console.error(error));
+    let target: Trainer | null = null;
+    try {
+      // To the network being made, if Reset is making one: the current one is about to go.
+      target = await (starting ?? trainer);
+      await target.setData(rows(), labels.length);
+    } catch (error) {
+      // A network Reset replaced meanwhile: its successor was made from these points.
+      if (target === null || !retired.has(target)) console.error(error);
+    }
   };
   canvas.addEventListener('click', (event) => {
     const box = canvas.getBoundingClientRect();
@@ -161,12 +172,12 @@ export async function setupSpiral(): Promise<SpiralHandle> {
     const chosen = section.querySelector<HTMLInputElement>('input[name="spiral-class"]:checked');
     points.push(x, y);
     labels.push(Number(chosen?.value ?? 0));
-    sendPoints();
+    void sendPoints();
   });
   removeButton.addEventListener('click', () => {
     points.length = spiralPoints.length;
     labels.length = spiralLabels.length;
-    sendPoints();
+    void sendPoints();
   });
   removeButton.disabled = true;
   canvas.dataset.points = String(labels.length);
@@ -205,9 +216,12 @@ export async function setupSpiral(): Promise<SpiralHandle> {
       async reset() {
         if (asked.hidden !== made.hidden || asked.activation !== made.activation) {
           // Another hidden layer is another network: a new worker, from its own initial weights.
+          retired.add(trainer);
           trainer.terminate();
           made = { ...asked };
-          trainer = await start();
+          starting = start();
+          trainer = await starting;
+          starting = null;
         } else await trainer.reset();
         chart.clear();
         stall.reset();

@@ -159,6 +159,23 @@ describe('the spiral: points, L2, hidden size and activation', () => {
     await reset(page);
   });
 
+  it('a point added while Reset makes another network is trained on by the new one', async () => {
+    await setNumber(page, '#spiral-hidden', '30');
+    await page.click('#spiral-reset');
+    await clickAt(page, 0, 0.5); // at once, while the new worker starts
+    expect(await settled(page)).toBe('ready');
+    expect(await hiddenShape(page)).toEqual([30, 2]);
+    await step(page);
+    const withPoint = await weightsHash(page);
+    await page.click('#spiral-remove-points');
+    await reset(page);
+    await step(page);
+    expect(await weightsHash(page)).not.toBe(withPoint);
+    await setNumber(page, '#spiral-hidden', '100');
+    await reset(page);
+    expect(await weightsHash(page)).toBe(initial);
+  });
+
   it('the L2 strength applies between iterations: 0 gives other weights, back to 0.001 the same; below 0 is refused', async () => {
     await setNumber(page, '#spiral-l2', '0');
     expect(await page.textContent('#spiral-status')).toBe('The L2 strength is 0 from the next step.');
