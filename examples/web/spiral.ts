@@ -1,6 +1,9 @@
 // Section 2: the CS231n spiral, trained in a Worker (trainer.ts) as fast or as slowly as the
 // visitor likes: after every update the page asks the worker for the class of every point
-// of a grid and paints the decision regions, and plots the loss of every iteration.
+// of a grid and paints the decision regions, and plots the loss of every iteration. A click
+// (or tap) on the plane adds a point of the chosen class to the training data, as in
+// ConvNetJS's 2-D demo; the L2 strength applies at once, the hidden layer's size and
+// activation from the next reset (they make another network).
 import { datasets, nn } from 'wasmgrad';
 import { argmax } from './argmax';
 import { LineChart } from './chart';
@@ -31,10 +34,31 @@ const SPEEDS: Speed[] = [
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-export async function setupSpiral(): Promise<SectionHandle> {
+type ActivationName = 'relu' | 'tanh' | 'sigmoid';
+const ACTIVATIONS: Record<ActivationName, () => nn.Module> = {
+  relu: () => new nn.ReLU(),
+  tanh: () => new nn.Tanh(),
+  sigmoid: () => new nn.Sigmoid(),
+};
+
+/** The net: 2 → hidden → classes, its weights seeded (the same net every time it is made). */
+function spiralNet(hidden: number, activation: ActivationName): nn.Sequential {
+  return new nn.Sequential([new nn.Linear(2, hidden, { seed: 1 }), ACTIVATIONS[activation](), new nn.Linear(hidden, CLASSES, { seed: 2 })]);
+}
+
+/** The spiral's handle for the tests: also the trainer, to read a parameter's shape. */
+export interface SpiralHandle extends SectionHandle {
+  trainer(): Trainer;
+}
+
+export async function setupSpiral(): Promise<SpiralHandle> {
   const section = byId<HTMLElement>('spiral');
   const canvas = byId<HTMLCanvasElement>('spiral-regions');
   const lrInput = byId<HTMLInputElement>('spiral-lr');
+  const l2Input = byId<HTMLInputElement>('spiral-l2');
+  const hiddenInput = byId<HTMLInputElement>('spiral-hidden');
+  const activationSelect = byId<HTMLSelectElement>('spiral-activation');
+  const removeButton = byId<HTMLButtonElement>('spiral-remove-points');
   const status = byId<HTMLElement>('spiral-status');
   const out = {
     iteration: byId<HTMLOutputElement>('spiral-iteration'),
@@ -51,9 +75,12 @@ export async function setupSpiral(): Promise<SectionHandle> {
   });
 
   const spiral = datasets.spiral({ classes: CLASSES, pointsPerClass: 100, seed: 0 });
-  const points = spiral.x.data.slice() as Float32Array;
+  // The spiral's points, then the visitor's: x, y of each, and its class.
+  const spiralPoints = Array.from(spiral.x.data);
+  const spiralLabels = Array.from(spiral.y);
   spiral.x.dispose();
-  const labels = Int32Array.from(spiral.y);
+  const points = [...spiralPoints];
+  const labels = [...spiralLabels];
   const grid = new Float32Array(GRID * GRID * 2);
   for (let row = 0; row < GRID; row++) {
     for (let col = 0; col < GRID; col++) {
@@ -88,7 +115,8 @@ export async function setupSpiral(): Promise<SectionHandle> {
       ctx.arc(px * width, py * height, 3.2 * dpr, 0, 2 * Math.PI);
       ctx.fillStyle = POINT[labels[i] as number] as string;
       ctx.fill();
-      ctx.strokeStyle = '#fff';
+      // The visitor's points are ringed in black, the spiral's in white.
+      ctx.strokeStyle = i >= spiralLabels.length ? '#000' : '#fff';
       ctx.lineWidth = 0.8 * dpr;
       ctx.stroke();
     }
@@ -100,24 +128,65 @@ export async function setupSpiral(): Promise<SectionHandle> {
     paint();
   }).observe(canvas);
 
-  const model = new nn.Sequential([new nn.Linear(2, 100, { seed: 1 }), new nn.ReLU(), new nn.Linear(100, CLASSES, { seed: 2 })]);
-  // Full-batch gradient descent, as the case study: every iteration sees all 300 points.
-  const trainer = await Trainer.start({
-    model,
-    features: 2,
-    train: { x: points, y: labels },
-    sgd: { lr: Number(lrInput.value), weightDecay: 1e-3 },
-    batchSize: labels.length,
-    shuffle: false,
-    // Its matrices (300 × 2 × 100) are too small to split: a second thread would only take
-    // the core the page draws on.
-    threads: 1,
+  const rows = () => ({ x: Float32Array.from(points), y: Int32Array.from(labels) });
+  /** The hidden layer the running network was made with, and the one asked for (valid values only) for the next reset. */
+  let made = { hidden: Number(hiddenInput.value), activation: activationSelect.value as ActivationName };
+  const asked = { ...made };
+  // Full-batch gradient descent, as the case study: every iteration sees every point.
+  const start = () =>
+    Trainer.start({
+      model: spiralNet(made.hidden, made.activation),
+      features: 2,
+      train: rows(),
+      sgd: { lr: Number(lrInput.value), weightDecay: Number(l2Input.value) },
+      batchSize: labels.length,
+      shuffle: false,
+      // Its matrices (300 × 2 × 100) are too small to split: a second thread would only take
+      // the core the page draws on.
+      threads: 1,
+    });
+  let trainer = await start();
+  /** The network Reset is making (another hidden layer), and the ones it replaced. */
+  let starting: Promise<Trainer> | null = null;
+  const retired = new WeakSet<Trainer>();
+
+  /** The points changed: the worker trains on them from its next iteration. */
+  const sendPoints = async () => {
+    canvas.dataset.points = String(labels.length);
+    removeButton.disabled = labels.length === spiralLabels.length;
+    paint();
+    let target: Trainer | null = null;
+    try {
+      // To the network being made, if Reset is making one: the current one is about to go.
+      target = await (starting ?? trainer);
+      await target.setData(rows(), labels.length);
+    } catch (error) {
+      // A network Reset replaced meanwhile: its successor was made from these points.
+      if (target === null || !retired.has(target)) console.error(error);
+    }
+  };
+  canvas.addEventListener('click', (event) => {
+    const box = canvas.getBoundingClientRect();
+    const x = -EXTENT + ((event.clientX - box.left) / box.width) * 2 * EXTENT;
+    const y = EXTENT - ((event.clientY - box.top) / box.height) * 2 * EXTENT;
+    const chosen = section.querySelector<HTMLInputElement>('input[name="spiral-class"]:checked');
+    points.push(x, y);
+    labels.push(Number(chosen?.value ?? 0));
+    void sendPoints();
   });
+  removeButton.addEventListener('click', () => {
+    points.length = spiralPoints.length;
+    labels.length = spiralLabels.length;
+    void sendPoints();
+  });
+  removeButton.disabled = true;
+  canvas.dataset.points = String(labels.length);
 
   const stall = pauseWatch(out.stall);
   /** Regions, accuracy and the numbers of the model as it is now. */
   async function show(iteration: number): Promise<void> {
-    const [scores, { accuracy }] = await Promise.all([trainer.predict(grid, 2), trainer.evaluate('train')]);
+    const [scores, { accuracy }] = await Promise.all([trainer.predict(grid), trainer.evaluate('train')]);
+    out.accuracy.dataset.points = String(labels.length);
     classes = argmax(scores, CLASSES);
     paint();
     out.iteration.value = String(iteration);
@@ -145,7 +214,15 @@ export async function setupSpiral(): Promise<SectionHandle> {
         status.textContent = '';
       },
       async reset() {
-        await trainer.reset();
+        if (asked.hidden !== made.hidden || asked.activation !== made.activation) {
+          // Another hidden layer is another network: a new worker, from its own initial weights.
+          retired.add(trainer);
+          trainer.terminate();
+          made = { ...asked };
+          starting = start();
+          trainer = await starting;
+          starting = null;
+        } else await trainer.reset();
         chart.clear();
         stall.reset();
         out.loss.value = '–';
@@ -156,8 +233,17 @@ export async function setupSpiral(): Promise<SectionHandle> {
     SPEEDS,
   );
   onSetting(lrInput, status, { name: 'step size' }, (lr) => trainer.set({ lr }));
+  onSetting(l2Input, status, { name: 'L2 strength', zero: true }, (weightDecay) => trainer.set({ weightDecay }));
+  // Kept for the next reset: another hidden layer is another network.
+  onSetting(hiddenInput, status, { name: 'hidden size', integer: true, when: 'from the next reset' }, async (hidden) => {
+    asked.hidden = hidden;
+  });
+  activationSelect.addEventListener('change', () => {
+    asked.activation = activationSelect.value as ActivationName;
+    status.textContent = `The activation is ${activationSelect.value} from the next reset.`;
+  });
   await show(0);
-  return { weightsHash: () => trainer.weightsHash() };
+  return { weightsHash: () => trainer.weightsHash(), trainer: () => trainer };
 }
 
 /**

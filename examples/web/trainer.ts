@@ -12,6 +12,8 @@ export interface TrainerOptions {
   /** The model at its initial weights (saved and sent; yours to keep or dispose). */
   model: nn.Sequential;
   features: number;
+  /** The shape of one row as the model takes it (default [features]; a CNN's digit: [1, 28, 28]). */
+  shape?: number[];
   train: Rows;
   /** Held-out rows for evaluate('test'). */
   test?: Rows;
@@ -29,6 +31,24 @@ export interface SectionHandle {
   weightsHash(): Promise<string>;
 }
 
+/**
+ * The test set's score (nn.evaluate's loss and accuracy) and, for each test row, the
+ * model's probability of each class (softmax of its scores), row after row: what the page
+ * draws the predictions of, all from the same weights.
+ */
+export interface TestScore extends nn.Evaluation {
+  probabilities: Float32Array;
+  classes: number;
+}
+
+/** One layer's output for one input, as the page draws it: [C, H, W] maps, or [features]. */
+export interface LayerOutput {
+  /** The layer's class name (Conv2d, ReLU, MaxPool2d, …). */
+  layer: string;
+  shape: number[];
+  data: Float32Array;
+}
+
 /** What a call of steps() did. */
 export interface StepResult {
   /** The loss of each step's batch. */
@@ -38,7 +58,7 @@ export interface StepResult {
   /** The epoch the last step belongs to (from 1). */
   epoch: number;
   /** The steps (indices in `losses`) that finished an epoch, with the test set's score then. */
-  epochEnds: Array<{ index: number; samplesPerSecond: number; test?: nn.Evaluation }>;
+  epochEnds: Array<{ index: number; samplesPerSecond: number; test?: TestScore }>;
   /** Training rows seen, and the worker's time for the steps (scoring left out). */
   samples: number;
   ms: number;
@@ -49,7 +69,7 @@ export type Request = { id: number } & (
       op: 'load';
       threads: number;
       model: Uint8Array;
-      features: number;
+      shape: number[];
       train: Rows;
       test?: Rows;
       sgd: nn.SGDOptions;
@@ -57,10 +77,13 @@ export type Request = { id: number } & (
       shuffle: boolean;
     }
   | { op: 'steps'; count: number }
-  | { op: 'set'; lr?: number; batchSize?: number }
+  | { op: 'set'; lr?: number; batchSize?: number; weightDecay?: number }
+  | { op: 'data'; train: Rows; batchSize: number }
   | { op: 'reset' }
   | { op: 'evaluate'; on: 'train' | 'test' }
-  | { op: 'predict'; x: Float32Array; features: number }
+  | { op: 'predict'; x: Float32Array }
+  | { op: 'parameter'; name: string }
+  | { op: 'layers'; x: Float32Array }
   | { op: 'hash' }
 );
 
@@ -98,7 +121,7 @@ export class Trainer {
       op: 'load' as const,
       threads: options.threads ?? backend().threads,
       model: nn.save(options.model),
-      features: options.features,
+      shape: options.shape ?? [options.features],
       train,
       ...(test ? { test } : {}),
       sgd: options.sgd,
@@ -114,9 +137,18 @@ export class Trainer {
     return this.call({ op: 'steps', count }) as Promise<StepResult>;
   }
 
-  /** Takes effect from the next step (a batch size: from the next epoch). */
-  set(change: { lr?: number; batchSize?: number }): Promise<void> {
+  /**
+   * Takes effect from the next step (a batch size: from the next epoch). A new weight decay
+   * makes a new optimizer: SGD's is fixed when it is made (its momentum starts again).
+   */
+  set(change: { lr?: number; batchSize?: number; weightDecay?: number }): Promise<void> {
     return this.call({ op: 'set', ...change }) as Promise<void>;
+  }
+
+  /** Other training rows from the next step on, in a new epoch of `batchSize` rows a batch (the rows are copied). */
+  setData(train: Rows, batchSize: number): Promise<void> {
+    const copy = { x: train.x.slice(), y: train.y.slice() };
+    return this.call({ op: 'data', train: copy, batchSize }, [copy.x.buffer, copy.y.buffer]) as Promise<void>;
   }
 
   /** Back to the initial weights, a fresh optimizer (no momentum) and the first epoch's order. */
@@ -124,13 +156,25 @@ export class Trainer {
     return this.call({ op: 'reset' }) as Promise<void>;
   }
 
-  evaluate(on: 'train' | 'test'): Promise<nn.Evaluation> {
+  evaluate(on: 'train'): Promise<nn.Evaluation>;
+  evaluate(on: 'test'): Promise<TestScore>;
+  evaluate(on: 'train' | 'test'): Promise<nn.Evaluation | TestScore> {
     return this.call({ op: 'evaluate', on }) as Promise<nn.Evaluation>;
   }
 
-  /** The model's scores for rows of `features` numbers. */
-  predict(x: Float32Array, features: number): Promise<Float32Array> {
-    return this.call({ op: 'predict', x, features }) as Promise<Float32Array>;
+  /** The model's scores for rows of `features` numbers (each of the model's row shape). */
+  predict(x: Float32Array): Promise<Float32Array> {
+    return this.call({ op: 'predict', x }) as Promise<Float32Array>;
+  }
+
+  /** A copy of the values of the parameter named `name` ("0.weight": as model.parameters() names them), and its shape. */
+  parameter(name: string): Promise<{ shape: number[]; data: Float32Array }> {
+    return this.call({ op: 'parameter', name }) as Promise<{ shape: number[]; data: Float32Array }>;
+  }
+
+  /** Every layer's output for one row (as predict computes it): what a CNN's activation maps are drawn from. */
+  layers(x: Float32Array): Promise<LayerOutput[]> {
+    return this.call({ op: 'layers', x }) as Promise<LayerOutput[]>;
   }
 
   /** A hash of the weights' bits (for tests: equal after a reset to what it was at the start). */

@@ -6,10 +6,14 @@
 // makes thousands of times. Here the data crosses once, the optimizer lives as long as the
 // run, and a step is the lecture's loop: a batch, forward, loss, backward, update.
 import { init, nn, Tensor } from 'wasmgrad';
-import type { Reply, Request, StepResult } from './trainer';
+import { argmax } from './argmax';
+import { softmaxRows } from './softmax';
+import type { LayerOutput, Reply, Request, StepResult, TestScore } from './trainer';
 
 interface Run {
   model: nn.Sequential;
+  /** One row's shape as the model takes it. */
+  shape: number[];
   /** The safetensors bytes of the initial weights: what reset restores, bit for bit. */
   initial: Uint8Array;
   optimizer: nn.SGD;
@@ -38,8 +42,63 @@ function current(): Run {
   return run;
 }
 
-function toTensor(data: Float32Array, features: number): Tensor {
-  return Tensor.from(data, [data.length / features, features]);
+/** Rows of `shape` each, one after another, as a tensor [rows, ...shape]. */
+function toTensor(data: Float32Array, shape: readonly number[]): Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return Tensor.from(data, [data.length / size, ...shape]);
+}
+
+/**
+ * nn.evaluate's loss and accuracy on `data`, and the probability of each class for each
+ * row, from one pass of model.predict (which leaves forward's caches alone).
+ */
+function score(model: nn.Sequential, data: nn.Dataset<Int32Array>): TestScore {
+  const rows = data.y.length;
+  let probabilities = new Float32Array(0);
+  let classes = 0;
+  let total = 0;
+  let correct = 0;
+  let row = 0;
+  const loader = new nn.DataLoader(data, { batchSize: 256 });
+  try {
+    for (const batch of loader) {
+      const scores = model.predict(batch.x);
+      total += nn.softmaxCrossEntropy(scores, batch.y).loss * batch.size;
+      classes = scores.shape[1] as number;
+      if (probabilities.length === 0) probabilities = new Float32Array(rows * classes);
+      probabilities.set(softmaxRows(scores.data, classes), row * classes);
+      const picked = argmax(scores.data, classes);
+      for (let i = 0; i < batch.size; i++) if (picked[i] === batch.y[i]) correct++;
+      row += batch.size;
+    }
+  } finally {
+    loader.dispose();
+  }
+  return { loss: total / rows, accuracy: correct / rows, probabilities, classes };
+}
+
+/** A layer's name as model files write it (class names may be minified by a bundler). */
+function layerName(layer: nn.Module): string {
+  if (layer instanceof nn.Conv2d) return 'Conv2d';
+  if (layer instanceof nn.Linear) return 'Linear';
+  if (layer instanceof nn.Flatten) return 'Flatten';
+  return (layer as { name?: string }).name ?? 'layer';
+}
+
+/** Every layer's output for one row, as model.predict computes them, copied out. */
+function layerOutputs(r: Run, x: Float32Array): LayerOutput[] {
+  const input = toTensor(x, r.shape);
+  try {
+    const outputs: LayerOutput[] = [];
+    let out = input;
+    for (const layer of r.model.layers) {
+      out = layer.predict ? layer.predict(out) : layer.forward(out);
+      outputs.push({ layer: layerName(layer), shape: out.shape.slice(1), data: out.data.slice() as Float32Array });
+    }
+    return outputs;
+  } finally {
+    input.dispose();
+  }
 }
 
 /**
@@ -87,7 +146,7 @@ function steps(r: Run, count: number): StepResult {
     if (!epochEnded) continue;
     // Scored here, when the epoch ends, not when the page gets these steps (many epochs later, at a high speed).
     const samplesPerSecond = (r.epochSamples / r.epochMs) * 1000;
-    epochEnds.push({ index: i, samplesPerSecond, ...(r.test ? { test: nn.evaluate(r.model, r.test) } : {}) });
+    epochEnds.push({ index: i, samplesPerSecond, ...(r.test ? { test: score(r.model, r.test) } : {}) });
     r.epochSamples = r.epochMs = 0;
   }
   return { losses, step: r.step, epoch: r.epoch, epochEnds, samples, ms };
@@ -115,8 +174,7 @@ async function handle(request: Request): Promise<{ result: unknown; transfer?: T
   switch (request.op) {
     case 'load': {
       await init({ threads: request.threads });
-      const features = request.features;
-      const dataset = (d: { x: Float32Array; y: Int32Array }) => ({ x: toTensor(d.x, features), y: d.y });
+      const dataset = (d: { x: Float32Array; y: Int32Array }) => ({ x: toTensor(d.x, request.shape), y: d.y });
       if (run !== null) {
         run.loader?.dispose();
         run.train.x.dispose();
@@ -125,6 +183,7 @@ async function handle(request: Request): Promise<{ result: unknown; transfer?: T
       const model = nn.load(request.model);
       run = {
         model,
+        shape: request.shape,
         initial: request.model,
         optimizer: new nn.SGD(model.parameters(), request.sgd),
         sgd: { ...request.sgd },
@@ -150,6 +209,21 @@ async function handle(request: Request): Promise<{ result: unknown; transfer?: T
       const r = current();
       if (request.lr !== undefined) r.optimizer.lr = r.sgd.lr = request.lr;
       if (request.batchSize !== undefined) r.nextBatchSize = request.batchSize;
+      if (request.weightDecay !== undefined) {
+        // SGD's weight decay is fixed when it is made: a new one (a momentum would start
+        // again; the spiral, which sets it, has none).
+        r.sgd.weightDecay = request.weightDecay;
+        r.optimizer = new nn.SGD(r.model.parameters(), r.sgd);
+      }
+      return { result: null };
+    }
+    case 'data': {
+      const r = current();
+      r.loader?.dispose();
+      r.train.x.dispose();
+      r.train = { x: toTensor(request.train.x, r.shape), y: request.train.y };
+      // The next step starts an epoch over the new rows.
+      Object.assign(r, { loader: null, batches: null, batchSize: request.batchSize, nextBatchSize: request.batchSize });
       return { result: null };
     }
     case 'reset':
@@ -157,18 +231,30 @@ async function handle(request: Request): Promise<{ result: unknown; transfer?: T
       return { result: null };
     case 'evaluate': {
       const r = current();
-      const data = request.on === 'test' ? r.test : r.train;
-      if (data === null) throw new Error('trainer: no test set loaded');
-      return { result: nn.evaluate(r.model, data) };
+      if (request.on === 'train') return { result: nn.evaluate(r.model, r.train) };
+      if (r.test === null) throw new Error('trainer: no test set loaded');
+      return { result: score(r.model, r.test) };
     }
     case 'predict': {
-      const x = toTensor(request.x, request.features);
+      const x = toTensor(request.x, current().shape);
       try {
         const scores = current().model.predict(x).data.slice() as Float32Array;
         return { result: scores, transfer: [scores.buffer] };
       } finally {
         x.dispose();
       }
+    }
+    case 'parameter': {
+      const found = current()
+        .model.parameters()
+        .find((p) => p.name === request.name);
+      if (found === undefined) throw new Error(`trainer: the model has no parameter ${request.name}`);
+      const data = found.value.data.slice() as Float32Array;
+      return { result: { shape: [...found.value.shape], data }, transfer: [data.buffer] };
+    }
+    case 'layers': {
+      const outputs = layerOutputs(current(), request.x);
+      return { result: outputs, transfer: outputs.map((o) => o.data.buffer) };
     }
     case 'hash':
       return { result: weightsHash(current().model) };

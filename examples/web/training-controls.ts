@@ -108,20 +108,25 @@ export function trainingControls(section: HTMLElement, ui: ControlElements, trai
 
 /**
  * Sends a setting (a learning rate, a batch size) when it is edited, once it is a number
- * above 0 (a whole number if `integer`); says so in `status` when it is not.
+ * above 0 (or 0 too, if `zero`; a whole number if `integer`); says so in `status` when it
+ * is not.
  */
 export function onSetting(
   input: HTMLInputElement,
   status: HTMLElement,
-  setting: { name: string; integer?: boolean; when?: string },
+  setting: { name: string; integer?: boolean; zero?: boolean; when?: string },
   send: (value: number) => Promise<void>,
 ): void {
   input.addEventListener('change', () => {
     const value = Number(input.value);
-    const valid = input.value.trim() !== '' && Number.isFinite(value) && value > 0 && (!setting.integer || Number.isInteger(value));
+    const valid =
+      input.value.trim() !== '' &&
+      Number.isFinite(value) &&
+      (setting.zero ? value >= 0 : value > 0) &&
+      (!setting.integer || Number.isInteger(value));
     input.setAttribute('aria-invalid', String(!valid));
     if (!valid) {
-      status.textContent = `The ${setting.name} must be ${setting.integer ? 'a whole number' : 'a number'} above 0.`;
+      status.textContent = `The ${setting.name} must be ${setting.integer ? 'a whole number' : 'a number'} ${setting.zero ? 'of 0 or more' : 'above 0'}.`;
       return;
     }
     status.textContent = `The ${setting.name} is ${value} ${setting.when ?? 'from the next step'}.`;

@@ -6,8 +6,9 @@
 //   - the charts: no ticks before there is data, round ticks after, an accuracy axis zoomed
 //     to the data, every label inside the chart, drawn incrementally (a long run lays a
 //     chart out a handful of times and its line holds at most a point per pixel);
-//   - no horizontal overflow at 360, 390 and 1366 px, the spiral canvas at the screen's
-//     pixel density, and full-page screenshots at 390 and 1366 px in test-results/.
+//   - no horizontal overflow at 360, 390 and 1366 px (the digit grids, the drawing pad and
+//     the CNN's maps each inside the window), the spiral canvas at the screen's pixel
+//     density, and full-page screenshots at 390 and 1366 px in test-results/.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -24,10 +25,10 @@ let page: Page;
 /** Uncaught errors and console errors of every page opened here. */
 const problems: string[] = [];
 
-type Section = 'spiral' | 'mnist';
+type Section = 'spiral' | 'mnist' | 'cnn';
 /** The output that counts a section's steps. */
-const COUNTER: Record<Section, string> = { spiral: 'spiral-iteration', mnist: 'mnist-step' };
-const STEP_BUTTON: Record<Section, string> = { spiral: '#spiral-step', mnist: '#mnist-step-button' };
+const COUNTER: Record<Section, string> = { spiral: 'spiral-iteration', mnist: 'mnist-step', cnn: 'cnn-step' };
+const STEP_BUTTON: Record<Section, string> = { spiral: '#spiral-step', mnist: '#mnist-step-button', cnn: '#cnn-step-button' };
 
 async function newPage(width: number, height: number, deviceScaleFactor = 1): Promise<Page> {
   const p = await browser.newPage({ viewport: { width, height }, deviceScaleFactor });
@@ -320,12 +321,32 @@ describe('the layout', () => {
       if (p !== page) {
         await step(p, 'spiral');
         await step(p, 'mnist');
+        await step(p, 'cnn');
       }
       const { scrollWidth, innerWidth } = await p.evaluate(() => ({
         scrollWidth: document.documentElement.scrollWidth,
         innerWidth: window.innerWidth,
       }));
       expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+      // The digit grids, the drawing pad and its bars, the CNN's filters and maps: there, and each inside the window.
+      const parts = await p.evaluate(() =>
+        [
+          '#mnist-digits figure',
+          '#draw-pad',
+          '#draw-bars .bar-row',
+          '#cnn-filters canvas',
+          '#cnn-maps canvas',
+          '#cnn-maps .bar-row',
+          '#cnn-digits figure',
+        ].map((selector) => {
+          const boxes = [...document.querySelectorAll(selector)].map((e) => e.getBoundingClientRect());
+          return { selector, count: boxes.length, outside: boxes.filter((b) => b.left < 0 || b.right > window.innerWidth).length };
+        }),
+      );
+      for (const part of parts) {
+        expect(part.count, part.selector).toBeGreaterThan(0);
+        expect(part.outside, part.selector).toBe(0);
+      }
       expect(await badChartTexts(p)).toEqual([]);
       // Table headers and the controls' labels stay on one line.
       const wrapped = await p.evaluate(() =>
@@ -335,7 +356,8 @@ describe('the layout', () => {
           .map((e) => e.textContent?.trim()),
       );
       expect(wrapped).toEqual([]);
-      if (width !== 360) await p.screenshot({ path: join(shots, `page-${width}.png`), fullPage: true });
+      // At CSS pixels: the page is long, and at 3 device pixels per CSS pixel its image is too large to take quickly.
+      if (width !== 360) await p.screenshot({ path: join(shots, `page-${width}.png`), fullPage: true, scale: 'css' });
       if (p !== page) await p.close();
     });
   }
