@@ -1,6 +1,7 @@
 // Layers and losses gradchecked in float64; the lecture's networks; training for real.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { datasets, type GradInput, gradcheck, init, memoryStats, nn, StateError, Tensor, ValueError } from '../src/index';
+import { decodeSafetensors } from '../src/io/safetensors';
 import { rng } from './helpers';
 
 beforeAll(() => init());
@@ -425,5 +426,34 @@ describe('nn.Sequential’s layers', () => {
       'Sequential: layer 0 has no forward/backward',
     );
     expect(() => new nn.Sequential([undefined as never])).toThrow('Sequential: layer 0 has no forward/backward');
+  });
+});
+
+describe('a layer names its type', () => {
+  it('every built-in layer has a name, the one model files write, which a minifying bundler leaves as it is', () => {
+    const layers: Array<[nn.Module, string]> = [
+      [new nn.Linear(2, 3), 'Linear'],
+      [new nn.Conv2d(1, 2, 3), 'Conv2d'],
+      [new nn.MaxPool2d(2), 'MaxPool2d'],
+      [new nn.AvgPool2d(2), 'AvgPool2d'],
+      [new nn.Flatten(), 'Flatten'],
+      [new nn.Dropout(0.5), 'Dropout'],
+      [new nn.Maxout(4, 2, 3), 'Maxout'],
+      [new nn.BatchNorm1d(3), 'BatchNorm1d'],
+      [new nn.BatchNorm2d(3), 'BatchNorm2d'],
+      [new nn.ReLU(), 'ReLU'],
+      [new nn.LeakyReLU(0.2), 'LeakyReLU'],
+      [new nn.Sigmoid(), 'Sigmoid'],
+      [new nn.Tanh(), 'Tanh'],
+      [new nn.ELU(), 'ELU'],
+      [new nn.Softplus(), 'Softplus'],
+      [new nn.Sequential([new nn.ReLU()]), 'Sequential'],
+    ];
+    for (const [layer, name] of layers) expect(layer.name, name).toBe(name);
+    // The names the layer list of a saved file gives these layers' types.
+    const model = new nn.Sequential(layers.slice(0, 9).map(([layer]) => layer));
+    const { metadata } = decodeSafetensors(nn.save(model));
+    const written = JSON.parse(metadata['wasmgrad.layers'] ?? '[]') as Array<{ type: string }>;
+    expect(written.map((spec) => spec.type)).toEqual(layers.slice(0, 9).map(([, name]) => name));
   });
 });

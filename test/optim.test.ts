@@ -262,6 +262,38 @@ describe('Optimizer.lr', () => {
   });
 });
 
+describe('Optimizer.weightDecay', () => {
+  it('set between steps, the next step decays by the new strength: w ← w − lr·(g + wd·w), and 0 turns it off', () => {
+    for (const make of [
+      (p: nn.Parameter[]) => new nn.SGD(p, { lr: 0.1, weightDecay: 0.5 }),
+      (p: nn.Parameter[]) => new nn.Adam(p, { lr: 0.1 }),
+    ]) {
+      const layer = new nn.Linear(1, 1, { seed: 3, dtype: 'float64' });
+      const optimizer = make(layer.parameters());
+      const [weight] = layer.parameters() as [nn.Parameter];
+      weight.value.data[0] = 2;
+      optimizer.weightDecay = 0.25;
+      expect(optimizer.weightDecay).toBe(0.25);
+      optimizer.zeroGrad(); // g = 0: the step is the decay's alone
+      optimizer.step();
+      if (optimizer instanceof nn.SGD) expect(weight.value.data[0]).toBeCloseTo(2 - 0.1 * 0.25 * 2, 12);
+      // Adam's first step moves by lr·sign(g + wd·w) whatever the strength: a positive strength moves w down by lr.
+      else expect(weight.value.data[0]).toBeCloseTo(2 - 0.1, 6);
+      const before = weight.value.data[0] as number;
+      optimizer.weightDecay = 0;
+      optimizer.zeroGrad();
+      optimizer.step();
+      if (optimizer instanceof nn.SGD) expect(weight.value.data[0]).toBe(before);
+      for (const bad of [-1, Number.NaN, '0.1' as unknown as number]) {
+        expect(() => {
+          optimizer.weightDecay = bad;
+        }).toThrow(/weightDecay must be a finite number ≥ 0/);
+      }
+      expect(optimizer.weightDecay).toBe(0);
+    }
+  });
+});
+
 describe('Optimizer.zeroGrad', () => {
   it('sets every gradient of its parameters to 0, and only those', () => {
     const a = new nn.Linear(5, 3, { seed: 1 });

@@ -77,14 +77,6 @@ function score(model: nn.Sequential, data: nn.Dataset<Int32Array>): TestScore {
   return { loss: total / rows, accuracy: correct / rows, probabilities, classes };
 }
 
-/** A layer's name as model files write it (class names may be minified by a bundler). */
-function layerName(layer: nn.Module): string {
-  if (layer instanceof nn.Conv2d) return 'Conv2d';
-  if (layer instanceof nn.Linear) return 'Linear';
-  if (layer instanceof nn.Flatten) return 'Flatten';
-  return (layer as { name?: string }).name ?? 'layer';
-}
-
 /** Every layer's output for one row, as model.predict computes them, copied out. */
 function layerOutputs(r: Run, x: Float32Array): LayerOutput[] {
   const input = toTensor(x, r.shape);
@@ -93,7 +85,7 @@ function layerOutputs(r: Run, x: Float32Array): LayerOutput[] {
     let out = input;
     for (const layer of r.model.layers) {
       out = layer.predict ? layer.predict(out) : layer.forward(out);
-      outputs.push({ layer: layerName(layer), shape: out.shape.slice(1), data: out.data.slice() as Float32Array });
+      outputs.push({ layer: layer.name ?? 'layer', shape: out.shape.slice(1), data: out.data.slice() as Float32Array });
     }
     return outputs;
   } finally {
@@ -209,12 +201,7 @@ async function handle(request: Request): Promise<{ result: unknown; transfer?: T
       const r = current();
       if (request.lr !== undefined) r.optimizer.lr = r.sgd.lr = request.lr;
       if (request.batchSize !== undefined) r.nextBatchSize = request.batchSize;
-      if (request.weightDecay !== undefined) {
-        // SGD's weight decay is fixed when it is made: a new one (a momentum would start
-        // again; the spiral, which sets it, has none).
-        r.sgd.weightDecay = request.weightDecay;
-        r.optimizer = new nn.SGD(r.model.parameters(), r.sgd);
-      }
+      if (request.weightDecay !== undefined) r.optimizer.weightDecay = r.sgd.weightDecay = request.weightDecay;
       return { result: null };
     }
     case 'data': {

@@ -28,6 +28,8 @@ let nextSeed = 1;
  * bias's gradients (Conv2dGate: dW = dy·colᵀ, db = Σ dy) and returns dx when asked.
  */
 export class Conv2d implements Module {
+  /** The layer's type, as model files write it: a bundler that shortens class names leaves it. */
+  readonly name = 'Conv2d';
   readonly weight: Parameter;
   readonly bias: Parameter | null;
   /** The window, checked: kernel, stride, padding and dilation as [height, width]. */

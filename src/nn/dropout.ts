@@ -9,6 +9,8 @@ import { type BackwardOptions, checkMode, type Module, type Parameter } from './
  * always in `predict`) it is the identity.
  */
 export class Dropout implements Module {
+  /** The layer's type, as model files write it: a bundler that shortens class names leaves it. */
+  readonly name = 'Dropout';
   private readonly gate: DropoutGate;
 
   constructor(p = 0.5, options: DropoutOptions = {}) {

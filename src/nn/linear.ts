@@ -22,6 +22,8 @@ const INITS: readonly Init[] = ['he', 'xavier', 'zeros'];
  * Backward: dW += doutᵀ·x, db += Σ_rows dout, dx = dout·W. Caches x.
  */
 export class Linear implements Module {
+  /** The layer's type, as model files write it: a bundler that shortens class names leaves it. */
+  readonly name = 'Linear';
   readonly weight: Parameter;
   readonly bias: Parameter | null;
   /** Whether the initializer was chosen by the caller (a Sequential leaves those alone). */

@@ -9,6 +9,8 @@ import type { BackwardOptions, Module, Parameter } from './module';
  * gradient to the winning piece.
  */
 export class Maxout implements Module {
+  /** The layer's type, as model files write it: a bundler that shortens class names leaves it. */
+  readonly name = 'Maxout';
   readonly linear: Linear;
   private readonly gate: MaxoutGate;
   private readonly inference: MaxoutGate;

@@ -30,6 +30,8 @@ export interface BackwardOptions {
 }
 
 export interface Module {
+  /** The layer's type ('Linear', 'ReLU', 'Conv2d', …): every built-in layer has one. */
+  readonly name?: string;
   forward(x: Tensor): Tensor;
   /**
    * The output for x in evaluation, without touching what forward keeps for backward:

@@ -40,9 +40,9 @@ export interface SGDOptions {
 /** w ← w − lr·g, with optional (Nesterov) momentum and L2 weight decay. */
 export class SGD extends Optimizer {
   private rate: number;
+  private decay: number;
   readonly momentum: number;
   readonly nesterov: boolean;
-  readonly weightDecay: number;
   private readonly velocity: Tensor[];
 
   constructor(params: readonly Parameter[], options: SGDOptions) {
@@ -57,7 +57,7 @@ export class SGD extends Optimizer {
     // silently be plain SGD.
     if (nesterov && this.momentum === 0) throw new ValueError('SGD: nesterov needs a momentum > 0');
     this.nesterov = Boolean(nesterov);
-    this.weightDecay = checkRate('SGD', weightDecay, 'weightDecay');
+    this.decay = checkRate('SGD', weightDecay, 'weightDecay');
     this.velocity = this.momentum > 0 ? this.params.map((p) => Tensor.owned(p.value.shape, p.value.dtype, 'SGD')) : [];
   }
 
@@ -68,6 +68,15 @@ export class SGD extends Optimizer {
 
   set lr(value: number) {
     this.rate = checkRate('SGD', value, 'lr');
+  }
+
+  /** The L2 weight decay; set it between steps (0 turns it off). */
+  get weightDecay(): number {
+    return this.decay;
+  }
+
+  set weightDecay(value: number) {
+    this.decay = checkRate('SGD', value, 'weightDecay');
   }
 
   step(): void {
@@ -101,7 +110,7 @@ export class Adam extends Optimizer {
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
-  readonly weightDecay: number;
+  private decay: number;
   private readonly m: Tensor[];
   private readonly v: Tensor[];
   private t = 0;
@@ -122,7 +131,7 @@ export class Adam extends Optimizer {
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = checkRate('Adam', eps, 'eps');
-    this.weightDecay = checkRate('Adam', weightDecay, 'weightDecay');
+    this.decay = checkRate('Adam', weightDecay, 'weightDecay');
     this.m = this.params.map((p) => Tensor.owned(p.value.shape, p.value.dtype, 'Adam'));
     this.v = this.params.map((p) => Tensor.owned(p.value.shape, p.value.dtype, 'Adam'));
   }
@@ -134,6 +143,15 @@ export class Adam extends Optimizer {
 
   set lr(value: number) {
     this.rate = checkRate('Adam', value, 'lr');
+  }
+
+  /** The L2 weight decay added to the gradient; set it between steps (0 turns it off). */
+  get weightDecay(): number {
+    return this.decay;
+  }
+
+  set weightDecay(value: number) {
+    this.decay = checkRate('Adam', value, 'weightDecay');
   }
 
   step(): void {

@@ -37,6 +37,8 @@ export class AvgPool2d extends Pool2d {
  * in another shape, and dout viewed back in the input's.
  */
 export class Flatten implements Module {
+  /** The layer's type, as model files write it: a bundler that shortens class names leaves it. */
+  readonly name = 'Flatten';
   /** The input of the forward that backward differentiates. */
   private input: Tensor | null = null;
 

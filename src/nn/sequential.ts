@@ -8,6 +8,8 @@ import { loadInto, saveWeights } from './weights';
 
 /** Layers run in order; backward runs them in reverse, each applying the chain rule locally. */
 export class Sequential implements Module {
+  /** The layer's type, as model files write it: a bundler that shortens class names leaves it. */
+  readonly name = 'Sequential';
   readonly layers: readonly Module[];
   /** Whether the model is in training mode (the default) or evaluation: see train(). */
   training = true;
