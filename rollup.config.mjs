@@ -10,6 +10,8 @@ const entries = {
   inline: 'src/inline.ts',
   // wasmgrad/viz: its own entry, so the layout library stays out of the main bundle.
   viz: 'src/viz/index.ts',
+  // wasmgrad/onnx: its own entry, so that protobufjs stays out of the main bundle.
+  onnx: 'src/onnx/index.ts',
 };
 
 /**
@@ -29,7 +31,8 @@ function packageVersion() {
 }
 
 // A runtime dependency in package.json: the user's resolver (Node, a bundler) finds it.
-const external = ['@dagrejs/dagre'];
+// protobufjs/minimal.js is what wasmgrad/onnx's generated coders import.
+const external = ['@dagrejs/dagre', 'protobufjs/minimal.js'];
 
 const code = {
   input: {

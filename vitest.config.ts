@@ -36,6 +36,9 @@ const nodeOnly = [
   // Runs V8's collector through node:v8 and node:vm, to see a dropped Graph's memory
   // freed; a page has neither.
   'test/graph-collected.test.ts',
+  // ONNX Runtime's Node binding (a native addon) runs toOnnx's files; a page's engine,
+  // onnxruntime-web, is test/chromium/onnx-web.test.ts.
+  'test/onnx-runtime.test.ts',
   packageTypes,
 ];
 
