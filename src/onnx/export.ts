@@ -154,7 +154,9 @@ export function toOnnx(model: Sequential, options: ToOnnxOptions): Uint8Array {
       output: [{ name: outputName, type: tensorType(outputShape) }],
     },
   };
-  return onnx.ModelProto.encode(message).finish();
+  // A Uint8Array of its own: in Node protobufjs writes into a Buffer that may be a view of a
+  // shared pool, whose .buffer holds other bytes and whose slice() is not a copy.
+  return new Uint8Array(onnx.ModelProto.encode(message).finish());
 }
 
 type Emit = (opType: string, inputs: string[], attribute?: Attribute[], suffix?: string) => string;

@@ -655,7 +655,7 @@ class Chain {
     const bias = biasName !== undefined && biasName !== '';
     if (bias) weights.push(['bias', this.bias(node, biasName, out), false]);
     this.plan.push({
-      make: () => this.layer(node, () => new Conv2d(inChannels, out, [kh, kw], { stride, padding, dilation, bias })),
+      make: () => new Conv2d(inChannels, out, [kh, kw], { stride, padding, dilation, bias }),
       weights,
     });
     this.rank = 4;
@@ -718,7 +718,10 @@ class Chain {
     const { kernel, stride, padding, dilation } = this.window(node, a, null);
     if (max) {
       if (a.int('storage_order', 0) !== 0) throw new FormatError(`${OP}: ${label} has storage_order 1; wasmgrad reads row-major (0)`);
-      this.plan.push({ make: () => this.layer(node, () => new MaxPool2d(kernel, { stride, padding, dilation })), weights: [] });
+      // Made now (pooling layers hold no memory until their first forward): a window the layer
+      // refuses is refused before any layer with weights has been made.
+      const layer = this.layer(node, () => new MaxPool2d(kernel, { stride, padding, dilation }));
+      this.plan.push({ make: () => layer, weights: [] });
     } else {
       if (dilation[0] !== 1 || dilation[1] !== 1) throw new FormatError(`${OP}: ${label} has dilations; wasmgrad's AvgPool2d has none`);
       if ((padding[0] > 0 || padding[1] > 0) && a.int('count_include_pad', 0) !== 1) {
@@ -726,7 +729,8 @@ class Chain {
           `${OP}: ${label} pads without count_include_pad; wasmgrad's AvgPool2d counts the padding (count_include_pad 1, PyTorch's default)`,
         );
       }
-      this.plan.push({ make: () => this.layer(node, () => new AvgPool2d(kernel, { stride, padding })), weights: [] });
+      const layer = this.layer(node, () => new AvgPool2d(kernel, { stride, padding }));
+      this.plan.push({ make: () => layer, weights: [] });
     }
     this.features = null;
   }
@@ -879,7 +883,7 @@ class Chain {
       !/\.(weight|bias)$/.test(beta.name)
     );
     this.plan.push({
-      make: () => this.layer(node, () => new BatchNorm(features, { eps, momentum, affine })),
+      make: () => new BatchNorm(features, { eps, momentum, affine }),
       weights: affine ? weights : weights.slice(2),
     });
   }
