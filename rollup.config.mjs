@@ -100,11 +100,14 @@ const code = {
 // share (Tensor, Graph, …) goes to one chunk per format, so that a Graph from `wasmgrad`
 // is the very type `wasmgrad/viz` takes; the plugin writes its imports as ./x.js and
 // ./x.cjs, which resolve to the .d.ts and .d.cts beside them.
+// The same for the declarations: split by rollup-plugin-dts along onnx's imports (Module,
+// Sequential), the nn namespace declared its interfaces as values (TS2693).
+const typeChunks = chunksWithoutOnnx(Object.entries(entries).filter(([name]) => name !== 'onnx'));
 const types = {
   input: entries,
   output: [
-    { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'types-[hash].d.ts' },
-    { dir: 'dist', format: 'es', entryFileNames: '[name].d.cts', chunkFileNames: 'types-[hash].d.cts' },
+    { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'types-[hash].d.ts', manualChunks: typeChunks },
+    { dir: 'dist', format: 'es', entryFileNames: '[name].d.cts', chunkFileNames: 'types-[hash].d.cts', manualChunks: typeChunks },
   ],
   external,
   plugins: [dts({ tsconfig: './tsconfig.build.json' })],
