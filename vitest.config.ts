@@ -40,7 +40,7 @@ const nodeOnly = [
   // freed; a page has neither.
   'test/graph-collected.test.ts',
   // ONNX Runtime's Node binding (a native addon) runs toOnnx's files; a page's engine,
-  // onnxruntime-web, is test/chromium/onnx-web.test.ts.
+  // onnxruntime-web, is test/onnx-web.test.ts.
   'test/onnx-runtime.test.ts',
   packageTypes,
 ];

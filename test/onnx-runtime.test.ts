@@ -2,7 +2,7 @@
 // the outputs wasmgrad gives, to 1e-5 in float32, for seeded random models of every layer
 // toOnnx writes (each opset it writes where an op's form changes), and for the MNIST MLP and
 // CNN of the demos after a short fit on real digits. Node only (a native addon); Chromium's
-// engine, onnxruntime-web, is test/chromium/onnx-web.test.ts.
+// engine, onnxruntime-web, is test/onnx-web.test.ts.
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cnnModel } from '../examples/cnn';
