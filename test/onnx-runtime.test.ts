@@ -3,12 +3,14 @@
 // toOnnx writes (each opset it writes where an op's form changes), and for the MNIST MLP and
 // CNN of the demos after a short fit on real digits. Node only (a native addon); Chromium's
 // engine, onnxruntime-web, is test/onnx-web.test.ts.
+import { readdirSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cnnModel } from '../examples/cnn';
 import { loadMnist } from '../examples/data/mnist';
 import { init, nn, Tensor } from '../src/index';
 import { fromOnnx, toOnnx } from '../src/onnx/index';
+import { onnx } from './onnx-helpers';
 
 beforeAll(() => init());
 
@@ -200,5 +202,32 @@ describe('the demos’ MNIST nets, briefly trained on real digits', () => {
     const x = Tensor.from(test.x.data.slice(0, 200 * 784), [200, 1, 28, 28]);
     expect(maxDiff(await runtime(bytes, x), predict(model, x))).toBeLessThanOrEqual(TOLERANCE);
     expect(Array.from(fromOnnx(bytes).predict(x).data)).toEqual(Array.from(predict(model, x)));
+  });
+});
+
+describe('files PyTorch’s exporter wrote (ONNX’s pytorch-converted test data, test/fixtures/onnx-pytorch)', () => {
+  const root = new URL('./fixtures/onnx-pytorch/', import.meta.url);
+  const tensorFile = (url: URL): Tensor => {
+    const t = onnx.TensorProto.decode(readFileSync(url));
+    const raw = t.raw_data;
+    const data =
+      raw.length > 0
+        ? new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
+        : Float32Array.from(t.float_data);
+    return Tensor.from(data, t.dims.map(Number));
+  };
+  const tests = readdirSync(root).filter((name) => name.startsWith('test_'));
+
+  it('are all there', () => {
+    expect(tests.length).toBe(16);
+  });
+
+  it.each(tests)('%s: fromOnnx’s model gives PyTorch’s output (1e-6), and ONNX Runtime runs toOnnx’s file of it alike', async (name) => {
+    const model = fromOnnx(readFileSync(new URL(`${name}/model.onnx`, root)));
+    const x = tensorFile(new URL(`${name}/input_0.pb`, root));
+    const expected = tensorFile(new URL(`${name}/output_0.pb`, root));
+    const ours = Float32Array.from(model.predict(x).data);
+    expect(maxDiff(ours, expected.data)).toBeLessThanOrEqual(1e-6);
+    expect(maxDiff(await runtime(toOnnx(model, { inputShape: x.shape.slice(1) }), x), ours)).toBeLessThanOrEqual(TOLERANCE);
   });
 });

@@ -30,7 +30,7 @@ const A = onnx.AttributeProto.AttributeType;
 /** What fromOnnx reads, for messages. */
 export const SUPPORTED_OPS =
   'Gemm, MatMul (+ Add), Conv, MaxPool, AveragePool, Flatten, Reshape (to [batch, features], or Maxout’s [batch, units, pieces] before ReduceMax), ' +
-  'BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Softplus, Dropout, Identity, Constant and a final Softmax';
+  'BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Elu, Softplus, Dropout, Identity, Constant, Transpose of a weight and a final Softmax';
 
 const DATA_TYPES: Readonly<Record<number, string>> = Object.fromEntries(
   Object.entries(onnx.TensorProto.DataType).map(([name, code]) => [code as number, name]),
@@ -107,6 +107,8 @@ interface Weight {
   /** Little-endian float32 bytes (raw_data), or the numbers of float_data. */
   raw: Uint8Array | null;
   floats: number[] | null;
+  /** Whether the operand is the transpose of what is stored (an initializer through a Transpose node). */
+  flipped: boolean;
 }
 
 /** A layer to make once the whole file has been checked, and the weights to copy into it. */
@@ -122,7 +124,7 @@ interface Planned {
  * or without transB), MatMul + Add, Conv (pads, strides, dilations; group 1), MaxPool,
  * AveragePool, Flatten, Reshape to [batch, features], BatchNormalization (its running
  * statistics; evaluation form), Relu, LeakyRelu, Sigmoid, Tanh, Elu, Softplus, Dropout and
- * Identity (neither makes a layer unless Dropout states its ratio), Constant nodes as
+ * Identity (Identity makes no layer), Constant nodes and Transposes of a weight as
  * operands, and toOnnx's Maxout (Gemm → Reshape → ReduceMax). A final Softmax is left
  * out: the model returns logits, which wasmgrad's losses and argmax take. Weights must
  * be float32. The model is in training mode, as a new one is: `predict` evaluates.
@@ -229,7 +231,28 @@ function readGraph(model: DModel): Planned[] {
       constants.set(proto.output[0] as string, value.t);
     }
   }
-  const chainNodes = nodes.filter((n) => n.proto.op_type !== 'Constant');
+  // A Transpose of an initializer or constant ([1, 0]: a 2-D weight) is an operand too.
+  const transposed = new Map<string, string>();
+  for (const { proto, label } of nodes) {
+    const [source] = proto.input;
+    if (proto.op_type !== 'Transpose' || source === undefined || !(initializers.has(source) || constants.has(source))) continue;
+    const perm = proto.attribute.find((a) => a.name === 'perm');
+    const order = perm?.ints.map((v) => int64(v));
+    if (
+      proto.input.length !== 1 ||
+      proto.output.length !== 1 ||
+      proto.attribute.length !== 1 ||
+      order?.length !== 2 ||
+      order[0] !== 1 ||
+      order[1] !== 0
+    ) {
+      throw new FormatError(`${OP}: ${label}: wasmgrad reads a Transpose of an initializer as a 2-D weight's (perm [1, 0])`);
+    }
+    transposed.set(proto.output[0] as string, source);
+  }
+  const chainNodes = nodes.filter(
+    (n) => n.proto.op_type !== 'Constant' && !(n.proto.op_type === 'Transpose' && transposed.has(n.proto.output[0] as string)),
+  );
 
   const inputs = graph.input.filter((v) => !initializers.has(v.name));
   if (inputs.length !== 1 || graph.output.length !== 1) {
@@ -241,7 +264,7 @@ function readGraph(model: DModel): Planned[] {
   const output = (graph.output[0] as DValueInfo).name;
   const inputShape = readInputShape(input);
 
-  const chain = new Chain(chainNodes, initializers, constants, opset, input.name, inputShape);
+  const chain = new Chain(chainNodes, initializers, constants, transposed, opset, input.name, inputShape);
   return chain.read(output);
 }
 
@@ -344,6 +367,8 @@ class Chain {
     private readonly nodes: readonly Node[],
     private readonly initializers: ReadonlyMap<string, DTensor>,
     private readonly constants: ReadonlyMap<string, DTensor>,
+    /** Outputs of Transpose nodes of an initializer or constant: the name of what they transpose. */
+    private readonly transposed: ReadonlyMap<string, string>,
     private readonly opset: number,
     private readonly input: string,
     inputShape: (number | null)[] | null,
@@ -524,7 +549,15 @@ class Chain {
 
   /** A float32 weight, its size checked against the bytes that hold it. */
   private weight(node: Node, name: string, what: string, rank: number | null): Weight {
-    const t = this.operand(node, name, what);
+    // An initializer transposed by a Transpose node (older exporters write a Linear without
+    // bias as Transpose(weight) → MatMul): the stored tensor, flipped.
+    const source = this.transposed.get(name);
+    const flipped = source !== undefined;
+    if (flipped && rank !== 2)
+      throw new FormatError(
+        `${OP}: ${node.label}: ${what} ${JSON.stringify(name)} is a Transpose, which wasmgrad reads only as a Linear's weight`,
+      );
+    const t = this.operand(node, source ?? name, what);
     const shape = dimsOf(node, t, what);
     if (t.data_type !== FLOAT) {
       throw new FormatError(
@@ -546,14 +579,14 @@ class Chain {
           `${OP}: ${node.label}: ${what} ${JSON.stringify(name)} has shape [${shape.join(',')}] (${4 * size} bytes of float32) but holds ${t.raw_data.length} raw bytes${t.float_data.length > 0 ? ' and float_data' : ''}`,
         );
       }
-      return { name, shape, raw: t.raw_data, floats: null };
+      return { name, shape, raw: t.raw_data, floats: null, flipped };
     }
     if (t.float_data.length !== size) {
       throw new FormatError(
         `${OP}: ${node.label}: ${what} ${JSON.stringify(name)} has shape [${shape.join(',')}] but ${t.float_data.length} float_data`,
       );
     }
-    return { name, shape, raw: null, floats: t.float_data };
+    return { name, shape, raw: null, floats: t.float_data, flipped };
   }
 
   private linear(node: Node): void {
@@ -562,7 +595,8 @@ class Chain {
     const [weightName, biasName] = this.operands(node, 2, gemm ? 3 : 2) as [string, string | undefined];
     let transB = 0;
     if (gemm) {
-      const a = new Attributes(node, ['alpha', 'beta', 'transA', 'transB']);
+      // broadcast: opsets before 7 ask for C's broadcast so; from 7 on it always is.
+      const a = new Attributes(node, ['alpha', 'beta', 'transA', 'transB', 'broadcast']);
       const alpha = a.float('alpha', 1);
       const beta = a.float('beta', 1);
       transB = a.int('transB', 0);
@@ -575,7 +609,10 @@ class Chain {
     if (this.rank !== null && this.rank !== 2)
       throw new FormatError(`${OP}: ${label} takes a value of rank ${this.rank}; wasmgrad's Linear takes [batch, features]`);
     const w = this.weight(node, weightName, 'weight', 2);
-    const [out, inFeatures] = (transB === 1 ? w.shape : [w.shape[1], w.shape[0]]) as [number, number];
+    // The stored tensor is [out, in] (PyTorch's, and the layer's) when the operand is B of
+    // x·Bᵀ (transB 1) as stored, or B of x·B (transB 0, MatMul) through a Transpose.
+    const stored = (transB === 1) !== w.flipped ? 'out-in' : 'in-out';
+    const [out, inFeatures] = (stored === 'out-in' ? w.shape : [w.shape[1], w.shape[0]]) as [number, number];
     if (out < 1 || inFeatures < 1)
       throw new FormatError(`${OP}: ${label}: weight ${JSON.stringify(w.name)} has shape [${w.shape.join(',')}], an empty layer`);
     if (this.features !== null && this.features !== inFeatures) {
@@ -583,7 +620,7 @@ class Chain {
         `${OP}: ${label}: weight ${JSON.stringify(w.name)} takes ${inFeatures} features, but the value before has ${this.features}`,
       );
     }
-    const weights: Planned['weights'] = [['weight', w, transB === 0]];
+    const weights: Planned['weights'] = [['weight', w, stored === 'in-out']];
     if (biasName !== undefined && biasName !== '') {
       weights.push(['bias', this.bias(node, biasName, out), false]);
     }
@@ -614,7 +651,9 @@ class Chain {
   private addBias(node: Node, value: string): void {
     const { proto, label } = node;
     this.operands(node, 2, 2);
-    this.noAttributes(node);
+    const legacy = new Attributes(node, ['broadcast', 'axis']);
+    if (legacy.int('axis', 1) !== 1 && legacy.int('axis', -1) !== -1)
+      throw new FormatError(`${OP}: ${label} broadcasts along axis ${legacy.int('axis', 1)}; a bias is along the features`);
     const last = this.plan[this.plan.length - 1];
     if (last === undefined || !this.isLinear(last) || last.weights.some(([n]) => n === 'bias')) {
       throw new FormatError(`${OP}: ${label}: wasmgrad reads Add only as the bias of the MatMul or Gemm just before it (a Linear layer)`);
