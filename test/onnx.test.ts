@@ -218,6 +218,21 @@ describe('toOnnx writes what ONNX says', () => {
     expect(graph.node.at(-1)?.output).toEqual(['output']);
   });
 
+  it('names the graph’s input and output as asked, and fromOnnx takes the file as an ArrayBuffer too', () => {
+    const model = new nn.Sequential([new nn.Linear(3, 2, { seed: 1 }), new nn.Sigmoid()]);
+    const bytes = toOnnx(model, { inputShape: [3], inputName: 'pixels', outputName: 'scores' });
+    const graph = onnx.ModelProto.decode(bytes).graph as onnx.GraphProto;
+    expect([graph.input[0]?.name, graph.output[0]?.name, graph.node[0]?.input?.[0], graph.node.at(-1)?.output?.[0]]).toEqual([
+      'pixels',
+      'scores',
+      'pixels',
+      'scores',
+    ]);
+    const x = Tensor.randn([2, 3], { seed: 2 });
+    expect(bits(fromOnnx(bytes.buffer as ArrayBuffer).predict(x))).toEqual(bits(model.predict(x)));
+    expect(() => toOnnx(model, { inputShape: [3], inputName: '0.weight' })).toThrow(/"0.weight" names a weight/);
+  });
+
   it('refuses what it cannot write: not a Sequential, a layer of its own, a bad input shape or opset, float64 weights', () => {
     const model = new nn.Sequential([new nn.Linear(3, 2, { seed: 1 })]);
     const custom = { forward: (x: Tensor) => x, backward: (d: Tensor) => d, parameters: () => [] };
