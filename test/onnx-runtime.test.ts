@@ -1,8 +1,9 @@
 // toOnnx's files run by a real engine: ONNX Runtime (onnxruntime-node, its CPU binary) gives
 // the outputs wasmgrad gives, to 1e-5 in float32, for seeded random models of every layer
 // toOnnx writes (each opset it writes where an op's form changes), and for the MNIST MLP and
-// CNN of the demos after a short fit on real digits. Node only (a native addon); Chromium's
-// engine, onnxruntime-web, is test/onnx-web.test.ts.
+// CNN of the demos after a short fit on real digits. Files PyTorch's exporter wrote (ONNX's
+// pytorch-converted test data) read back into models that give PyTorch's outputs. Node only
+// (a native addon); Chromium's engine, onnxruntime-web, is test/onnx-web.test.ts.
 import { readdirSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
