@@ -129,6 +129,21 @@ describe('ONNX fuzz: any bytes read or are refused cleanly', () => {
     });
   }
 
+  it('a file of 200,000 empty nodes (two bytes each) is refused before it is decoded into objects', () => {
+    const nodes = new Uint8Array(2 * 200_000);
+    for (let i = 0; i < nodes.length; i += 2) nodes[i] = 0x0a; // GraphProto.node, length 0
+    const length: number[] = [];
+    for (let n = nodes.length; ; n >>>= 7) {
+      if (n < 0x80) {
+        length.push(n);
+        break;
+      }
+      length.push((n & 0x7f) | 0x80);
+    }
+    const bytes = new Uint8Array([0x3a, ...length, ...nodes]); // ModelProto.graph
+    expect(() => fromOnnx(bytes)).toThrow(/^fromOnnx: the file holds more than 100000 messages/);
+  });
+
   it('random graphs of supported and unsupported ops, operands and shapes: a model or a FormatError', () => {
     const ops = [
       'Gemm',

@@ -8,6 +8,8 @@
 // layer at most, so the weights made are never more than the file holds (each layer also
 // has a gradient of the same size). Whatever is wrong is a FormatError that names the
 // node, its op type and what is supported.
+
+import protobuf from 'protobufjs/minimal.js';
 import { describe, FormatError, ValueError } from '../errors';
 import { ACTIVATIONS } from '../nn/activations';
 import { BatchNorm1d, BatchNorm2d } from '../nn/batch-norm';
@@ -26,6 +28,56 @@ const OP = 'fromOnnx';
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 const A = onnx.AttributeProto.AttributeType;
+
+/**
+ * At most this many messages and names (nodes, attributes, tensors, value infos, input and
+ * output names) in a file. Decoding makes a JavaScript object of each, a hundred bytes or
+ * more for two bytes of file, so a file of a megabyte of empty nodes would take a hundred
+ * times its size; the files of chains wasmgrad reads have a few thousand at most.
+ */
+export const MAX_MESSAGES = 100_000;
+
+/** Which fields of each message in onnx.proto's subset are messages (a name) or names to count ('name'). */
+const FIELDS: Readonly<Record<string, Readonly<Record<number, string>>>> = {
+  Model: { 7: 'Graph', 8: 'Leaf', 14: 'Leaf' },
+  Graph: { 1: 'Node', 5: 'Tensor', 11: 'ValueInfo', 12: 'ValueInfo', 13: 'ValueInfo' },
+  Node: { 1: 'name', 2: 'name', 5: 'Attribute' },
+  Attribute: { 5: 'Tensor', 9: 'name' },
+  Tensor: { 13: 'Leaf' },
+  ValueInfo: { 2: 'Type' },
+  Type: { 1: 'TypeTensor' },
+  TypeTensor: { 2: 'Shape' },
+  Shape: { 1: 'Leaf' },
+  Leaf: {},
+};
+
+/** Walks the file's wire format (nothing decoded) and refuses one of more than MAX_MESSAGES messages. */
+function countMessages(file: Uint8Array): void {
+  const reader = protobuf.Reader.create(file);
+  let count = 0;
+  const walk = (type: string, end: number): void => {
+    const fields = FIELDS[type] as Readonly<Record<number, string>>;
+    while (reader.pos < end) {
+      const tag = reader.tag();
+      const inner = fields[tag >>> 3];
+      if ((tag & 7) !== 2 || inner === undefined) {
+        reader.skipType(tag & 7);
+        continue;
+      }
+      const stop = reader.uint32() + reader.pos;
+      if (stop > end) throw new RangeError(`a length runs past the end of its message at byte ${reader.pos}`);
+      if (++count > MAX_MESSAGES) {
+        throw new FormatError(
+          `${OP}: the file holds more than ${MAX_MESSAGES} messages (nodes, attributes, tensors, names); wasmgrad reads chains of layers`,
+        );
+      }
+      if (inner === 'name') reader.skip(stop - reader.pos);
+      else walk(inner, stop);
+    }
+    if (reader.pos !== end) throw new RangeError(`a field runs past the end of its message at byte ${reader.pos}`);
+  };
+  walk('Model', file.length);
+}
 
 /** What fromOnnx reads, for messages. */
 export const SUPPORTED_OPS =
@@ -133,8 +185,10 @@ export function fromOnnx(bytes: Uint8Array | ArrayBuffer): Sequential {
   const file = asBytes(bytes);
   let model: DModel;
   try {
+    countMessages(file);
     model = onnx.ModelProto.decode(file) as unknown as DModel;
   } catch (error) {
+    if (error instanceof FormatError) throw error;
     throw new FormatError(`${OP}: the bytes are not an ONNX model (protobuf: ${error instanceof Error ? error.message : String(error)})`);
   }
   const plan = readGraph(model);
