@@ -9,7 +9,10 @@ import { inlineWasm } from './scripts/wasm-plugins.mjs';
 // loads the plain build there on purpose. Each project provides `simd`, the build it must
 // run (test/provided.d.ts). The dist project tests the built package in Chromium.
 const specs = 'test/*.test.ts';
-const node = { include: [specs], environment: 'node' as const, testTimeout: 60_000 };
+// onnxruntime-web in a page (its wasm served from node_modules by the browser mode): the
+// browser projects' alone; Node's engine is onnxruntime-node (test/onnx-runtime.test.ts).
+const browserOnly = ['test/onnx-web.test.ts'];
+const node = { include: [specs], exclude: [...configDefaults.exclude, ...browserOnly], environment: 'node' as const, testTimeout: 60_000 };
 // The packed package's type declarations, as TypeScript and arethetypeswrong see them: the
 // same whichever build of the core runs, so checked once, in the node project.
 const packageTypes = 'test/package-types.test.ts';
@@ -36,6 +39,9 @@ const nodeOnly = [
   // Runs V8's collector through node:v8 and node:vm, to see a dropped Graph's memory
   // freed; a page has neither.
   'test/graph-collected.test.ts',
+  // ONNX Runtime's Node binding (a native addon) runs toOnnx's files; a page's engine,
+  // onnxruntime-web, is test/onnx-web.test.ts.
+  'test/onnx-runtime.test.ts',
   packageTypes,
 ];
 
@@ -48,13 +54,17 @@ export default defineConfig({
         test: {
           ...node,
           name: 'node-relaxed',
-          exclude: [...configDefaults.exclude, packageTypes],
+          exclude: [...configDefaults.exclude, ...browserOnly, packageTypes],
           provide: { simd: 'relaxed' },
           execArgv: ['--experimental-wasm-relaxed-simd'],
         },
       },
       {
         plugins: [inlineWasm()],
+        // onnxruntime-web is ESM already: served as it is, it finds its .wasm beside itself.
+        // protobufjs (CommonJS) is converted before the first spec, not discovered midway
+        // (a mid-run re-optimization reloads the page and fails the spec being imported).
+        optimizeDeps: { exclude: ['onnxruntime-web'], include: ['protobufjs/minimal.js'] },
         test: {
           name: 'browser',
           include: [specs],

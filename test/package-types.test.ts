@@ -42,10 +42,17 @@ const body = `
   const model = new nn.Sequential([new nn.Linear(2, 1)]);
   // @ts-expect-error a model takes a Tensor
   model.forward('x');
-  return [value, svg, out, wrong, shape];
+  const bytes: Uint8Array = toOnnx(model, { inputShape: [2], opset: 17 });
+  const back = fromOnnx(bytes);
+  // @ts-expect-error fromOnnx gives a model, whose layers are not a string
+  const layers: string = back.layers;
+  // @ts-expect-error toOnnx needs the shape of one example
+  toOnnx(model, {});
+  return [value, svg, out, wrong, shape, back, layers];
 `;
 
 const esm = `import { Graph, init, MultiplyGate, nn, Tensor } from 'wasmgrad';
+import { fromOnnx, toOnnx } from 'wasmgrad/onnx';
 import { drawGraph } from 'wasmgrad/viz';
 
 export async function main(): Promise<unknown[]> {${body}}
@@ -54,8 +61,10 @@ export async function main(): Promise<unknown[]> {${body}}
 // CommonJS: a .ts file in a package without "type": "module", compiled to require().
 const cjs = `import wasmgrad = require('wasmgrad');
 import viz = require('wasmgrad/viz');
+import onnx = require('wasmgrad/onnx');
 
 const { Graph, init, MultiplyGate, nn, Tensor } = wasmgrad;
+const { fromOnnx, toOnnx } = onnx;
 type Tensor = wasmgrad.Tensor;
 const { drawGraph } = viz;
 
@@ -68,12 +77,12 @@ const setups = {
   'module nodenext, ESM': {
     dir: 'esm',
     compilerOptions: { ...strict, module: 'nodenext', lib: ['ES2022', 'DOM'], types: [] },
-    declarations: ['dist/index.d.ts', 'dist/viz.d.ts'],
+    declarations: ['dist/index.d.ts', 'dist/viz.d.ts', 'dist/onnx.d.ts'],
   },
   'module esnext, moduleResolution bundler': {
     dir: 'esm',
     compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM'], types: [] },
-    declarations: ['dist/index.d.ts', 'dist/viz.d.ts'],
+    declarations: ['dist/index.d.ts', 'dist/viz.d.ts', 'dist/onnx.d.ts'],
   },
   // A Node program's usual lib: @types/node declares URL and Response but not WebAssembly.
   'module nodenext, ESM, lib ES2022 + @types/node (no DOM)': {
@@ -85,12 +94,12 @@ const setups = {
       typeRoots: [join(root, 'node_modules/@types')],
       types: ['node'],
     },
-    declarations: ['dist/index.d.ts', 'dist/viz.d.ts'],
+    declarations: ['dist/index.d.ts', 'dist/viz.d.ts', 'dist/onnx.d.ts'],
   },
   'module nodenext, CommonJS (require)': {
     dir: 'cjs',
     compilerOptions: { ...strict, module: 'nodenext', lib: ['ES2022', 'DOM'], types: [] },
-    declarations: ['dist/index.d.cts', 'dist/viz.d.cts'],
+    declarations: ['dist/index.d.cts', 'dist/viz.d.cts', 'dist/onnx.d.cts'],
   },
 } as const;
 
@@ -144,6 +153,7 @@ describe('the packed package', () => {
       '.': both('index'),
       './inline': both('inline'),
       './viz': both('viz'),
+      './onnx': both('onnx'),
       './package.json': { node10: 'package.json', 'node16-cjs': 'package.json', 'node16-esm': 'package.json', bundler: 'package.json' },
     });
   });

@@ -53,6 +53,23 @@ describe('the built package', () => {
     },
   );
 
+  it.each(['module', 'commonjs'] as const)(
+    'wasmgrad/onnx loads as %s, with protobufjs, and a model goes out and back with its nn.Sequential and its numbers',
+    (type) => {
+      const load =
+        type === 'module'
+          ? `const w = await import('wasmgrad'); const o = await import('wasmgrad/onnx');`
+          : `const w = require('wasmgrad'); const o = require('wasmgrad/onnx');`;
+      const roundTrip = `
+      await w.init();
+      const model = new w.nn.Sequential([new w.nn.Linear(3, 2, { seed: 1 }), new w.nn.ReLU()]);
+      const back = o.fromOnnx(o.toOnnx(model, { inputShape: [3] }));
+      const x = w.Tensor.from([[1, -2, 3]]);
+      console.log(JSON.stringify([back instanceof w.nn.Sequential, back.layers.length, Array.from(back.predict(x).data).join() === Array.from(model.predict(x).data).join()]));`;
+      expect(run(load + roundTrip, type)).toEqual([true, 2, true]);
+    },
+  );
+
   // Error messages and users name gates and layers by their class: a minifier, or a bundler
   // renaming a clash (Graph$1), would change what `constructor.name` says.
   it.each(['module', 'commonjs'] as const)('every exported class and function keeps its name, as %s', (type) => {

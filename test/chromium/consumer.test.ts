@@ -1,7 +1,8 @@
 // A consumer's project: `npm pack` the package, install the tarball offline into a
-// throwaway directory, bundle three pages with Vite (the main entry in a page and in a
-// module Worker, the inline entry in a page) and run what Vite wrote in Chromium, also
-// cross-origin isolated with two GEMM threads.
+// throwaway directory, bundle four pages with Vite (the main entry in a page and in a
+// module Worker, the inline entry in a page, wasmgrad/onnx in a page) and run what Vite
+// wrote in Chromium, also cross-origin isolated with two GEMM threads, and the ONNX page
+// under a strict Content-Security-Policy.
 import { spawnSync } from 'node:child_process';
 import { cpSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,6 +19,7 @@ const vite = join(createRequire(import.meta.url).resolve('vite/package.json'), '
 let browser: Browser;
 let server: StaticServer;
 let isolated: StaticServer;
+let strict: StaticServer;
 /** What Vite wrote: every file under out/. */
 let bundle: string[];
 /** What Vite printed while building, at logLevel 'warn': its warnings. */
@@ -36,16 +38,19 @@ beforeAll(async () => {
   if (built.status !== 0) throw new Error(`vite build failed (${built.status}):\n${viteOutput}`);
   bundle = readdirSync(join(project, 'out'), { recursive: true, encoding: 'utf8' });
   const mounts = { '/': join(project, 'out') };
-  [browser, server, isolated] = await Promise.all([
+  [browser, server, isolated, strict] = await Promise.all([
     launchChromium(),
     serve(mounts),
     serve(mounts, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }),
+    serve(mounts, {
+      'content-security-policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'",
+    }),
   ]);
 });
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([server?.close(), isolated?.close()]);
+  await Promise.all([server?.close(), isolated?.close(), strict?.close()]);
   rmSync(project, { recursive: true, force: true });
 });
 
@@ -75,6 +80,12 @@ describe('a Vite project that depends on the packed wasmgrad', () => {
     expect([outcome.isolated, outcome.threads]).toEqual([false, 1]);
     const wasm = server.requests.slice(from).filter((path) => path.endsWith('.wasm'));
     expect(wasm).toEqual(page === 'inline' ? [] : [expect.stringMatching(/^\/assets\/wasmgrad-relaxed-[\w-]+\.wasm$/)]);
+  });
+
+  it('onnx.html: wasmgrad/onnx, bundled with protobufjs, writes and reads a model under a strict CSP', async () => {
+    const { outcome, problems } = await open(browser, `${strict.origin}/onnx.html`);
+    expect(problems).toEqual([]);
+    expect(outcome).toEqual({ back: true, kinds: [true, true, true, true], same: true, violations: [] });
   });
 
   it('emitted every .wasm build the package ships as an asset', () => {

@@ -1,4 +1,4 @@
-// The consumer's whole Vite configuration: three pages, workers as ES modules.
+// The consumer's whole Vite configuration: four pages, workers as ES modules.
 
 // Rolldown reports slow plugins (PLUGIN_TIMINGS) as a warning, which a busy machine
 // triggers; the test wants no warning about the package, and build times are not one.
@@ -16,7 +16,7 @@ export default {
     outDir: 'out',
     emptyOutDir: true,
     rolldownOptions: {
-      input: { asset: 'asset.html', worker: 'worker.html', inline: 'inline.html' },
+      input: { asset: 'asset.html', worker: 'worker.html', inline: 'inline.html', onnx: 'onnx.html' },
       ...quietTimings,
     },
   },
