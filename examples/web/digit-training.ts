@@ -101,9 +101,11 @@ export async function setupDigitTraining(digits: Digits, options: DigitTrainingO
   /** Where the run is: training rows seen, the loss's moving average, and this epoch's losses so far. */
   const run = { samples: 0, smoothed: Number.NaN, epochLoss: 0, epochSteps: 0, epoch: 0 };
 
-  const addRow = (epoch: number, loss: string, score: TestScore, speed: string) => {
+  const addRow = (epoch: number, loss: string, score: TestScore, samplesPerSecond: number | null) => {
     const row = history.insertRow();
     row.dataset.epoch = String(epoch);
+    if (samplesPerSecond !== null) row.dataset.samplesPerSecond = String(samplesPerSecond);
+    const speed = samplesPerSecond === null ? '–' : Math.round(samplesPerSecond).toLocaleString('en');
     row.dataset.accuracy = String(score.accuracy);
     row.dataset.testLoss = String(score.loss);
     const texts = [
@@ -126,7 +128,7 @@ export async function setupDigitTraining(digits: Digits, options: DigitTrainingO
     // Before training the net is at chance: the table says so, the chart (zoomed to the
     // trained epochs' accuracies) starts at epoch 1.
     const score = await trainer.evaluate('test');
-    addRow(0, '–', score, '–');
+    addRow(0, '–', score, null);
     grid.show(score, 0);
     options.onUpdate?.(trainer);
   }
@@ -149,7 +151,7 @@ export async function setupDigitTraining(digits: Digits, options: DigitTrainingO
       last = end.test as TestScore;
       accuracyChart.add(0, run.epoch, last.accuracy);
       lossChart.add(1, run.epoch, last.loss);
-      addRow(run.epoch, (run.epochLoss / run.epochSteps).toFixed(4), last, Math.round(end.samplesPerSecond).toLocaleString('en'));
+      addRow(run.epoch, (run.epochLoss / run.epochSteps).toFixed(4), last, end.samplesPerSecond);
       Object.assign(run, { epochLoss: 0, epochSteps: 0 });
     }
     stepOutput.value = String(result.step);

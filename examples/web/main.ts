@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   const text = document.getElementById('backend') as HTMLElement;
   text.textContent = `Everything runs here, in your browser, on ${threads === 1 ? 'one' : threads} of this device's processor cores.`;
   text.dataset.threads = String(threads);
+  text.dataset.simd = simd;
   // The same, in a developer's words, for whoever opens the details.
   const where = globalThis.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated, so one thread';
   (document.getElementById('backend-details') as HTMLElement).textContent =
