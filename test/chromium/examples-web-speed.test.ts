@@ -4,7 +4,9 @@
 // table; Node then runs the demo's own call (nn.fit over the same split, the same
 // options) for three epochs. The ratio is reported (console and
 // test-results/examples-web/speed.json) and recorded in bench/README; the test asserts
-// only that both figures are there and sane, never a speed.
+// only that both figures are there and sane, never a speed. The same file gets the
+// spiral's longest pause of the page's own thread over a 20,000-iteration run at the
+// fastest speed (the charts drawn incrementally should keep it under 50 ms).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,6 +56,14 @@ function demoSpeeds(): { samplesPerSecond: number[]; simd: string; threads: numb
   return JSON.parse(child.stdout.trim().split('\n').at(-1) as string);
 }
 
+/** What this run found, written once both tests have added to it. */
+const report: Record<string, unknown> = { date: new Date().toISOString() };
+
+afterAll(() => {
+  mkdirSync(results, { recursive: true });
+  writeFileSync(join(results, 'speed.json'), `${JSON.stringify(report, null, 2)}\n`);
+});
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] as number;
 
 it("reports the page's MNIST samples/s beside npm run demo's, measured in the same run", async () => {
@@ -82,14 +92,7 @@ it("reports the page's MNIST samples/s beside npm run demo's, measured in the sa
   // The first epoch of each carries the compiler's warm-up: the figure is the median of the others.
   const [pageFigure, demoFigure] = [median(pageSpeeds.slice(1, EPOCHS)), median(demo.samplesPerSecond.slice(1))];
   const ratio = pageFigure / demoFigure;
-  const report = {
-    date: new Date().toISOString(),
-    page: { samplesPerSecond: pageSpeeds, ...pageBackend },
-    demo,
-    ratio,
-  };
-  mkdirSync(results, { recursive: true });
-  writeFileSync(join(results, 'speed.json'), `${JSON.stringify(report, null, 2)}\n`);
+  report.mnist = { page: { samplesPerSecond: pageSpeeds, ...pageBackend }, demo, ratio };
   console.log(
     `examples page, MNIST: ${Math.round(pageFigure)} samples/s (${pageBackend.simd}, ${pageBackend.threads} thread(s)); ` +
       `npm run demo: ${Math.round(demoFigure)} (${demo.simd}, ${demo.threads}); page / demo ${ratio.toFixed(2)}`,
@@ -99,5 +102,31 @@ it("reports the page's MNIST samples/s beside npm run demo's, measured in the sa
   expect(demo.samplesPerSecond).toHaveLength(EPOCHS);
   for (const figure of [...pageSpeeds, ...demo.samplesPerSecond]) expect(figure).toBeGreaterThan(0);
   expect(Number.isFinite(ratio)).toBe(true);
+  expect(problems).toEqual([]);
+});
+
+it("reports the spiral's longest pause of the page's thread over 20,000 iterations at the fastest speed", async () => {
+  await page.waitForFunction(() => document.getElementById('spiral')?.dataset.state === 'ready', undefined, { timeout: 60_000 });
+  await page.$eval('#spiral-speed', (input) => {
+    (input as HTMLInputElement).value = (input as HTMLInputElement).max;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  const started = Date.now();
+  await page.click('#spiral-play');
+  await page.waitForFunction(() => Number(document.getElementById('spiral-iteration')?.textContent) >= 20_000, undefined, {
+    timeout: 180_000,
+    polling: 250,
+  });
+  await page.click('#spiral-play');
+  const seconds = (Date.now() - started) / 1000;
+  const iterations = Number(await page.$eval('#spiral-iteration', (el) => el.textContent));
+  const longestMs = Number(await page.$eval('#spiral-stall', (el) => (el as HTMLElement).dataset.value));
+  report.spiral = { iterations, seconds, longestPauseMs: longestMs };
+  console.log(
+    `examples page, spiral: ${iterations} iterations in ${seconds.toFixed(1)} s, longest pause of the page's thread ${longestMs.toFixed(0)} ms`,
+  );
+  expect(iterations).toBeGreaterThanOrEqual(20_000);
+  expect(Number.isFinite(longestMs) && longestMs >= 0).toBe(true);
   expect(problems).toEqual([]);
 });
