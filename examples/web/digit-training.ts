@@ -14,7 +14,7 @@ import { onSetting, type Speed, trainingControls } from './training-controls';
 /** How many test digits the grid shows, and how many of them may be mistakes. */
 const SHOWN = 24;
 const MISTAKES = 12;
-/** SGD with momentum, as `npm run demo`; the learning rate and batch size are the page's inputs. */
+/** SGD with momentum, as `npm run demo`; the learning rate, L2 strength and batch size are the page's inputs. */
 const MOMENTUM = 0.9;
 const SPEEDS: Speed[] = [
   { label: '2 batches a second', steps: 1, waitMs: 500 },
@@ -54,6 +54,7 @@ export async function setupDigitTraining(digits: Digits, options: DigitTrainingO
   const sizeSelect = part<HTMLSelectElement>('train-size');
   const lrInput = part<HTMLInputElement>('lr');
   const batchInput = part<HTMLInputElement>('batch');
+  const l2Input = part<HTMLInputElement>('l2');
   const status = part<HTMLElement>('status');
   const history = part<HTMLTableElement>('history').tBodies[0] as HTMLTableSectionElement;
   const stepOutput = part<HTMLOutputElement>('step');
@@ -90,7 +91,7 @@ export async function setupDigitTraining(digits: Digits, options: DigitTrainingO
       shape: options.shape,
       train: trainingRows(digits, size),
       test,
-      sgd: { lr: Number(lrInput.value), momentum: MOMENTUM },
+      sgd: { lr: Number(lrInput.value), momentum: MOMENTUM, weightDecay: Number(l2Input.value) },
       batchSize: Number(batchInput.value),
       shuffle: true,
     });
@@ -190,6 +191,7 @@ export async function setupDigitTraining(digits: Digits, options: DigitTrainingO
   // Another number of training digits is another run: it starts from the initial weights.
   sizeSelect.addEventListener('change', () => resetButton.click());
   onSetting(lrInput, status, { name: 'learning rate' }, (lr) => trainer.set({ lr }));
+  onSetting(l2Input, status, { name: 'L2 strength', zero: true }, (weightDecay) => trainer.set({ weightDecay }));
   onSetting(batchInput, status, { name: 'batch size', integer: true, when: 'from the next epoch' }, (batchSize) =>
     trainer.set({ batchSize }),
   );

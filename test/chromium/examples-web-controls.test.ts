@@ -219,7 +219,7 @@ describe('the spiral: play, pause, step, reset', () => {
   });
 });
 
-describe('MNIST: play, pause, step, reset, learning rate and batch size', () => {
+describe('MNIST: play, pause, step, reset, learning rate, L2 strength and batch size', () => {
   let initial: string;
   let afterTwo: string;
 
@@ -251,6 +251,22 @@ describe('MNIST: play, pause, step, reset, learning rate and batch size', () => 
     await step(page, 'mnist');
     expect(await weightsHash(page, 'mnist')).not.toBe(afterTwo);
     await setNumber(page, '#mnist-lr', '0.05');
+  });
+
+  it('the L2 strength is taken between steps (weight decay: other weights after the same two steps), and a negative one is refused', async () => {
+    await reset(page, 'mnist');
+    await setNumber(page, '#mnist-l2', '0.5');
+    await step(page, 'mnist');
+    await step(page, 'mnist');
+    expect(await weightsHash(page, 'mnist')).not.toBe(afterTwo);
+    await setNumber(page, '#mnist-l2', '0');
+    await reset(page, 'mnist');
+    await step(page, 'mnist');
+    await step(page, 'mnist');
+    expect(await weightsHash(page, 'mnist')).toBe(afterTwo);
+    await setNumber(page, '#mnist-l2', '-1');
+    expect(await page.textContent('#mnist-status')).toMatch(/L2 strength/);
+    await setNumber(page, '#mnist-l2', '0');
   });
 
   it('the batch size is taken from the next epoch: 1,000 digits in batches of 500 are an epoch in two steps', async () => {
