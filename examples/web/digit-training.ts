@@ -39,6 +39,11 @@ export interface DigitTrainingOptions {
   prefix: string;
   /** The network at its initial weights (the same every call: a reset or new data starts from it). */
   model(): nn.Sequential;
+  /**
+   * What model() makes now, as a key, when the visitor can change it (MNIST's hidden size
+   * and activation): a reset makes a new network once it differs from the running one's.
+   */
+  architecture?(): string;
   /** A digit's shape as the network takes it: [784] or, for a convolutional net, [1, 28, 28]. */
   shape: number[];
   /** The choices of the Speed slider (default: from 2 batches a second to 100 a frame). */
@@ -97,6 +102,7 @@ export async function setupDigitTraining(digits: Digits, options: DigitTrainingO
     });
   };
   let trainSize = Number(sizeSelect.value);
+  let made = options.architecture?.() ?? '';
   let trainer = await start(trainSize);
 
   /** Where the run is: training rows seen, the loss's moving average, and this epoch's losses so far. */
@@ -164,10 +170,12 @@ export async function setupDigitTraining(digits: Digits, options: DigitTrainingO
 
   async function reset(): Promise<void> {
     const size = Number(sizeSelect.value);
-    if (size !== trainSize) {
-      // Other training digits: a new worker with them (the weights start from the same seeds).
+    const architecture = options.architecture?.() ?? '';
+    if (size !== trainSize || architecture !== made) {
+      // Other training digits or another network: a new worker (the weights start from the same seeds).
       trainer.terminate();
       trainSize = size;
+      made = architecture;
       trainer = await start(size);
     } else await trainer.reset();
     await showStart();

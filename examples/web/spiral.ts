@@ -4,7 +4,9 @@
 // (or tap) on the plane adds a point of the chosen class to the training data, as in
 // ConvNetJS's 2-D demo; the L2 strength applies at once, the hidden layer's size and
 // activation from the next reset (they make another network).
+
 import { datasets, nn } from 'wasmgrad';
+import { ACTIVATIONS, type ActivationName } from './activations';
 import { argmax } from './argmax';
 import { LineChart } from './chart';
 import { type SectionHandle, Trainer } from './trainer';
@@ -33,13 +35,6 @@ const SPEEDS: Speed[] = [
 ];
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-
-type ActivationName = 'relu' | 'tanh' | 'sigmoid';
-const ACTIVATIONS: Record<ActivationName, () => nn.Module> = {
-  relu: () => new nn.ReLU(),
-  tanh: () => new nn.Tanh(),
-  sigmoid: () => new nn.Sigmoid(),
-};
 
 /** The net: 2 → hidden → classes, its weights seeded (the same net every time it is made). */
 function spiralNet(hidden: number, activation: ActivationName): nn.Sequential {

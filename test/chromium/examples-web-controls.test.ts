@@ -269,6 +269,39 @@ describe('MNIST: play, pause, step, reset, learning rate, L2 strength and batch 
     await setNumber(page, '#mnist-l2', '0');
   });
 
+  it('the hidden size and the activation make a new network at the next reset; back to 128 and ReLU, the initial weights again', async () => {
+    const firstShape = () =>
+      page.evaluate(
+        async () =>
+          (
+            await (
+              globalThis as unknown as { examplesPage: { mnist: { trainer(): { parameter(n: string): Promise<{ shape: number[] }> } } } }
+            ).examplesPage.mnist
+              .trainer()
+              .parameter('0.weight')
+          ).shape,
+      );
+    await reset(page, 'mnist');
+    expect(await firstShape()).toEqual([128, 784]);
+    await setNumber(page, '#mnist-hidden', '0');
+    expect(await page.textContent('#mnist-status')).toBe('The hidden size must be a whole number above 0.');
+    await setNumber(page, '#mnist-hidden', '32');
+    expect(await page.textContent('#mnist-status')).toBe('The hidden size is 32 from the next reset.');
+    await page.selectOption('#mnist-activation', 'tanh');
+    expect(await page.textContent('#mnist-status')).toBe('The activation is tanh from the next reset.');
+    expect(await firstShape()).toEqual([128, 784]);
+    expect(await weightsHash(page, 'mnist')).toBe(initial);
+    await reset(page, 'mnist');
+    expect(await firstShape()).toEqual([32, 784]);
+    await step(page, 'mnist');
+    expect(await steps(page, 'mnist')).toBe(1);
+    await setNumber(page, '#mnist-hidden', '128');
+    await page.selectOption('#mnist-activation', 'relu');
+    await reset(page, 'mnist');
+    expect(await firstShape()).toEqual([128, 784]);
+    expect(await weightsHash(page, 'mnist')).toBe(initial);
+  });
+
   it('the batch size is taken from the next epoch: 1,000 digits in batches of 500 are an epoch in two steps', async () => {
     await reset(page, 'mnist');
     await setNumber(page, '#mnist-batch', '500');
