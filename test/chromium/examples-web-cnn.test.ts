@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAndServe, collectProblems, openPage, type PageServer } from './examples-web-server';
+import { buildAndServe, collectProblems, openPage, type PageServer, setNumber, settled } from './examples-web-server';
 import { launchChromium, root } from './harness';
 
 const shots = join(root, 'test-results/examples-web');
@@ -30,25 +30,13 @@ const parameterShape = (p: Page, name: string) =>
   );
 const steps = (p: Page) => p.evaluate(() => Number((document.getElementById('cnn-step') as HTMLOutputElement).value));
 
-async function settled(p: Page): Promise<string | undefined> {
-  await p.waitForFunction(() => /^(ready|paused|failed)$/.test(document.getElementById('cnn')?.dataset.state ?? ''), undefined, {
-    timeout: 60_000,
-  });
-  return p.evaluate(() => document.getElementById('cnn')?.dataset.state);
-}
-
 /** Waits until the filters and maps show the network as it is now. */
 const drawn = (p: Page) => p.waitForFunction(() => document.getElementById('cnn-maps')?.getAttribute('aria-busy') === 'false');
 
 async function step(p: Page): Promise<void> {
   await p.click('#cnn-step-button');
-  expect(await settled(p)).toBe('paused');
+  expect(await settled(p, 'cnn')).toBe('paused');
   await drawn(p);
-}
-
-async function setNumber(p: Page, selector: string, value: string): Promise<void> {
-  await p.fill(selector, value);
-  await p.dispatchEvent(selector, 'change');
 }
 
 /** Each filter's and each layer's canvases: their pixel sizes, how many distinct grey levels each holds, and a fingerprint of the filters. */
@@ -130,14 +118,14 @@ describe('the convolutional network: filters and maps', () => {
       timeout: 60_000,
     });
     await page.click('#cnn-play');
-    expect(await settled(page)).toBe('paused');
+    expect(await settled(page, 'cnn')).toBe('paused');
     const [count, hash] = [await steps(page), await weightsHash(page)];
     await page.waitForTimeout(500);
     expect(await steps(page)).toBe(count);
     expect(await weightsHash(page)).toBe(hash);
 
     await page.click('#cnn-reset');
-    expect(await settled(page)).toBe('ready');
+    expect(await settled(page, 'cnn')).toBe('ready');
     await drawn(page);
     expect(await steps(page)).toBe(0);
     expect(await weightsHash(page)).toBe(initial);
@@ -147,7 +135,7 @@ describe('the convolutional network: filters and maps', () => {
 
     // The learning rate is taken between steps.
     await page.click('#cnn-reset');
-    expect(await settled(page)).toBe('ready');
+    expect(await settled(page, 'cnn')).toBe('ready');
     await setNumber(page, '#cnn-lr', '0.005');
     await step(page);
     expect(await weightsHash(page)).not.toBe(afterOne);
@@ -169,12 +157,12 @@ describe('the convolutional network: filters and maps', () => {
 
   it('after two epochs, the grid of test digits shows its probabilities, its mistakes first', async () => {
     await page.selectOption('#cnn-train-size', '1000');
-    expect(await settled(page)).toBe('ready');
+    expect(await settled(page, 'cnn')).toBe('ready');
     await page.fill('#cnn-speed', '5');
     await page.click('#cnn-play');
     await page.waitForFunction(() => document.querySelectorAll('#cnn-history tbody tr').length >= 3, undefined, { timeout: 60_000 });
     await page.click('#cnn-play');
-    expect(await settled(page)).toBe('paused');
+    expect(await settled(page, 'cnn')).toBe('paused');
     await drawn(page);
     const grid = await page.evaluate(() => ({
       epoch: Number(document.getElementById('cnn-digits-summary')?.dataset.epoch),

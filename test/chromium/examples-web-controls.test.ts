@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAndServe, collectProblems, openPage, type PageServer } from './examples-web-server';
+import { buildAndServe, collectProblems, openPage, type PageServer, setNumber, settled } from './examples-web-server';
 import { launchChromium, root } from './harness';
 
 const shots = join(root, 'test-results/examples-web');
@@ -47,14 +47,6 @@ const weightsHash = (p: Page, section: Section) =>
     section,
   );
 
-/** Waits until the section is at rest (not playing, pausing or busy) and says which state it settled in. */
-async function settled(p: Page, section: Section): Promise<string | undefined> {
-  await p.waitForFunction((id) => /^(ready|paused|failed)$/.test(document.getElementById(id)?.dataset.state ?? ''), section, {
-    timeout: 60_000,
-  });
-  return state(p, section);
-}
-
 async function step(p: Page, section: Section): Promise<void> {
   await p.click(STEP_BUTTON[section]);
   expect(await settled(p, section)).toBe('paused');
@@ -74,12 +66,6 @@ async function playTo(p: Page, section: Section, atLeast: number): Promise<void>
   ] as const);
   await p.click(`#${section}-play`);
   expect(await settled(p, section)).toBe('paused');
-}
-
-/** Sets a number input as a person does: type, then leave it (its change event). */
-async function setNumber(p: Page, selector: string, value: string): Promise<void> {
-  await p.fill(selector, value);
-  await p.dispatchEvent(selector, 'change');
 }
 
 interface Axis {

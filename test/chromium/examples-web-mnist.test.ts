@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAndServe, collectProblems, openPage, type PageServer } from './examples-web-server';
+import { buildAndServe, collectProblems, openPage, type PageServer, setNumber, settled } from './examples-web-server';
 import { launchChromium, root } from './harness';
 
 const shots = join(root, 'test-results/examples-web');
@@ -63,18 +63,6 @@ function testLabels(p: Page): Promise<number[]> {
 }
 
 const argmax = (values: number[]) => values.indexOf(Math.max(...values));
-
-async function settled(p: Page, section: string): Promise<string | undefined> {
-  await p.waitForFunction((id) => /^(ready|paused|failed)$/.test(document.getElementById(id)?.dataset.state ?? ''), section, {
-    timeout: 60_000,
-  });
-  return p.evaluate((id) => document.getElementById(id)?.dataset.state, section);
-}
-
-async function setNumber(p: Page, selector: string, value: string): Promise<void> {
-  await p.fill(selector, value);
-  await p.dispatchEvent(selector, 'change');
-}
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });

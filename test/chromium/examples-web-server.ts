@@ -63,3 +63,17 @@ export async function openPage(page: Page, origin: string): Promise<void> {
     { timeout: 60_000 },
   );
 }
+
+/** Waits until a section (its id: 'spiral', 'mnist', 'cnn') is at rest, not playing, pausing or busy, and says which state it settled in. */
+export async function settled(page: Page, section: string): Promise<string | undefined> {
+  await page.waitForFunction((id) => /^(ready|paused|failed)$/.test(document.getElementById(id)?.dataset.state ?? ''), section, {
+    timeout: 60_000,
+  });
+  return page.evaluate((id) => document.getElementById(id)?.dataset.state, section);
+}
+
+/** Types `value` into a number input and commits it, as a visitor's Enter or leaving the field does. */
+export async function setNumber(page: Page, selector: string, value: string): Promise<void> {
+  await page.fill(selector, value);
+  await page.dispatchEvent(selector, 'change');
+}

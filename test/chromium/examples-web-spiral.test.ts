@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAndServe, collectProblems, openPage, type PageServer } from './examples-web-server';
+import { buildAndServe, collectProblems, openPage, type PageServer, setNumber, settled } from './examples-web-server';
 import { launchChromium, root } from './harness';
 
 const shots = join(root, 'test-results/examples-web');
@@ -38,26 +38,14 @@ const classAt = (p: Page, x: number, y: number) =>
 const points = (p: Page) => p.$eval('#spiral-regions', (c) => Number((c as HTMLElement).dataset.points));
 const iteration = (p: Page) => p.evaluate(() => Number((document.getElementById('spiral-iteration') as HTMLOutputElement).value));
 
-async function settled(p: Page): Promise<string | undefined> {
-  await p.waitForFunction(() => /^(ready|paused|failed)$/.test(document.getElementById('spiral')?.dataset.state ?? ''), undefined, {
-    timeout: 60_000,
-  });
-  return p.evaluate(() => document.getElementById('spiral')?.dataset.state);
-}
-
 async function step(p: Page): Promise<void> {
   await p.click('#spiral-step');
-  expect(await settled(p)).toBe('paused');
+  expect(await settled(p, 'spiral')).toBe('paused');
 }
 
 async function reset(p: Page): Promise<void> {
   await p.click('#spiral-reset');
-  expect(await settled(p)).toBe('ready');
-}
-
-async function setNumber(p: Page, selector: string, value: string): Promise<void> {
-  await p.fill(selector, value);
-  await p.dispatchEvent(selector, 'change');
+  expect(await settled(p, 'spiral')).toBe('ready');
 }
 
 /** Clicks the plane at data coordinates (x, y) in [−1.1, 1.1]² (y up, as the canvas draws it). */
@@ -88,7 +76,7 @@ async function playTo(p: Page, atLeast: number): Promise<void> {
     timeout: 60_000,
   });
   await p.click('#spiral-play');
-  expect(await settled(p)).toBe('paused');
+  expect(await settled(p, 'spiral')).toBe('paused');
 }
 
 beforeAll(async () => {
@@ -163,7 +151,7 @@ describe('the spiral: points, L2, hidden size and activation', () => {
     await setNumber(page, '#spiral-hidden', '30');
     await page.click('#spiral-reset');
     await clickAt(page, 0, 0.5); // at once, while the new worker starts
-    expect(await settled(page)).toBe('ready');
+    expect(await settled(page, 'spiral')).toBe('ready');
     expect(await hiddenShape(page)).toEqual([30, 2]);
     await step(page);
     const withPoint = await weightsHash(page);
