@@ -21,6 +21,7 @@ import {
 } from '../shapes';
 import { type DType, formatShape, type NestedNumbers, rowsCols, type Shape, sizeOf, Tensor } from '../tensor';
 import { summary, toDot } from '../viz/dot';
+import { kernels } from '../wasm/kernels';
 import { ElementwiseBuilders } from './builders.generated';
 import { checkShape, type Declared, finite, readInputs, readValue } from './inputs';
 import { type Combined, Node, type NodeValue, type Operand } from './node';
@@ -672,7 +673,7 @@ function firstNonFinite(values: NodeValue | readonly NodeValue[]): { value: numb
       if (!Number.isFinite(v)) return { value: v };
       continue;
     }
-    const index = v.data.findIndex((x: number) => !Number.isFinite(x));
+    const index = kernels(v.dtype).firstNonFinite(v.ptr, v.size);
     if (index >= 0) return { value: v.data[index] as number, index };
   }
   return { value: Number.NaN };

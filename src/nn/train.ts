@@ -130,8 +130,7 @@ function diverged(error: unknown, batch: Batch, epoch: number): unknown {
   const stepped = epoch > 1 || batch.index > 0;
   const finiteData = allFinite(batch.x) && (batch.y instanceof Int32Array || allFinite(batch.y));
   if (!(error instanceof NonFiniteError && stepped && finiteData)) return error;
-  const message = (error as Error).message;
-  return new ValueError(`fit: at epoch ${epoch}, step ${batch.index + 1}, ${message}: the model diverged; lower the learning rate`);
+  return new ValueError(`fit: at epoch ${epoch}, step ${batch.index + 1}, ${error.message}: the model diverged; lower the learning rate`);
 }
 
 function allFinite(tensor: Tensor): boolean {

@@ -1,8 +1,9 @@
 // How the kernels that threads can share are split into parts, one per thread
 // (threads.ts runs them): a GEMM into bands of C's rows or columns, a convolution into
 // ranges of images (forward, input gradient) and bands of dW's rows (weight gradient), a
-// pooling into ranges of planes, an optimizer's update into ranges of elements. Every value is computed by one thread, in the order one
-// thread would: results are the same bits with any number of threads.
+// pooling into ranges of planes, an optimizer's update into ranges of elements. Every
+// value is computed by one thread, in the order one thread would: results are the same
+// bits with any number of threads.
 //
 // The convolution and pooling kernels take their ranges as trailing arguments
 // (kernel-list.ts, `ranges`); with one thread, or for float64, which has no threads, the
