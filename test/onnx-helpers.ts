@@ -1,5 +1,6 @@
 // ONNX files made by hand for the tests, through the same generated coders wasmgrad/onnx
 // uses: the forms torch.onnx.export writes, and broken ones.
+import { expect } from 'vitest';
 import { onnx } from '../src/onnx/proto.generated.js';
 import type { Tensor } from '../src/tensor';
 
@@ -81,4 +82,12 @@ export function modelBytes({
     },
   }).finish();
   return new Uint8Array(bytes);
+}
+
+/** The largest |a[i] − b[i]|, a and b of one length. */
+export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
+  return worst;
 }

@@ -11,7 +11,7 @@ import { cnnModel } from '../examples/cnn';
 import { loadMnist } from '../examples/data/mnist';
 import { init, nn, Tensor } from '../src/index';
 import { fromOnnx, toOnnx } from '../src/onnx/index';
-import { onnx } from './onnx-helpers';
+import { maxDiff, onnx } from './onnx-helpers';
 
 beforeAll(() => init());
 
@@ -29,13 +29,6 @@ async function runtime(bytes: Uint8Array, x: Tensor): Promise<Float32Array> {
   } finally {
     await session.release();
   }
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
-  return worst;
 }
 
 /** The model's own output for x (evaluation: dropout the identity, batch norm's running statistics). */

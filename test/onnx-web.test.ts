@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-web/wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, nn, Tensor } from '../src/index';
 import { toOnnx } from '../src/onnx/index';
+import { maxDiff } from './onnx-helpers';
 
 beforeAll(async () => {
   await init();
@@ -24,13 +25,6 @@ async function runtime(bytes: Uint8Array, x: Tensor): Promise<Float32Array> {
   } finally {
     await session.release();
   }
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
-  return worst;
 }
 
 describe('onnxruntime-web (wasm) in Chromium runs toOnnx’s files with wasmgrad’s outputs', () => {
