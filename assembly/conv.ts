@@ -3,7 +3,7 @@
 // im2col: each image's windows are unfolded into the columns of col [K, P] (K = C·KH·KW
 // values per window, P = OH·OW windows), and then
 //   forward        Y_n   = W·col_n            [O, K]·[K, P]
-//   weights        dW   += dY_n·col_nᵀ        [O, P]·[P, K]
+//   weights        dW   += Σ_n dY_n·col_nᵀ    [O, P]·[P, K]
 //   input          dcol  = Wᵀ·dY_n            [K, O]·[O, P], added back where each value came from (col2im)
 // are the packed GEMM of gemm.ts in three of its transpose cases, its micro-kernels and
 // packing unchanged. The layout stays NCHW, the API's: per image, col_n is what the GEMM
@@ -15,11 +15,12 @@
 //
 // Each call does a range of the work, so that threads can share a batch
 // (src/wasm/split.ts): the forward and the input gradient a range of images, the weight
-// gradient a band of dW's rows (output channels) over every image. Every value is still
-// summed by one thread in one order, so the results are the same bits however the work is
-// split; the whole call is the ranges [0, batch) and [0, O).
-import { gemmF32, gemmF32Packed, gemmF64 } from './gemm';
-import { Window } from './ops.generated';
+// gradient a range of image groups, each group's sum in a buffer of its own, added up
+// afterwards in group order (conv2dWeightSum). Every value is still summed by one thread
+// in one order, so the results are the same bits however the work is split; the whole
+// call is the ranges [0, weightGroups(batch)) and [0, batch).
+import { gemmF32, gemmF64 } from './gemm';
+import { WEIGHT_GROUPS, Window } from './ops.generated';
 
 /**
  * Y = W ⋆ X (+ b per output channel; `b` = 0: no bias) for images [first, end). `col`
@@ -48,15 +49,15 @@ export function conv2dForward<T extends number>(
 }
 
 /**
- * The backward of conv2dForward, from the columns it kept: rows [rowStart, rowEnd) of
- * dW += Σ_n dY_n·col_nᵀ and of db += Σ dY (when db ≠ 0), over every image; and, for
- * images [first, end), dX += col2im(Wᵀ·dY_n) (when dx ≠ 0; `dcol` holds one image's K·P,
- * the caller's own). A band of rows less than all of dW is computed the way all of it
- * is, packed: the caller splits rows only where the whole product packs (gemmPacks).
+ * The backward of conv2dForward, from the columns it kept. For image groups [groupStart,
+ * groupEnd) (weightGroups), each group's own dW_g = Σ_n dY_n·col_nᵀ (and db_g = Σ dY when
+ * `bias` ≠ 0) over its images, written to its slot of `partials` (conv2dWeightSum adds
+ * them into dW and db); and, for images [first, end), dX += col2im(Wᵀ·dY_n) (when dx ≠ 0;
+ * `dcol` holds one image's K·P, the caller's own).
  */
 export function conv2dBackward<T extends number>(
-  geometry: usize, w: usize, dy: usize, col: usize, dw: usize, db: usize, dx: usize, dcol: usize,
-  rowStart: i32, rowEnd: i32, first: i32, end: i32,
+  geometry: usize, w: usize, dy: usize, col: usize, partials: usize, bias: i32, dx: usize, dcol: usize,
+  groupStart: i32, groupEnd: i32, first: i32, end: i32,
 ): void {
   const g = changetype<Window>(geometry);
   const size = sizeof<T>();
@@ -66,21 +67,22 @@ export function conv2dBackward<T extends number>(
   const xBytes = <usize>(g.channels * g.height * g.width) * size;
   const yBytes = <usize>(o * p) * size;
   const colBytes = <usize>(k * p) * size;
-  const rows = rowEnd - rowStart;
-  if (rows > 0) {
-    const dwBand = dw + <usize>(rowStart * k) * size;
-    for (let n = 0; n < g.batch; n++) {
-      const dyBand = dy + <usize>n * yBytes + <usize>(rowStart * p) * size;
-      if (db) {
-        for (let c = 0; c < rows; c++) {
-          const at = db + <usize>(rowStart + c) * size;
-          store<T>(at, load<T>(at) + sum<T>(dyBand + <usize>(c * p) * size, p));
+  const groups = weightGroups(g.batch);
+  for (let group = groupStart; group < groupEnd; group++) {
+    const dwGroup = partials + <usize>(group * (o * k + o)) * size;
+    const dbGroup = dwGroup + <usize>(o * k) * size;
+    const last = groupFirst(group + 1, g.batch, groups);
+    for (let n = groupFirst(group, g.batch, groups); n < last; n++) {
+      const dyn = dy + <usize>n * yBytes;
+      const accumulate = n > groupFirst(group, g.batch, groups);
+      if (bias) {
+        for (let c = 0; c < o; c++) {
+          const at = dbGroup + <usize>c * size;
+          const total = sum<T>(dyn + <usize>(c * p) * size, p);
+          store<T>(at, accumulate ? load<T>(at) + total : total);
         }
       }
-      const cn = col + <usize>n * colBytes;
-      if (rows == o) gemm<T>(0, 1, o, k, p, dyBand, p, cn, p, dw, k, 1);
-      else if (size == 4) gemmF32Packed(0, 1, rows, k, p, dyBand, p, cn, p, dwBand, k, 1);
-      else gemmF64(0, 1, rows, k, p, dyBand, p, cn, p, dwBand, k, 1);
+      gemm<T>(0, 1, o, k, p, dyn, p, col + <usize>n * colBytes, p, dwGroup, k, accumulate);
     }
   }
   if (dx) {
@@ -89,6 +91,43 @@ export function conv2dBackward<T extends number>(
       unfold<T>(g, dx + <usize>n * xBytes, dcol, true);
     }
   }
+}
+
+/** dW += Σ_g dW_g and db += Σ_g db_g (db ≠ 0) over conv2dBackward's groups, in group order. */
+export function conv2dWeightSum<T extends number>(geometry: usize, partials: usize, dw: usize, db: usize): void {
+  const g = changetype<Window>(geometry);
+  const o = g.outChannels;
+  const weights = o * g.channels * g.kernelH * g.kernelW;
+  const groupBytes = <usize>(weights + o) * sizeof<T>();
+  const groups = weightGroups(g.batch);
+  addGroups<T>(dw, partials, weights, groups, groupBytes);
+  if (db) addGroups<T>(db, partials + <usize>weights * sizeof<T>(), o, groups, groupBytes);
+}
+
+/** dst[e] += src[e] + src[e + step] + … (groups terms, in order) for e < count; step in bytes. */
+// @ts-ignore: decorator
+@inline function addGroups<T extends number>(dst: usize, src: usize, count: i32, groups: i32, step: usize): void {
+  for (let e = 0; e < count; e++) {
+    const at = <usize>e * sizeof<T>();
+    let total = load<T>(src + at);
+    for (let group = 1; group < groups; group++) total += load<T>(src + <usize>group * step + at);
+    store<T>(dst + at, load<T>(dst + at) + total);
+  }
+}
+
+/**
+ * The weight gradient's image groups: WEIGHT_GROUPS of them (fewer in a smaller batch),
+ * whatever the number of threads, so that each thread sums whole groups and the result is
+ * the same bits with any number of threads. Group i holds images [groupFirst(i), groupFirst(i + 1)).
+ */
+// @ts-ignore: decorator
+@inline export function weightGroups(batch: i32): i32 {
+  return min(batch, WEIGHT_GROUPS);
+}
+
+// @ts-ignore: decorator
+@inline function groupFirst(group: i32, batch: i32, groups: i32): i32 {
+  return (group * batch) / groups;
 }
 
 /** gemm.ts's packed f32 GEMM, or its f64 loops. */

@@ -2,7 +2,7 @@
 
 // @ts-nocheck: AssemblyScript; asc checks it.
 import { maxoutBackward, maxoutForward, softmaxBackward, softmaxForward } from './activations';
-import { conv2dBackward, conv2dForward } from './conv';
+import { conv2dBackward, conv2dForward, conv2dWeightSum } from './conv';
 import { fill, gatherRows } from './data';
 import { dropoutMask } from './dropout';
 import { elementwiseBackward, elementwiseForward } from './elementwise';
@@ -231,12 +231,20 @@ export function conv2d_forward_f64(geometry: usize, x: usize, w: usize, b: usize
   conv2dForward<f64>(geometry, x, w, b, y, col, keep, first, end);
 }
 
-export function conv2d_backward_f32(geometry: usize, w: usize, dy: usize, col: usize, dw: usize, db: usize, dx: usize, dcol: usize, rowStart: i32, rowEnd: i32, first: i32, end: i32): void {
-  conv2dBackward<f32>(geometry, w, dy, col, dw, db, dx, dcol, rowStart, rowEnd, first, end);
+export function conv2d_backward_f32(geometry: usize, w: usize, dy: usize, col: usize, partials: usize, bias: i32, dx: usize, dcol: usize, groupStart: i32, groupEnd: i32, first: i32, end: i32): void {
+  conv2dBackward<f32>(geometry, w, dy, col, partials, bias, dx, dcol, groupStart, groupEnd, first, end);
 }
 
-export function conv2d_backward_f64(geometry: usize, w: usize, dy: usize, col: usize, dw: usize, db: usize, dx: usize, dcol: usize, rowStart: i32, rowEnd: i32, first: i32, end: i32): void {
-  conv2dBackward<f64>(geometry, w, dy, col, dw, db, dx, dcol, rowStart, rowEnd, first, end);
+export function conv2d_backward_f64(geometry: usize, w: usize, dy: usize, col: usize, partials: usize, bias: i32, dx: usize, dcol: usize, groupStart: i32, groupEnd: i32, first: i32, end: i32): void {
+  conv2dBackward<f64>(geometry, w, dy, col, partials, bias, dx, dcol, groupStart, groupEnd, first, end);
+}
+
+export function conv2d_weight_sum_f32(geometry: usize, partials: usize, dw: usize, db: usize): void {
+  conv2dWeightSum<f32>(geometry, partials, dw, db);
+}
+
+export function conv2d_weight_sum_f64(geometry: usize, partials: usize, dw: usize, db: usize): void {
+  conv2dWeightSum<f64>(geometry, partials, dw, db);
 }
 
 export function max_pool2d_forward_f32(geometry: usize, x: usize, y: usize, argmax: usize, first: i32, end: i32): void {

@@ -118,3 +118,5 @@ export class Window {
   cache: i32;
   scratch: i32;
 }
+/** The image groups of a convolution's weight gradient (src/ops.ts, WEIGHT_GROUPS). */
+export const WEIGHT_GROUPS: i32 = 8;

@@ -8,7 +8,7 @@
 // gradient region. Convolution and pooling find their geometry at aux (a Window block),
 // and there too a conv's bias and the buffers both kinds keep (src/ops.ts, WINDOW).
 import { maxoutBackward, maxoutForward, softmaxBackward, softmaxForward } from './activations';
-import { addRun, conv2dBackward, conv2dForward } from './conv';
+import { addRun, conv2dBackward, conv2dForward, conv2dWeightSum, weightGroups } from './conv';
 import { dropoutBackward, dropoutForward } from './dropout';
 import { elementwiseBackward, elementwiseForward } from './elementwise';
 import { concat, transpose } from './layout';
@@ -95,7 +95,10 @@ export function tensorBackward<T extends number>(
     else if (op == MAXOUT) maxoutBackward<T>(dout, aux, da, rows, cols, k);
     else if (op == CONV2D) {
       const g = window(aux);
-      conv2dBackward<T>(aux, b, dout, g.cache, db, g.dbias, da, g.scratch, 0, g.outChannels, 0, g.batch);
+      // scratch: one image's column gradient, then the weight gradient's groups (src/graph/tensor-program.ts).
+      const partials = <usize>g.scratch + ((<usize>(g.channels * g.kernelH * g.kernelW * g.outH * g.outW) * sizeof<T>() + 15) & ~15);
+      conv2dBackward<T>(aux, b, dout, g.cache, partials, g.dbias ? 1 : 0, da, g.scratch, 0, weightGroups(g.batch), 0, g.batch);
+      conv2dWeightSum<T>(aux, partials, db, <usize>g.dbias);
     } else if (op == MAX_POOL2D) maxPool2dBackward<T>(aux, dout, window(aux).cache, da, 0, planes(aux));
     else if (op == AVG_POOL2D) avgPool2d<T>(aux, dout, da, 1, 0, planes(aux));
     else if (op == RESHAPE) addRun<T>(da, dout, load<i32>(ip, AT_A_SIZE), 1); // its gradient passes back unchanged

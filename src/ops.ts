@@ -404,6 +404,14 @@ export const WINDOW = {
   ],
 } as const;
 
+/**
+ * A convolution's weight gradient is summed over this many groups of the batch's images
+ * (fewer in a smaller batch), each group in a buffer of its own, then the groups in order
+ * (assembly/conv.ts): threads share the groups, and the sum is the same bits whatever
+ * their number.
+ */
+export const WEIGHT_GROUPS = 8;
+
 export type WindowField = (typeof WINDOW.words)[number];
 
 /** The i32 word index of each field of a window block. */

@@ -2,7 +2,7 @@
 // that a gate and a Graph op refuse the same things with the same words. `op` names the
 // caller in messages ("MatMulGate.forward", "matmul").
 import { describe, ShapeError, ValueError } from './errors';
-import { BROADCAST, WINDOW, WINDOW_WORD } from './ops';
+import { BROADCAST, WEIGHT_GROUPS, WINDOW, WINDOW_WORD } from './ops';
 import { formatShape, rowsCols, type Shape, sameShape, sizeOf } from './tensor';
 
 /** Whether y is a row of x's last axis ([cols] or [1, cols]), which broadcasts down x's rows as a bias does. */
@@ -257,4 +257,9 @@ export function reshapeTo(op: string, x: Shape, shape: unknown): number[] {
     throw new ShapeError(`${op}: x ${formatShape(x)} has ${total} values, which do not fit [${dims.join(', ')}]`);
   }
   return out;
+}
+
+/** Values of the buffer a convolution's backward sums each image group's dW and db in before adding the groups up (src/ops.ts, WEIGHT_GROUPS). */
+export function weightPartials(g: WindowGeometry): number {
+  return Math.min(g.batch, WEIGHT_GROUPS) * g.outChannels * (g.channels * g.kernel[0] * g.kernel[1] + 1);
 }

@@ -16,6 +16,7 @@ import {
   Tensor,
   ValueError,
 } from '../src/index';
+import { WEIGHT_GROUPS } from '../src/ops';
 import * as ref from './conv-reference';
 import { rng } from './helpers';
 
@@ -73,6 +74,26 @@ describe('Conv2dGate', () => {
       }
     });
   }
+
+  // The weight gradient is summed over WEIGHT_GROUPS groups of images, then the groups:
+  // batches of one group per image, of uneven groups, and of several images in each.
+  it.each([WEIGHT_GROUPS - 1, WEIGHT_GROUPS, WEIGHT_GROUPS + 3, 3 * WEIGHT_GROUPS + 1])(
+    'a batch of %i images: dw and db (summed by image groups) agree with the definition',
+    (n) => {
+      for (const dtype of ['float64', 'float32'] as const) {
+        const cfg = { n, c: 2, h: 6, w: 5, o: 3, kh: 3, kw: 2, sh: 1, sw: 2, ph: 1, pw: 0, dh: 1, dw: 1 };
+        const [x, wt, b] = [tensor([n, 2, 6, 5], dtype), tensor([3, 2, 3, 2], dtype), tensor([3], dtype)];
+        const gate = new Conv2dGate(convOptions(cfg));
+        const y = gate.forward(x, wt, b);
+        const dy = tensor(y.shape as number[], dtype);
+        const expected = ref.conv2dGradients(cfg, x.data, wt.data, dy.data);
+        const [, dw, db] = gate.backward(dy);
+        expectClose(dw.data, expected.dw, TOLERANCE[dtype], `dw of ${shown(cfg)}`);
+        expectClose((db as Tensor).data, expected.db, TOLERANCE[dtype], `db of ${shown(cfg)}`);
+        for (const t of [x, wt, b, dy]) t.dispose();
+      }
+    },
+  );
 
   // Stride 1, no dilation, 2·padding = kernel − 1: the output keeps the input's size, and
   // im2col copies shifted planes whole (conv.ts, unfoldSame) rather than run by run.

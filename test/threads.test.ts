@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WindowBlock } from '../src/gates/window';
 import { backend, init, StateError, Tensor } from '../src/index';
-import { conv2dGeometry, pool2dGeometry, poolSpec, type WindowGeometry } from '../src/shapes';
+import { WEIGHT_GROUPS } from '../src/ops';
+import { conv2dGeometry, pool2dGeometry, poolSpec, type WindowGeometry, weightPartials } from '../src/shapes';
 import { threadPool, wasm } from '../src/wasm/instance';
 import { kernels } from '../src/wasm/kernels';
 import { rng } from './helpers';
@@ -147,25 +148,29 @@ describe('a convolution split across threads', () => {
         const [dw1, db1, dx1] = [start[0].clone(), start[1].clone(), start[2].clone()];
         const [dw2, db2, dx2] = [start[0].clone(), start[1].clone(), start[2].clone()];
         const [dcol1, dcol2] = [Tensor.zeros([perImage * k32.threads]), Tensor.zeros([perImage])];
-        k32.conv2dBackward(geometry, weights.ptr, dy.ptr, col1.ptr, dw1.ptr, db1.ptr, inputGrad ? dx1.ptr : 0, dcol1.ptr);
+        const [partials1, partials2] = [Tensor.zeros([weightPartials(g)]), Tensor.zeros([weightPartials(g)])];
+        k32.conv2dBackward(geometry, weights.ptr, dy.ptr, col1.ptr, partials1.ptr, 1, inputGrad ? dx1.ptr : 0, dcol1.ptr);
+        k32.conv2dWeightSum(geometry, partials1.ptr, dw1.ptr, db1.ptr);
+        const groups = Math.min(n, WEIGHT_GROUPS);
         raw().conv2d_backward_f32?.(
           geometry,
           weights.ptr,
           dy.ptr,
           col2.ptr,
-          dw2.ptr,
-          db2.ptr,
+          partials2.ptr,
+          1,
           inputGrad ? dx2.ptr : 0,
           dcol2.ptr,
           0,
-          o,
+          groups,
           0,
           n,
         );
+        k32.conv2dWeightSum(geometry, partials2.ptr, dw2.ptr, db2.ptr);
         expectSameBits(dw1, dw2, `dW (input gradient ${inputGrad})`);
         expectSameBits(db1, db2, `db (input gradient ${inputGrad})`);
         expectSameBits(dx1, dx2, `dx (input gradient ${inputGrad})`);
-        for (const t of [...start, dw1, db1, dx1, dw2, db2, dx2, dcol1, dcol2]) t.dispose();
+        for (const t of [...start, dw1, db1, dx1, dw2, db2, dx2, dcol1, dcol2, partials1, partials2]) t.dispose();
       }
       // Forward, evaluation, and both backwards: all four split in two.
       expect(parts).toEqual([2, 2, 2, 2]);

@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from '../errors';
-import { conv2dGeometry, type Pair, type WindowGeometry, windowOutput, windowSpec } from '../shapes';
+import { conv2dGeometry, type Pair, type WindowGeometry, weightPartials, windowOutput, windowSpec } from '../shapes';
 import { formatShape, sameShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
 import { checkGradientSource, Owned, Saved, useTensor } from './buffers';
@@ -20,7 +20,8 @@ export interface Conv2dOptions {
  * of x under it, x [N, C, H, W], w [O, C, KH, KW], b [O] or none, y [N, O, OH, OW] — a
  * matmul of the filters with the windows unfolded as columns (im2col). Like matmul it
  * switches: dw = dy·colᵀ, dcol = wᵀ·dy (added back into dx where each value came from),
- * and db = Σ dy. Caches x, w and the columns.
+ * and db = Σ dy (each summed over groups of the batch's images, then the groups). Caches
+ * x, w and the columns.
  */
 export class Conv2dGate extends Gate {
   private readonly spec: Conv2dOptions;
@@ -30,6 +31,7 @@ export class Conv2dGate extends Gate {
   private readonly dw = new Owned(this, 'gradient');
   private readonly db = new Owned(this, 'gradient');
   private readonly dcol = new Owned(this, 'result');
+  private readonly partials = new Owned(this, 'result');
   private readonly prediction = new Owned(this, 'result');
   private readonly predictionColumns = new Owned(this, 'result');
   private readonly block = new WindowBlock(this);
@@ -106,7 +108,10 @@ export class Conv2dGate extends Gate {
     const k = kernels(x.dtype);
     // One image's column gradient for each thread that shares the batch.
     const dcol = inputGrad ? this.dcol.get([columnsPerImage(g) * k.threads], x.dtype) : null;
-    k.conv2dBackward(this.block.write(g), w.ptr, dy.ptr, col.ptr, dw.ptr, db ? db.ptr : 0, dx ? dx.ptr : 0, dcol ? dcol.ptr : 0);
+    const partials = this.partials.get([weightPartials(g)], x.dtype);
+    const geometry = this.block.write(g);
+    k.conv2dBackward(geometry, w.ptr, dy.ptr, col.ptr, partials.ptr, db ? 1 : 0, dx ? dx.ptr : 0, dcol ? dcol.ptr : 0);
+    k.conv2dWeightSum(geometry, partials.ptr, dw.ptr, db ? db.ptr : 0);
     return dx ? dx.gradientFor(x) : null;
   }
 

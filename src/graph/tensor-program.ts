@@ -7,7 +7,7 @@
 import { DTYPES } from '../dtype';
 import { BROADCAST, categoryOf, INSTRUCTION, OPS, WINDOW, WINDOW_WORD, WORD } from '../ops';
 import { Random } from '../random';
-import { type WindowGeometry, windowWords } from '../shapes';
+import { type WindowGeometry, weightPartials, windowWords } from '../shapes';
 import { type DType, rowsCols, sizeOf, Tensor } from '../tensor';
 import { allocate, f64, i32 } from '../wasm/instance';
 import { kernels } from '../wasm/kernels';
@@ -304,8 +304,8 @@ const WINDOW_BLOCK = align16(WINDOW.words.length * 4);
 
 /**
  * What a conv or pooling node keeps after its window block: a conv the columns of every
- * image (for dW) and one image's column gradient; a max pool its winners (i32); an
- * average pool nothing.
+ * image (for dW), and one image's column gradient followed by its weight gradient's
+ * group sums; a max pool its winners (i32); an average pool nothing.
  */
 function windowCacheBytes(code: number, g: WindowGeometry, itemBytes: number): { cache: number; scratch: number; total: number } {
   let cache = 0;
@@ -313,7 +313,7 @@ function windowCacheBytes(code: number, g: WindowGeometry, itemBytes: number): {
   if (code === OPS.conv2d.code) {
     const perImage = g.channels * g.kernel[0] * g.kernel[1] * g.outH * g.outW;
     cache = align16(g.batch * perImage * itemBytes);
-    scratch = align16(perImage * itemBytes);
+    scratch = align16(perImage * itemBytes) + weightPartials(g) * itemBytes;
   } else if (code === OPS.maxPool2d.code) {
     cache = align16(g.batch * g.channels * g.outH * g.outW * 4);
   }

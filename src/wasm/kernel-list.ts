@@ -277,13 +277,24 @@ export const KERNELS = {
     ranges: ['first', 'end'],
     returns: 'void',
   }),
-  /** db = 0: no bias; dx = 0: no input gradient. */
+  /**
+   * Each image group's weight (and, bias ≠ 0, bias) gradient into its slot of partials;
+   * dx = 0: no input gradient.
+   */
   conv2dBackward: kernel({
     from: 'conv',
     fn: 'conv2dBackward',
     wasm: 'conv2d_backward',
-    params: ['geometry: ptr', 'w: ptr', 'dy: ptr', 'col: ptr', 'dw: ptr', 'db: ptr', 'dx: ptr', 'dcol: ptr'],
-    ranges: ['rowStart', 'rowEnd', 'first', 'end'],
+    params: ['geometry: ptr', 'w: ptr', 'dy: ptr', 'col: ptr', 'partials: ptr', 'bias: i32', 'dx: ptr', 'dcol: ptr'],
+    ranges: ['groupStart', 'groupEnd', 'first', 'end'],
+    returns: 'void',
+  }),
+  /** dw (and db ≠ 0) += conv2dBackward's groups, in order. */
+  conv2dWeightSum: kernel({
+    from: 'conv',
+    fn: 'conv2dWeightSum',
+    wasm: 'conv2d_weight_sum',
+    params: ['geometry: ptr', 'partials: ptr', 'dw: ptr', 'db: ptr'],
     returns: 'void',
   }),
   maxPool2dForward: kernel({

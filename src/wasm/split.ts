@@ -1,6 +1,6 @@
 // How the kernels that threads can share are split into parts, one per thread
 // (threads.ts runs them): a GEMM into bands of C's rows or columns, a convolution into
-// ranges of images (forward, input gradient) and bands of dW's rows (weight gradient), a
+// ranges of images (forward, input gradient) and of image groups (weight gradient), a
 // pooling into ranges of planes, an optimizer's update into ranges of elements. Every
 // value is computed by one thread, in the order one thread would: results are the same
 // bits with any number of threads.
@@ -8,7 +8,7 @@
 // The convolution and pooling kernels take their ranges as trailing arguments
 // (kernel-list.ts, `ranges`); with one thread, or for float64, which has no threads, the
 // wrappers here pass the whole.
-import { WINDOW_WORD } from '../ops';
+import { WEIGHT_GROUPS, WINDOW_WORD } from '../ops';
 import type { ThreadPool } from './threads';
 
 type Raw = (...args: number[]) => void;
@@ -28,10 +28,17 @@ export const THREAD_KERNELS = [
 const job = (name: (typeof THREAD_KERNELS)[number]) => THREAD_KERNELS.indexOf(name);
 
 /**
- * Below this many multiply-adds (GEMM, convolution) or window reads (pooling) a call
- * runs on one thread: waking another costs more than it saves.
+ * Below this many multiply-adds (GEMM, convolution) a call runs on one thread: waking
+ * another costs more than it saves.
  */
 const MIN_PARALLEL_WORK = 2 ** 18;
+
+/**
+ * What a pooling kernel's window read costs, in the GEMM's multiply-adds: a 2×2 max pool
+ * over 32×8×28×28 values took 300 µs (1.5 ns a read), a GEMM does a multiply-add in
+ * 0.04 ns. Counted as plain reads, pooling never reached MIN_PARALLEL_WORK.
+ */
+const WORK_PER_WINDOW_READ = 32;
 
 /**
  * Below this many elements an optimizer's update runs on one thread. It comes right after
@@ -115,7 +122,7 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
     (name: (typeof THREAD_KERNELS)[number], whole: Raw): Raw =>
     (...args) => {
       const g = geometry(args[0] as number);
-      const parts = ranges(g.planes, partsFor(g.planes * g.p * g.taps));
+      const parts = ranges(g.planes, partsFor(g.planes * g.p * g.taps * WORK_PER_WINDOW_READ));
       run(
         name,
         whole,
@@ -136,18 +143,18 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
         parts.map(([first, end], t) => [geometryPtr, x, w, b, y, keep ? col : col + t * own, keep, first, end]),
       );
     },
-    // Bands of dW's rows, whole tiles, where the whole product packs; images for dx; each part its own dcol.
-    conv2dBackward: (geometryPtr, w, dy, col, dw, db, dx, dcol) => {
+    // Ranges of the weight gradient's image groups, and of images for dx; each part its own dcol.
+    conv2dBackward: (geometryPtr, w, dy, col, partials, bias, dx, dcol) => {
       const g = geometry(geometryPtr);
       const count = partsFor(g.batch * g.o * g.k * g.p * (dx ? 2 : 1));
-      const rowBands = count > 1 && packs(g.o, g.k, g.p) ? ranges(g.o, count, tileRows) : [[0, g.o] as [number, number]];
+      const groups = ranges(Math.min(g.batch, WEIGHT_GROUPS), count);
       const images = dx ? ranges(g.batch, count) : [[0, 0] as [number, number]];
       const own = g.k * g.p * bytes;
       const parts: number[][] = [];
-      for (let t = 0; t < Math.max(rowBands.length, images.length); t++) {
-        const [rowStart, rowEnd] = rowBands[t] ?? [0, 0];
+      for (let t = 0; t < Math.max(groups.length, images.length); t++) {
+        const [groupStart, groupEnd] = groups[t] ?? [0, 0];
         const [first, end] = images[t] ?? [0, 0];
-        parts.push([geometryPtr, w, dy, col, dw, db, dx, dcol + t * own, rowStart, rowEnd, first, end]);
+        parts.push([geometryPtr, w, dy, col, partials, bias, dx, dcol + t * own, groupStart, groupEnd, first, end]);
       }
       run('conv2d_backward_f32', conv2dBackward, parts);
     },
