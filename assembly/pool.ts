@@ -22,6 +22,8 @@ export function maxPool2dForward<T extends number>(geometry: usize, x: usize, y:
   const inLo = min(outW, (g.padW + g.strideW - 1) / g.strideW);
   const lastLeft = width - 1 - (g.kernelW - 1) * g.dilationW + g.padW;
   const inHi = lastLeft < 0 ? inLo : max(inLo, min(outW, lastLeft / g.strideW + 1));
+  // The commonest pooling (2×2, stride 2) has a kernel of its own.
+  const twoByTwo = g.kernelH == 2 && g.kernelW == 2 && g.strideW == 2 && g.dilationH == 1 && g.dilationW == 1;
   for (let q = first; q < end; q++) {
     const plane = x + <usize>(q * height * width) * size;
     for (let oh = 0; oh < outH; oh++) {
@@ -30,9 +32,16 @@ export function maxPool2dForward<T extends number>(geometry: usize, x: usize, y:
       const out = y + <usize>o * size;
       const index = argmax + <usize>o * 4;
       let ow = 0;
-      if (size == 4 && top >= 0 && top + reachH < height) {
+      if (size == 4 && top >= 0 && top + reachH < height && inHi - inLo >= 4) {
         for (; ow < inLo; ow++) maxWindow<T>(g, plane, top, ow, out, index);
-        for (; ow + 4 <= inHi; ow += 4) maxWindows4(g, plane, top, ow, out, index);
+        // The last group overlaps the one before it rather than leave up to three windows
+        // to maxWindow: they get the same maxima and winners again.
+        for (; ow < inHi; ow += 4) {
+          const at = min(ow, inHi - 4);
+          if (twoByTwo) maxWindows2x2(plane + <usize>(top * width + at * 2 - g.padW) * 4, width, top * width + at * 2 - g.padW, out + <usize>at * 4, index + <usize>at * 4);
+          else maxWindows4(g, plane, top, at, out, index);
+        }
+        ow = inHi;
       }
       for (; ow < outW; ow++) maxWindow<T>(g, plane, top, ow, out, index);
     }
@@ -71,21 +80,59 @@ export function maxPool2dForward<T extends number>(geometry: usize, x: usize, y:
 function maxWindows4(g: Window, plane: usize, top: i32, ow: i32, out: usize, index: usize): void {
   const width = g.width;
   const stride = g.strideW;
+  const kernelH = g.kernelH;
+  const kernelW = g.kernelW;
+  const dilationH = g.dilationH;
+  const dilationW = g.dilationW;
   const left = ow * stride - g.padW;
   const lanes = i32x4(0, stride, 2 * stride, 3 * stride);
-  let best = gather4(plane + <usize>(top * width + left) * 4, stride, left + 4 * stride <= width);
+  // −∞ with the first tap's index is what the first tap leaves (it wins unless it is −∞ itself).
+  let best = f32x4.splat(-Infinity);
   let at = i32x4.add(i32x4.splat(top * width + left), lanes);
-  const taps = g.kernelH * g.kernelW;
-  for (let t = 1; t < taps; t++) {
-    const row = top + (t / g.kernelW) * g.dilationH;
-    const column = left + (t % g.kernelW) * g.dilationW;
-    const v = gather4(plane + <usize>(row * width + column) * 4, stride, column + 4 * stride <= width);
-    const wins = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
-    best = v128.bitselect(v, best, wins);
-    at = v128.bitselect(i32x4.add(i32x4.splat(row * width + column), lanes), at, wins);
+  // Nested loops, not one over t with t / kernelW: an integer division per tap cost more than the max.
+  for (let i = 0; i < kernelH; i++) {
+    const row = (top + i * dilationH) * width;
+    for (let j = 0; j < kernelW; j++) {
+      const column = left + j * dilationW;
+      const v = gather4(plane + <usize>(row + column) * 4, stride, column + 4 * stride <= width);
+      const wins = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+      best = v128.bitselect(v, best, wins);
+      at = v128.bitselect(i32x4.add(i32x4.splat(row + column), lanes), at, wins);
+    }
   }
   v128.store(out + <usize>ow * 4, best);
   v128.store(index + <usize>ow * 4, at);
+}
+
+/**
+ * maxWindows4 for 2×2 windows side by side: four windows' eight columns of the window's
+ * two rows from `p`, split into the windows' left and right taps, compared in the same
+ * order (row by row), so the same winners. `first`: p's index in its plane.
+ */
+// @ts-ignore: decorator
+@inline function maxWindows2x2(p: usize, width: i32, first: i32, out: usize, index: usize): void {
+  const below = p + <usize>width * 4;
+  const top0 = v128.load(p);
+  const top1 = v128.load(p, 16);
+  const bottom0 = v128.load(below);
+  const bottom1 = v128.load(below, 16);
+  const at00 = i32x4.add(i32x4.splat(first), i32x4(0, 2, 4, 6));
+  let best = v128.shuffle<f32>(top0, top1, 0, 2, 4, 6);
+  let at = at00;
+  let v = v128.shuffle<f32>(top0, top1, 1, 3, 5, 7);
+  let wins = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+  best = v128.bitselect(v, best, wins);
+  at = v128.bitselect(i32x4.add(at00, i32x4.splat(1)), at, wins);
+  v = v128.shuffle<f32>(bottom0, bottom1, 0, 2, 4, 6);
+  wins = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+  best = v128.bitselect(v, best, wins);
+  at = v128.bitselect(i32x4.add(at00, i32x4.splat(width)), at, wins);
+  v = v128.shuffle<f32>(bottom0, bottom1, 1, 3, 5, 7);
+  wins = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+  best = v128.bitselect(v, best, wins);
+  at = v128.bitselect(i32x4.add(at00, i32x4.splat(width + 1)), at, wins);
+  v128.store(out, best);
+  v128.store(index, at);
 }
 
 /** The f32 at p, p + stride, p + 2·stride, p + 3·stride (in elements); `roomy`: 4·stride values from p are in the row. */

@@ -232,6 +232,19 @@ describe('pooling', () => {
       }
     });
 
+    it(`MaxPool2dGate 2×2, stride 2 (its own float32 kernel), on widths 8 to 21 with and without padding: the same maxima and winners, ties included (${dtype})`, () => {
+      for (let w = 8; w <= 21; w++) {
+        for (const padding of [0, 1]) {
+          const cfg = { n: 2, c: 3, h: 2 + (w % 6), w, o: 3, kh: 2, kw: 2, sh: 2, sw: 2, ph: padding, pw: padding, dh: 1, dw: 1 };
+          const x = tensor([cfg.n, cfg.c, cfg.h, cfg.w], dtype, w % 2 === 0 ? () => Math.floor(random() * 3) : undefined);
+          const gate = new MaxPool2dGate(2, { padding });
+          const expected = ref.maxPool2d(cfg, x.data);
+          expectClose(gate.forward(x).data, expected.y, 0, `y of ${shown(cfg)}`);
+          expect(Array.from(gate.winnerIndices), shown(cfg)).toEqual(Array.from(expected.winners));
+        }
+      }
+    });
+
     it(`AvgPool2dGate: each window's mean, padding counted (count_include_pad), and dy shared out (${dtype})`, () => {
       for (let trial = 0; trial < 40; trial++) {
         const cfg = ref.randomConfig(random, 'avg');
