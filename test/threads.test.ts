@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WindowBlock } from '../src/gates/window';
 import { backend, init, StateError, Tensor } from '../src/index';
-import { WEIGHT_GROUPS } from '../src/ops';
+import { OPS, WEIGHT_GROUPS } from '../src/ops';
 import { conv2dGeometry, pool2dGeometry, poolSpec, type WindowGeometry, weightPartials } from '../src/shapes';
 import { threadPool, wasm } from '../src/wasm/instance';
-import { kernels } from '../src/wasm/kernels';
+import { B_CONST, B_ROW, B_SAME, kernels } from '../src/wasm/kernels';
+import { THREAD_KERNELS } from '../src/wasm/split';
 import { rng } from './helpers';
 
 beforeAll(() => init({ threads: 2 }));
@@ -95,15 +96,18 @@ function expectSameBits(actual: Tensor, expected: Tensor, what: string): void {
   const differing = actual.data.findIndex((v, i) => !Object.is(v, expected.data[i]));
   expect(differing, `${what}: first differing index`).toBe(-1);
 }
-/** Counts the parts each pool.run is given: a split that never happened would make these tests vacuous. */
-function spyOnParts(): number[] {
+/**
+ * Counts the parts each pool.run is given: a split that never happened would make these
+ * tests vacuous. The finite checks that making a tensor runs are counted only when asked.
+ */
+function spyOnParts(countScans = false): number[] {
   const pool = threadPool();
   if (!pool) throw new Error('no thread pool');
   const parts: number[] = [];
   const original = pool.run.bind(pool);
   vi.spyOn(pool, 'run').mockImplementation((job, given) => {
-    parts.push(given.length);
-    original(job, given);
+    if (countScans || THREAD_KERNELS[job] !== 'first_non_finite_f32') parts.push(given.length);
+    return original(job, given);
   });
   return parts;
 }
@@ -260,6 +264,68 @@ describe("an optimizer's update split across threads", () => {
     kernels('float32').sgdUpdate(w.ptr, g.ptr, 0, 65_535, 0.05, 0, 0, 0);
     expect(parts).toEqual([]);
     for (const t of [w, g]) t.dispose();
+  });
+});
+
+describe('an elementwise op and the finite check split across threads', () => {
+  afterEach(() => vi.restoreAllMocks());
+  const n = 100_003; // the second part starts mid-buffer and ends on a tail of 3
+  const k32 = () => kernels('float32');
+
+  it.each([
+    ['relu', B_CONST, 0],
+    ['sigmoid', B_CONST, 0],
+    ['exp', B_CONST, 0],
+    ['leakyRelu', B_CONST, 0.1],
+    ['mul', B_SAME, 0],
+    ['max', B_SAME, 0],
+  ] as const)('%s: forward and backward equal one thread bit for bit, in two parts', (name, mode, constant) => {
+    const parts = spyOnParts();
+    const code = OPS[name].code;
+    const [a, b, dout] = [filled(n), filled(n), filled(n)];
+    const [out1, out2] = [Tensor.zeros([n]), Tensor.zeros([n])];
+    const bPtr = mode === B_SAME ? b.ptr : 0;
+    k32().elementwiseForward(code, a.ptr, bPtr, out1.ptr, 1, n, mode, constant);
+    raw().elementwise_forward_f32?.(code, a.ptr, bPtr, out2.ptr, 1, n, mode, constant);
+    expectSameBits(out1, out2, `${name} forward`);
+    const start = [filled(n), filled(n)] as const;
+    const [da1, db1, da2, db2] = [start[0].clone(), start[1].clone(), start[0].clone(), start[1].clone()];
+    k32().elementwiseBackward(code, a.ptr, bPtr, out1.ptr, dout.ptr, da1.ptr, mode === B_SAME ? db1.ptr : 0, 1, n, mode, constant);
+    raw().elementwise_backward_f32?.(code, a.ptr, bPtr, out2.ptr, dout.ptr, da2.ptr, mode === B_SAME ? db2.ptr : 0, 1, n, mode, constant);
+    expectSameBits(da1, da2, `${name} backward, da`);
+    expectSameBits(db1, db2, `${name} backward, db`);
+    expect(parts).toEqual([2, 2]);
+    for (const t of [a, b, dout, out1, out2, ...start, da1, db1, da2, db2]) t.dispose();
+  });
+
+  it('a bias added down the rows is not split: its gradient sums over the rows', () => {
+    const parts = spyOnParts();
+    const [x, bias, out] = [filled(n * 2), filled(2), Tensor.zeros([n * 2])];
+    k32().elementwiseForward(OPS.add.code, x.ptr, bias.ptr, out.ptr, n, 2, B_ROW, 0);
+    expect(parts).toEqual([]);
+    for (const t of [x, bias, out]) t.dispose();
+  });
+
+  it('firstNonFinite finds the first NaN or ±∞ wherever the parts split, in two parts', () => {
+    const x = filled(n);
+    const parts = spyOnParts(true);
+    const half = Math.ceil(n / 8) * 4; // where the second part starts
+    expect(k32().firstNonFinite(x.ptr, n)).toBe(-1);
+    for (const [at, value] of [
+      [half, Number.NaN],
+      [n - 1, Number.POSITIVE_INFINITY],
+      [half - 1, Number.NEGATIVE_INFINITY],
+      [0, Number.NaN],
+    ] as const) {
+      const y = x.clone();
+      y.data[at] = value;
+      expect(k32().firstNonFinite(y.ptr, n), `${value} at ${at}`).toBe(at);
+      y.data[n - 2] = Number.NaN; // a later one in the second part does not win
+      expect(k32().firstNonFinite(y.ptr, n), `${value} at ${at}, and NaN at ${n - 2}`).toBe(Math.min(at, n - 2));
+      y.dispose();
+    }
+    expect(parts).toEqual(Array(9).fill(2));
+    x.dispose();
   });
 });
 

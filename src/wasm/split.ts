@@ -1,14 +1,15 @@
 // How the kernels that threads can share are split into parts, one per thread
 // (threads.ts runs them): a GEMM into bands of C's rows or columns, a convolution into
 // ranges of images (forward, input gradient) and of image groups (weight gradient), a
-// pooling into ranges of planes, an optimizer's update into ranges of elements. Every
+// pooling into ranges of planes, an optimizer's update, an elementwise op and a finite
+// check into ranges of elements. Every
 // value is computed by one thread, in the order one thread would: results are the same
 // bits with any number of threads.
 //
 // The convolution and pooling kernels take their ranges as trailing arguments
 // (kernel-list.ts, `ranges`); with one thread, or for float64, which has no threads, the
 // wrappers here pass the whole.
-import { WEIGHT_GROUPS, WINDOW_WORD } from '../ops';
+import { BROADCAST, WEIGHT_GROUPS, WINDOW_WORD } from '../ops';
 import type { ThreadPool } from './threads';
 
 type Raw = (...args: number[]) => void;
@@ -23,9 +24,15 @@ export const THREAD_KERNELS = [
   'avg_pool2d_f32',
   'sgd_update_f32',
   'adam_update_f32',
+  'elementwise_forward_f32',
+  'elementwise_backward_f32',
+  'first_non_finite_f32',
+  'fill_f32',
 ] as const;
 
 const job = (name: (typeof THREAD_KERNELS)[number]) => THREAD_KERNELS.indexOf(name);
+const B_SAME_MODE = BROADCAST.same;
+const B_CONST_MODE = BROADCAST.const;
 
 /**
  * Below this many multiply-adds (GEMM, convolution) a call runs on one thread: waking
@@ -58,6 +65,10 @@ export interface SharedKernels {
   gemm?: Raw;
   sgdUpdate?: Raw;
   adamUpdate?: Raw;
+  elementwiseForward?: Raw;
+  elementwiseBackward?: Raw;
+  firstNonFinite?: (x: number, n: number) => number;
+  fill?: Raw;
   /** Threads a call may use: a kernel that needs scratch per part needs this many. */
   threads: number;
 }
@@ -88,9 +99,10 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
   const threads = pool ? pool.size : 1;
   /** How many parts a call of this much work gets. */
   const partsFor = (work: number) => (pool?.usable && work >= MIN_PARALLEL_WORK ? threads : 1);
-  const run = (name: (typeof THREAD_KERNELS)[number], whole: Raw, parts: number[][]) => {
-    if (parts.length === 1) whole(...(parts[0] as number[]));
-    else (pool as ThreadPool).run(job(name), parts);
+  const run = (name: (typeof THREAD_KERNELS)[number], whole: Raw, parts: number[][]): number[] => {
+    if (parts.length > 1) return (pool as ThreadPool).run(job(name), parts);
+    whole(...(parts[0] as number[]));
+    return [];
   };
   const packs = exports.gemm_packs as (m: number, n: number, k: number) => number;
   const tileRows = (exports.GEMM_TILE_ROWS as WebAssembly.Global).value as number;
@@ -201,6 +213,79 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
       };
     table.sgdUpdate = elementwise('sgd_update_f32', raw('sgd_update'), 3, 3);
     table.adamUpdate = elementwise('adam_update_f32', raw('adam_update'), 4, 4);
+    // An op's forward and backward and the finite check after them, in the same ranges:
+    // each thread then checks what it wrote itself, and the next split op (a pooling's
+    // planes, a convolution's images) finds its half of the batch in its own core's cache.
+    // Not where b is a row broadcast down the rows (a bias) or a scalar: their gradient
+    // sums over elements.
+    const sameOrConst = (mode: number) => mode === B_SAME_MODE || mode === B_CONST_MODE;
+    const elementParts = (n: number) => ranges(n, pool.usable && n >= MIN_PARALLEL_ELEMENTS ? threads : 1, 4);
+    const forward = raw('elementwise_forward');
+    table.elementwiseForward = (op, a, b, out, rows, cols, mode, constant) => {
+      const parts = sameOrConst(mode as number) ? elementParts((rows as number) * (cols as number)) : [];
+      if (parts.length < 2) return forward(op, a, b, out, rows, cols, mode, constant);
+      const at = (ptr: number, first: number) => ptr + first * 4;
+      run(
+        'elementwise_forward_f32',
+        forward,
+        parts.map(([first, end]) => [
+          op,
+          at(a, first),
+          mode === B_SAME_MODE ? at(b, first) : b,
+          at(out, first),
+          1,
+          end - first,
+          mode,
+          constant,
+        ]),
+      );
+    };
+    const backward = raw('elementwise_backward');
+    table.elementwiseBackward = (op, a, b, out, dout, da, db, rows, cols, mode, constant) => {
+      const parts = sameOrConst(mode as number) ? elementParts((rows as number) * (cols as number)) : [];
+      if (parts.length < 2) return backward(op, a, b, out, dout, da, db, rows, cols, mode, constant);
+      const at = (ptr: number, first: number) => (ptr === 0 ? 0 : ptr + first * 4);
+      run(
+        'elementwise_backward_f32',
+        backward,
+        parts.map(([first, end]) => [
+          op,
+          at(a, first),
+          mode === B_SAME_MODE ? at(b, first) : b,
+          at(out, first),
+          at(dout, first),
+          at(da, first),
+          mode === B_SAME_MODE ? at(db, first) : db,
+          1,
+          end - first,
+          mode,
+          constant,
+        ]),
+      );
+    };
+    // A gradient zeroed before a split backward adds into it: zeroed in the same halves.
+    const fill = raw('fill');
+    table.fill = (x, n, value) => {
+      const parts = elementParts(n as number);
+      if (parts.length < 2) return fill(x, n, value);
+      run(
+        'fill_f32',
+        fill,
+        parts.map(([first, end]) => [x + first * 4, end - first, value]),
+      );
+    };
+    const scan = raw('first_non_finite') as unknown as (x: number, n: number) => number;
+    table.firstNonFinite = (x, n) => {
+      const parts = elementParts(n);
+      if (parts.length < 2) return scan(x, n);
+      const found = run(
+        'first_non_finite_f32',
+        scan as unknown as Raw,
+        parts.map(([first, end]) => [x + first * 4, end - first]),
+      );
+      const part = found.findIndex((at) => at >= 0);
+      return part < 0 ? -1 : (parts[part] as [number, number])[0] + (found[part] as number);
+    };
   }
   return table;
 }

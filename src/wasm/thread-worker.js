@@ -54,20 +54,22 @@ function serve(jobs, control, base, args, a) {
     seen = Atomics.load(control, base + SEQ);
     if (seen < 0) return;
     try {
-      jobs[control[base + JOB]](
-        args[a],
-        args[a + 1],
-        args[a + 2],
-        args[a + 3],
-        args[a + 4],
-        args[a + 5],
-        args[a + 6],
-        args[a + 7],
-        args[a + 8],
-        args[a + 9],
-        args[a + 10],
-        args[a + 11],
-      );
+      // What the kernel returns (a scan's index) goes back in its first argument's place.
+      args[a] =
+        jobs[control[base + JOB]](
+          args[a],
+          args[a + 1],
+          args[a + 2],
+          args[a + 3],
+          args[a + 4],
+          args[a + 5],
+          args[a + 6],
+          args[a + 7],
+          args[a + 8],
+          args[a + 9],
+          args[a + 10],
+          args[a + 11],
+        ) ?? 0;
       control[base + FAILED] = 0;
     } catch {
       control[base + FAILED] = 1;

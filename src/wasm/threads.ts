@@ -9,8 +9,8 @@
 // Jobs go through a control block (a SharedArrayBuffer of one 4-word slot per worker) and
 // an argument block (one of MAX_JOB_ARGS float64s per worker: a float64 holds every i32
 // and pointer exactly, and the optimizers' rates): the caller writes the kernel's index
-// and its arguments, bumps SEQ and notifies; the worker runs it, writes DONE = SEQ and
-// notifies. Both sides spin briefly before sleeping, since the jobs of a training step
+// and its arguments, bumps SEQ and notifies; the worker runs it, writes what it returned
+// over the first argument, DONE = SEQ, and notifies. Both sides spin briefly before sleeping, since the jobs of a training step
 // come a few tens of µs apart.
 import { StateError } from '../errors';
 
@@ -29,7 +29,7 @@ const DEADLINE_MS = 30_000;
 /** The shared memory's maximum, in 64 KiB pages: asconfig.threads*.json's maximumMemory (1 GiB). */
 export const SHARED_MAX_PAGES = 16384;
 
-type Kernel = (...args: number[]) => void;
+type Kernel = (...args: number[]) => number | undefined;
 
 interface Handle {
   post(message: unknown): void;
@@ -125,9 +125,10 @@ export class ThreadPool {
 
   /**
    * Runs kernel `job` (an index in the list the pool was started with) once per part, at
-   * the same time: parts[0] here, parts[i] on worker i. Returns when every part is done.
+   * the same time: parts[0] here, parts[i] on worker i. Returns, when every part is done,
+   * what each part's call returned (0 for a kernel that returns nothing), in part order.
    */
-  run(job: number, parts: readonly (readonly number[])[]): void {
+  run(job: number, parts: readonly (readonly number[])[]): number[] {
     if (parts.length > this.size) throw new StateError(`threads: ${parts.length} parts for ${this.size} threads`);
     if (parts.some((part) => part.length > MAX_JOB_ARGS))
       throw new StateError(`threads: ${this.names[job]} has more than ${MAX_JOB_ARGS} arguments`);
@@ -139,8 +140,13 @@ export class ThreadPool {
       Atomics.store(this.control, base + SEQ, seq);
       Atomics.notify(this.control, base + SEQ);
     }
-    (this.local[job] as Kernel)(...(parts[0] as readonly number[]));
-    for (let w = 0; w + 1 < parts.length; w++) this.await(w, seq, job);
+    const results = [(this.local[job] as Kernel)(...(parts[0] as readonly number[])) ?? 0];
+    for (let w = 0; w + 1 < parts.length; w++) {
+      this.await(w, seq, job);
+      // A worker leaves its call's result in the first word of its argument slot.
+      results.push(this.args[w * MAX_JOB_ARGS] as number);
+    }
+    return results;
   }
 
   private await(w: number, seq: number, job: number): void {
