@@ -104,11 +104,22 @@ export function conv2dWeightSum<T extends number>(geometry: usize, partials: usi
   if (db) addGroups<T>(db, partials + <usize>weights * sizeof<T>(), o, groups, groupBytes);
 }
 
-/** dst[e] += src[e] + src[e + step] + … (groups terms, in order) for e < count; step in bytes. */
+/** dst[e] += src[e] + src[e + step] + … (groups terms, in order) for e < count; step in bytes. A vector at a time, each lane summed in the same order. */
 // @ts-ignore: decorator
 @inline function addGroups<T extends number>(dst: usize, src: usize, count: i32, groups: i32, step: usize): void {
-  for (let e = 0; e < count; e++) {
-    const at = <usize>e * sizeof<T>();
+  const size = sizeof<T>();
+  const bytes = <usize>count * size;
+  let at: usize = 0;
+  for (; at + 16 <= bytes; at += 16) {
+    let total = v128.load(src + at);
+    for (let group = 1; group < groups; group++) {
+      const term = v128.load(src + <usize>group * step + at);
+      total = size == 4 ? f32x4.add(total, term) : f64x2.add(total, term);
+    }
+    const sum = size == 4 ? f32x4.add(v128.load(dst + at), total) : f64x2.add(v128.load(dst + at), total);
+    v128.store(dst + at, sum);
+  }
+  for (; at < bytes; at += size) {
     let total = load<T>(src + at);
     for (let group = 1; group < groups; group++) total += load<T>(src + <usize>group * step + at);
     store<T>(dst + at, load<T>(dst + at) + total);
