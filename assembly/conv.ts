@@ -19,7 +19,7 @@
 // afterwards in group order (conv2dWeightSum). Every value is still summed by one thread
 // in one order, so the results are the same bits however the work is split; the whole
 // call is the ranges [0, weightGroups(batch)) and [0, batch).
-import { gemmF32, gemmF64 } from './gemm';
+import { gemmF32, gemmF64, gemmPacks } from './gemm';
 import { WEIGHT_GROUPS, Window } from './ops.generated';
 
 /**
@@ -68,6 +68,7 @@ export function conv2dBackward<T extends number>(
   const yBytes = <usize>(o * p) * size;
   const colBytes = <usize>(k * p) * size;
   const groups = weightGroups(g.batch);
+  const transposed = transposedWeightGradient(o, k, p);
   for (let group = groupStart; group < groupEnd; group++) {
     const dwGroup = partials + <usize>(group * (o * k + o)) * size;
     const dbGroup = dwGroup + <usize>(o * k) * size;
@@ -82,7 +83,9 @@ export function conv2dBackward<T extends number>(
           store<T>(at, accumulate ? load<T>(at) + total : total);
         }
       }
-      gemm<T>(0, 1, o, k, p, dyn, p, col + <usize>n * colBytes, p, dwGroup, k, accumulate);
+      const cn = col + <usize>n * colBytes;
+      if (transposed) gemm<T>(0, 1, k, o, p, cn, p, dyn, p, dwGroup, o, accumulate);
+      else gemm<T>(0, 1, o, k, p, dyn, p, cn, p, dwGroup, k, accumulate);
     }
   }
   if (dx) {
@@ -97,11 +100,38 @@ export function conv2dBackward<T extends number>(
 export function conv2dWeightSum<T extends number>(geometry: usize, partials: usize, dw: usize, db: usize): void {
   const g = changetype<Window>(geometry);
   const o = g.outChannels;
-  const weights = o * g.channels * g.kernelH * g.kernelW;
-  const groupBytes = <usize>(weights + o) * sizeof<T>();
+  const k = g.channels * g.kernelH * g.kernelW;
+  const groupBytes = <usize>(o * k + o) * sizeof<T>();
   const groups = weightGroups(g.batch);
-  addGroups<T>(dw, partials, weights, groups, groupBytes);
-  if (db) addGroups<T>(db, partials + <usize>weights * sizeof<T>(), o, groups, groupBytes);
+  if (transposedWeightGradient(o, k, g.outH * g.outW)) addGroupsTransposed<T>(dw, partials, o, k, groups, groupBytes);
+  else addGroups<T>(dw, partials, o * k, groups, groupBytes);
+  if (db) addGroups<T>(db, partials + <usize>(o * k) * sizeof<T>(), o, groups, groupBytes);
+}
+
+/**
+ * Whether the weight gradient is computed transposed, dWᵀ = col_n·dY_nᵀ [K, O]: when dW
+ * [O, K] would be a packed product and dWᵀ is not. A few output channels (the first conv
+ * of a net: 8) are then O matrix–vector products of contiguous rows, where packing dY_n
+ * and col_n cost as much as the products (conv1 of the benchmark: 423 → 309 µs).
+ */
+// @ts-ignore: decorator
+@inline function transposedWeightGradient(o: i32, k: i32, p: i32): bool {
+  return gemmPacks(o, k, p) && !gemmPacks(k, o, p);
+}
+
+/** dst[r·cols + c] += Σ_g src[g][c·rows + r] (groups terms, in order): groups of the transposed [cols, rows] layout. */
+// @ts-ignore: decorator
+@inline function addGroupsTransposed<T extends number>(dst: usize, src: usize, rows: i32, cols: i32, groups: i32, step: usize): void {
+  const size = sizeof<T>();
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const from = <usize>(c * rows + r) * size;
+      let total = load<T>(src + from);
+      for (let group = 1; group < groups; group++) total += load<T>(src + <usize>group * step + from);
+      const at = dst + <usize>(r * cols + c) * size;
+      store<T>(at, load<T>(at) + total);
+    }
+  }
 }
 
 /** dst[e] += src[e] + src[e + step] + … (groups terms, in order) for e < count; step in bytes. A vector at a time, each lane summed in the same order. */

@@ -95,6 +95,24 @@ describe('Conv2dGate', () => {
     },
   );
 
+  // 5 to 12 output channels over more than 12 taps: the weight gradient is computed
+  // transposed (dWᵀ = col·dYᵀ, matrix–vector products); 13 and more, as dW, packed.
+  it.each([5, 8, 12, 13, 20])('%i output channels over 18 taps: dw and db agree with the definition', (o) => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      const cfg = { n: 10, c: 2, h: 9, w: 7, o, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 };
+      const [x, wt, b] = [tensor([10, 2, 9, 7], dtype), tensor([o, 2, 3, 3], dtype), tensor([o], dtype)];
+      const gate = new Conv2dGate(convOptions(cfg));
+      const y = gate.forward(x, wt, b);
+      const dy = tensor(y.shape as number[], dtype);
+      const expected = ref.conv2dGradients(cfg, x.data, wt.data, dy.data);
+      const [dx, dw, db] = gate.backward(dy);
+      expectClose(dx.data, expected.dx, TOLERANCE[dtype], `dx of ${shown(cfg)}`);
+      expectClose(dw.data, expected.dw, TOLERANCE[dtype], `dw of ${shown(cfg)}`);
+      expectClose((db as Tensor).data, expected.db, TOLERANCE[dtype], `db of ${shown(cfg)}`);
+      for (const t of [x, wt, b, dy]) t.dispose();
+    }
+  });
+
   // Stride 1, no dilation, 2·padding = kernel − 1: the output keeps the input's size, and
   // im2col copies shifted planes whole (conv.ts, unfoldSame) rather than run by run.
   it.each([
