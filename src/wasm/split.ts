@@ -1,10 +1,9 @@
 // How the kernels that threads can share are split into parts, one per thread
 // (threads.ts runs them): a GEMM into bands of C's rows or columns, a convolution into
 // ranges of images (forward, input gradient) and of image groups (weight gradient), a
-// pooling into ranges of planes, an optimizer's update, an elementwise op and a finite
-// check into ranges of elements. Every
-// value is computed by one thread, in the order one thread would: results are the same
-// bits with any number of threads.
+// pooling into ranges of planes, an optimizer's update, an elementwise op, a fill and a
+// finite check into ranges of elements. Every value is computed by one thread, in the
+// order one thread would: results are the same bits with any number of threads.
 //
 // The convolution and pooling kernels take their ranges as trailing arguments
 // (kernel-list.ts, `ranges`); with one thread, or for float64, which has no threads, the
@@ -217,7 +216,9 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
     // each thread then checks what it wrote itself, and the next split op (a pooling's
     // planes, a convolution's images) finds its half of the batch in its own core's cache.
     // Not where b is a row broadcast down the rows (a bias) or a scalar: their gradient
-    // sums over elements.
+    // sums over elements. Every part but the last is whole groups of four, so only the
+    // last reaches elementwise.ts's static tail buffers; a constant's splat, also static,
+    // is written by every part with the same bytes.
     const sameOrConst = (mode: number) => mode === B_SAME_MODE || mode === B_CONST_MODE;
     const elementParts = (n: number) => ranges(n, pool.usable && n >= MIN_PARALLEL_ELEMENTS ? threads : 1, 4);
     const forward = raw('elementwise_forward');

@@ -10,8 +10,8 @@
 // an argument block (one of MAX_JOB_ARGS float64s per worker: a float64 holds every i32
 // and pointer exactly, and the optimizers' rates): the caller writes the kernel's index
 // and its arguments, bumps SEQ and notifies; the worker runs it, writes what it returned
-// over the first argument, DONE = SEQ, and notifies. Both sides spin briefly before sleeping, since the jobs of a training step
-// come a few tens of µs apart.
+// over the first argument, then DONE = SEQ, and notifies. Both sides spin briefly before
+// sleeping, since the jobs of a training step come a few tens of µs apart.
 import { StateError } from '../errors';
 
 // The control block's layout; thread-worker.js, which imports nothing, spells it again.
