@@ -85,6 +85,39 @@ describe('g.conv2d, g.maxPool2d, g.avgPool2d against the loops', () => {
   }
 });
 
+describe('g.conv2d over larger batches and more channels', () => {
+  // The tape sums the weight gradient over image groups in its node's scratch, after one
+  // image's column gradient; 8 output channels over 18 taps take the transposed form, 13 the packed.
+  it.each([
+    [11, 8],
+    [11, 13],
+    [25, 8],
+  ])('a batch of %i images, %i output channels: values and gradients agree with the loops', (n, o) => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      const cfg = { n, c: 2, h: 7, w: 6, o, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1 };
+      const g = new Graph({ dtype });
+      const x = g.input('x', [n, 2, 7, 6]);
+      const w = g.param('w', tensor([o, 2, 3, 3], dtype));
+      const b = g.param('b', tensor([o], dtype));
+      const y = g.conv2d(x, w, b, { padding: 1 });
+      const [xv, r] = [tensor(x.shape, dtype), tensor(y.shape, dtype)];
+      const loss = g.sum(g.mul(y, g.const(r)));
+      g.forward({ x: xv });
+      g.backward(loss);
+      const [wv, bv] = [g.value(w).data, g.value(b).data];
+      const what = shown(cfg);
+      expectClose(g.value(y).data, ref.conv2d(cfg, xv.data, wv, bv), TOLERANCE[dtype], `y of ${what}`);
+      const expected = ref.conv2dGradients(cfg, xv.data, wv, r.data);
+      expectClose(g.grad(x).data, expected.dx, TOLERANCE[dtype], `dx of ${what}`);
+      expectClose(g.grad(w).data, expected.dw, TOLERANCE[dtype], `dw of ${what}`);
+      expectClose(g.grad(b).data, expected.db, TOLERANCE[dtype], `db of ${what}`);
+      g.dispose();
+      xv.dispose();
+      r.dispose();
+    }
+  });
+});
+
 describe('a small convolutional net as one Graph', () => {
   it('conv → relu → max pool → conv (no bias, dilated) → avg pool → reshape → matmul passes gradcheck for the input and every parameter', () => {
     const g = new Graph({ dtype: 'float64' });
