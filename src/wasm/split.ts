@@ -220,11 +220,14 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
     // last reaches elementwise.ts's static tail buffers; a constant's splat, also static,
     // is written by every part with the same bytes.
     const sameOrConst = (mode: number) => mode === B_SAME_MODE || mode === B_CONST_MODE;
-    const elementParts = (n: number) => ranges(n, pool.usable && n >= MIN_PARALLEL_ELEMENTS ? threads : 1, 4);
+    // Asked first, so that the many small calls (every op's finite check) make no parts.
+    const splits = (n: number) => pool.usable && n >= MIN_PARALLEL_ELEMENTS;
+    const elementParts = (n: number) => ranges(n, threads, 4);
     const forward = raw('elementwise_forward');
     table.elementwiseForward = (op, a, b, out, rows, cols, mode, constant) => {
-      const parts = sameOrConst(mode as number) ? elementParts((rows as number) * (cols as number)) : [];
-      if (parts.length < 2) return forward(op, a, b, out, rows, cols, mode, constant);
+      const n = (rows as number) * (cols as number);
+      if (!sameOrConst(mode as number) || !splits(n)) return forward(op, a, b, out, rows, cols, mode, constant);
+      const parts = elementParts(n);
       const at = (ptr: number, first: number) => ptr + first * 4;
       run(
         'elementwise_forward_f32',
@@ -243,8 +246,9 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
     };
     const backward = raw('elementwise_backward');
     table.elementwiseBackward = (op, a, b, out, dout, da, db, rows, cols, mode, constant) => {
-      const parts = sameOrConst(mode as number) ? elementParts((rows as number) * (cols as number)) : [];
-      if (parts.length < 2) return backward(op, a, b, out, dout, da, db, rows, cols, mode, constant);
+      const n = (rows as number) * (cols as number);
+      if (!sameOrConst(mode as number) || !splits(n)) return backward(op, a, b, out, dout, da, db, rows, cols, mode, constant);
+      const parts = elementParts(n);
       const at = (ptr: number, first: number) => (ptr === 0 ? 0 : ptr + first * 4);
       run(
         'elementwise_backward_f32',
@@ -267,8 +271,8 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
     // A gradient zeroed before a split backward adds into it: zeroed in the same halves.
     const fill = raw('fill');
     table.fill = (x, n, value) => {
+      if (!splits(n as number)) return fill(x, n, value);
       const parts = elementParts(n as number);
-      if (parts.length < 2) return fill(x, n, value);
       run(
         'fill_f32',
         fill,
@@ -277,8 +281,8 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
     };
     const scan = raw('first_non_finite') as unknown as (x: number, n: number) => number;
     table.firstNonFinite = (x, n) => {
+      if (!splits(n)) return scan(x, n);
       const parts = elementParts(n);
-      if (parts.length < 2) return scan(x, n);
       const found = run(
         'first_non_finite_f32',
         scan as unknown as Raw,
