@@ -8,7 +8,7 @@
 // - the micro-kernel keeps an MR×NR tile of C in f32x4 registers;
 // - cache blocks of KC×NC of B and MC×KC of A, of even sizes (k = 784: 4 × 196);
 // - up to GEMV_ROWS rows or GEMV_COLUMNS columns of C are matrix–vector products with
-//   no packing.
+//   no packing (for A·Bᵀ, dots of rows, four rows of A against two of B at a time).
 // The transposes are absorbed by the packing routines: all four cases run the same
 // kernel. Edge tiles are packed with zero padding and only their valid part is written.
 //
@@ -103,6 +103,10 @@ export function gemmF32(
     return;
   }
   // A few rows or columns of C: matrix–vector products, no packing.
+  if (!transA && transB && (m <= GEMV_ROWS || n <= GEMV_COLUMNS)) {
+    dotTiles(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    return;
+  }
   if (m <= GEMV_ROWS) {
     for (let i = 0; i < m; i++) gemvRow(transA, transB, i, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
@@ -573,6 +577,84 @@ function gemv(len: i32, k: i32, x: usize, incx: usize, mat: usize, ldm: usize, r
     for (let o = body; o != tail; o += 4) t0 += load<f32>(xs + o) * load<f32>(r0 + o);
     storeOne(y + <usize>j * incy, t0, beta);
   }
+}
+
+/**
+ * C = A·Bᵀ (+ C) where every C(i, j) is a dot product of two contiguous rows, row i of A
+ * and row j of B: what gemvRow and gemvColumn compute in their dot form, one row (column)
+ * at a time, here four rows of A against two of B at a time, so that each value loaded is
+ * used twice or four times and a row of A is read ⌈n/2⌉ times, not n. Each dot is summed
+ * as the dot form sums it (lanes, then across them, then the tail): the same bits.
+ * The first conv's weight gradient (8 × 25 dots of 784 an image): 9.6 → 6.9 µs an image, pinned.
+ */
+function dotTiles(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, beta: i32): void {
+  const aRow = <usize>lda << 2;
+  const bRow = <usize>ldb << 2;
+  const cRow = <usize>ldc << 2;
+  const body = <usize>(k & ~3) << 2;
+  const tail = <usize>k << 2;
+  const m4 = m & ~3;
+  const n2 = n & ~1;
+  for (let j = 0; j < n2; j += 2) {
+    const x0 = b + <usize>j * bRow;
+    const x1 = x0 + bRow;
+    for (let i = 0; i < m4; i += 4) {
+      const r0 = a + <usize>i * aRow;
+      const r1 = r0 + aRow;
+      const r2 = r1 + aRow;
+      const r3 = r2 + aRow;
+      let s00 = f32x4.splat(0), s10 = f32x4.splat(0), s20 = f32x4.splat(0), s30 = f32x4.splat(0);
+      let s01 = f32x4.splat(0), s11 = f32x4.splat(0), s21 = f32x4.splat(0), s31 = f32x4.splat(0);
+      for (let o: usize = 0; o != body; o += 16) {
+        const v0 = v128.load(x0 + o);
+        const v1 = v128.load(x1 + o);
+        let w = v128.load(r0 + o);
+        s00 = madd(v0, w, s00);
+        s01 = madd(v1, w, s01);
+        w = v128.load(r1 + o);
+        s10 = madd(v0, w, s10);
+        s11 = madd(v1, w, s11);
+        w = v128.load(r2 + o);
+        s20 = madd(v0, w, s20);
+        s21 = madd(v1, w, s21);
+        w = v128.load(r3 + o);
+        s30 = madd(v0, w, s30);
+        s31 = madd(v1, w, s31);
+      }
+      let t00 = sumLanes(s00), t10 = sumLanes(s10), t20 = sumLanes(s20), t30 = sumLanes(s30);
+      let t01 = sumLanes(s01), t11 = sumLanes(s11), t21 = sumLanes(s21), t31 = sumLanes(s31);
+      for (let o = body; o != tail; o += 4) {
+        const v0 = load<f32>(x0 + o);
+        const v1 = load<f32>(x1 + o);
+        t00 += v0 * load<f32>(r0 + o);
+        t10 += v0 * load<f32>(r1 + o);
+        t20 += v0 * load<f32>(r2 + o);
+        t30 += v0 * load<f32>(r3 + o);
+        t01 += v1 * load<f32>(r0 + o);
+        t11 += v1 * load<f32>(r1 + o);
+        t21 += v1 * load<f32>(r2 + o);
+        t31 += v1 * load<f32>(r3 + o);
+      }
+      const out = c + <usize>i * cRow + (<usize>j << 2);
+      storeOne(out, t00, beta);
+      storeOne(out + 4, t01, beta);
+      storeOne(out + cRow, t10, beta);
+      storeOne(out + cRow + 4, t11, beta);
+      storeOne(out + cRow * 2, t20, beta);
+      storeOne(out + cRow * 2 + 4, t21, beta);
+      storeOne(out + cRow * 3, t30, beta);
+      storeOne(out + cRow * 3 + 4, t31, beta);
+    }
+    // The last m mod 4 rows, each column on its own.
+    if (m4 < m) {
+      const rest = a + <usize>m4 * aRow;
+      const out = c + <usize>m4 * cRow + (<usize>j << 2);
+      gemv(m - m4, k, x0, 4, rest, aRow, false, out, cRow, beta);
+      gemv(m - m4, k, x1, 4, rest, aRow, false, out + 4, cRow, beta);
+    }
+  }
+  // An odd last column.
+  if (n2 < n) gemv(m, k, b + <usize>n2 * bRow, 4, a, aRow, false, c + (<usize>n2 << 2), cRow, beta);
 }
 
 /** a·b + c, fused in the relaxed build. */

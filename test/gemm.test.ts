@@ -24,7 +24,8 @@ const name = (transA: boolean, transB: boolean) => `${transA ? 'Aᵀ' : 'A'}·${
 
 // [m, n, k]: ones, exact and ragged sizes around the tiles (4×8 plain, 3×12 relaxed), sizes
 // that cross KC = 256, MC = 60 and NC = 512 (plain) or 768 (relaxed), and the
-// matrix–vector paths (m ≤ 4 rows, n ≤ 12 columns) with long and short k.
+// matrix–vector paths (m ≤ 4 rows, n ≤ 12 columns) with long and short k, among them the
+// dot tiles of A·Bᵀ (4 rows of A against 2 of B) with ragged rows and an odd last column.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [1, 7, 13],
@@ -52,6 +53,8 @@ const SHAPES: [number, number, number][] = [
   [67, 530, 31],
   [7, 800, 9],
   [300, 270, 520],
+  [25, 8, 784],
+  [26, 11, 783],
 ];
 
 describe.each(['f32', 'f64'] as Dtype[])('gemm_%s', (dtype) => {
