@@ -45,6 +45,19 @@ const NC: i32 = NR * 64; // a multiple of NR: 512 or 768 columns
 const GEMV_ROWS: i32 = 4;
 const GEMV_COLUMNS: i32 = 12;
 
+/**
+ * Whether B (not transposed) is read in place, not packed: a panel's k steps are then rows
+ * of B, each a line or two of the cache, which serves as well as the packed panel when
+ * those lines spread over the cache's sets: rows under 4 KiB apart, and not a multiple of
+ * 128 bytes apart (a row of 128 or 256 values put 16 rows of a panel in each set, and
+ * 128³ ran 19% slower). Packing B cost conv2's forward 10% of its GEMM (16 × 196 × 200:
+ * 30.0 → 27.0 µs) and conv1's 20% (8 × 784 × 25: 8.4 → 6.7 µs).
+ */
+// @ts-ignore: decorator
+@inline function readsBInPlace(transB: i32, ldb: i32): bool {
+  return !transB && ldb < 1024 && (ldb & 31) != 0;
+}
+
 let packA: usize = 0;
 let packACapacity: usize = 0;
 let packB: usize = 0;
@@ -141,18 +154,23 @@ export function gemmF32Packed(
   ensurePackB(<usize>((ncMax + NR - 1) / NR) * <usize>kcMax * <usize>(NR * 4));
   const ap = packA;
   const bp = packB;
+  const direct = readsBInPlace(transB, ldb);
   for (let jc = 0; jc < n; jc += ncMax) {
     const nc = min(ncMax, n - jc);
+    const full = nc - nc % NR;
     for (let pc = 0; pc < k; pc += kcMax) {
       const kc = min(kcMax, k - pc);
       const beta = pc > 0 ? 1 : accumulate;
-      if (transB) packBT(b, ldb, pc, jc, kc, nc, bp);
+      // Read in place, B's whole panels need no packing: only a ragged last one does.
+      const rows = direct ? b + ((<usize>pc * <usize>ldb + <usize>jc) << 2) : 0;
+      if (direct) packBN(b, ldb, pc, jc + full, kc, nc - full, bp);
+      else if (transB) packBT(b, ldb, pc, jc, kc, nc, bp);
       else packBN(b, ldb, pc, jc, kc, nc, bp);
       for (let ic = 0; ic < m; ic += mcMax) {
         const mc = min(mcMax, m - ic);
         if (transA) packAT(a, lda, ic, pc, mc, kc, ap);
         else packAN(a, lda, ic, pc, mc, kc, ap);
-        macroKernel(ap, bp, mc, nc, kc, c + ((<usize>ic * <usize>ldc + <usize>jc) << 2), ldc, beta);
+        macroKernel(ap, bp, rows, ldb, mc, nc, kc, c + ((<usize>ic * <usize>ldc + <usize>jc) << 2), ldc, beta);
       }
     }
   }
@@ -169,20 +187,36 @@ function zeroF32(m: i32, n: i32, c: usize, ldc: i32): void {
   for (let i = 0; i < m; i++) memory.fill(c + ((<usize>i * <usize>ldc) << 2), 0, <usize>n << 2);
 }
 
-/** The tiles of one mc×nc block of C, from packed A (mc×kc) and packed B (kc×nc). */
-function macroKernel(ap: usize, bp: usize, mc: i32, nc: i32, kc: i32, c: usize, ldc: i32, beta: i32): void {
+/**
+ * The tiles of one mc×nc block of C, from packed A (mc×kc) and B's kc×nc block: packed
+ * (bp), or, when `rows` ≠ 0, whole panels read in place from B's rows at `rows` (ldb
+ * apart) and only the ragged last panel packed at bp.
+ */
+function macroKernel(ap: usize, bp: usize, rows: usize, ldb: i32, mc: i32, nc: i32, kc: i32, c: usize, ldc: i32, beta: i32): void {
   const aPanel = <usize>kc * <usize>(MR * 16);
   const bPanel = <usize>kc * <usize>(NR * 4);
   const rowBytes = <usize>ldc << 2;
   let bj = bp;
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
+    // Where panel jr's k steps are, and how far apart.
+    let b = bj;
+    let step: usize = NR * 4;
+    if (rows) {
+      if (nr == NR) {
+        b = rows + (<usize>jr << 2);
+        step = <usize>ldb << 2;
+      } else {
+        b = bp;
+      }
+    }
+    const bEnd = b + <usize>kc * step;
     let ai = ap;
     let ci = c + (<usize>jr << 2);
     for (let ir = 0; ir < mc; ir += MR) {
       const mr = min(MR, mc - ir);
-      if (ASC_FEATURE_RELAXED_SIMD) kernel3x12(ai, bj, bj + bPanel, ci, ldc, mr, nr, beta);
-      else kernel4x8(ai, bj, bj + bPanel, ci, ldc, mr, nr, beta);
+      if (ASC_FEATURE_RELAXED_SIMD) kernel3x12(ai, b, bEnd, step, ci, ldc, mr, nr, beta);
+      else kernel4x8(ai, b, bEnd, step, ci, ldc, mr, nr, beta);
       ai += aPanel;
       ci += rowBytes * MR;
     }
@@ -192,9 +226,9 @@ function macroKernel(ap: usize, bp: usize, mc: i32, nc: i32, kc: i32, c: usize, 
 
 // ---- micro-kernels ----------------------------------------------------------------------
 
-/** A 4×8 tile with mul+add: a from pre-broadcast A (64 bytes per k), b from B (32 bytes per k). */
+/** A 4×8 tile with mul+add: a from pre-broadcast A (64 bytes per k), b from B (8 values per k, `step` bytes apart). */
 // @ts-ignore: decorator
-@inline function kernel4x8(a: usize, b: usize, bEnd: usize, c: usize, ldc: i32, mr: i32, nr: i32, beta: i32): void {
+@inline function kernel4x8(a: usize, b: usize, bEnd: usize, step: usize, c: usize, ldc: i32, mr: i32, nr: i32, beta: i32): void {
   let c00 = f32x4.splat(0); let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0); let c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0); let c21 = f32x4.splat(0);
@@ -216,7 +250,7 @@ function macroKernel(ap: usize, bp: usize, mc: i32, nc: i32, kc: i32, c: usize, 
     c30 = f32x4.add(c30, f32x4.mul(x, b0));
     c31 = f32x4.add(c31, f32x4.mul(x, b1));
     a += 64;
-    b += 32;
+    b += step;
   } while (b != bEnd);
   const row = <usize>ldc << 2;
   if (mr == 4 && nr == 8) {
@@ -242,9 +276,9 @@ function macroKernel(ap: usize, bp: usize, mc: i32, nc: i32, kc: i32, c: usize, 
   writeEdge(c, row, mr, nr, beta);
 }
 
-/** A 3×12 tile with fused multiply-add: a from pre-broadcast A (48 bytes per k), b from B (48 bytes per k). */
+/** A 3×12 tile with fused multiply-add: a from pre-broadcast A (48 bytes per k), b from B (12 values per k, `step` bytes apart). */
 // @ts-ignore: decorator
-@inline function kernel3x12(a: usize, b: usize, bEnd: usize, c: usize, ldc: i32, mr: i32, nr: i32, beta: i32): void {
+@inline function kernel3x12(a: usize, b: usize, bEnd: usize, step: usize, c: usize, ldc: i32, mr: i32, nr: i32, beta: i32): void {
   let c00 = f32x4.splat(0); let c01 = f32x4.splat(0); let c02 = f32x4.splat(0);
   let c10 = f32x4.splat(0); let c11 = f32x4.splat(0); let c12 = f32x4.splat(0);
   let c20 = f32x4.splat(0); let c21 = f32x4.splat(0); let c22 = f32x4.splat(0);
@@ -266,7 +300,7 @@ function macroKernel(ap: usize, bp: usize, mc: i32, nc: i32, kc: i32, c: usize, 
     c21 = f32x4.relaxed_madd(x, b1, c21);
     c22 = f32x4.relaxed_madd(x, b2, c22);
     a += 48;
-    b += 48;
+    b += step;
   } while (b != bEnd);
   const row = <usize>ldc << 2;
   if (mr == 3 && nr == 12) {

@@ -25,7 +25,8 @@ const name = (transA: boolean, transB: boolean) => `${transA ? 'Aᵀ' : 'A'}·${
 // [m, n, k]: ones, exact and ragged sizes around the tiles (4×8 plain, 3×12 relaxed), sizes
 // that cross KC = 256, MC = 60 and NC = 512 (plain) or 768 (relaxed), and the
 // matrix–vector paths (m ≤ 4 rows, n ≤ 12 columns) with long and short k, among them the
-// dot tiles of A·Bᵀ (4 rows of A against 2 of B) with ragged rows and an odd last column.
+// dot tiles of A·Bᵀ (4 rows of A against 2 of B) with ragged rows and an odd last column;
+// B read in place where its rows allow (not a multiple of 32 values apart), ragged panel packed.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [1, 7, 13],
@@ -55,6 +56,7 @@ const SHAPES: [number, number, number][] = [
   [300, 270, 520],
   [25, 8, 784],
   [26, 11, 783],
+  [16, 197, 203],
 ];
 
 describe.each(['f32', 'f64'] as Dtype[])('gemm_%s', (dtype) => {
