@@ -7,11 +7,13 @@
 //   input          dcol  = Wᵀ·dY_n            [K, O]·[O, P], added back where each value came from (col2im)
 // are the packed GEMM of gemm.ts in three of its transpose cases, its micro-kernels and
 // packing unchanged. The layout stays NCHW, the API's: per image, col_n is what the GEMM
-// packs as B and Y_n is row-major [O, P], which is NCHW already, so nothing is converted
+// reads as B and Y_n is row-major [O, P], which is NCHW already, so nothing is converted
 // on the way in or out, and the weight [O, C, KH, KW] is the GEMM's A [O, K] as it is.
-// The forward keeps every image's columns for the weight gradient (`keep`), or reuses
-// one image's when no backward will follow (evaluation). Gradients are added into dW, db
-// and dx, never written over: the tensor tape accumulates, and a gate zeroes them first.
+// Each image's columns are unfolded into one image's scratch, which stays in the cache,
+// and the backward unfolds them again from x: keeping the batch's columns (5 MB for the
+// benchmark's second conv) meant reading them back from memory, which cost the weight
+// gradient more than unfolding again does. Gradients are added into dW, db and dx, never
+// written over: the tensor tape accumulates, and a gate zeroes them first.
 //
 // Each call does a range of the work, so that threads can share a batch
 // (src/wasm/split.ts): the forward and the input gradient a range of images, the weight
@@ -22,14 +24,8 @@
 import { gemmF32, gemmF64, gemmPacks } from './gemm';
 import { WEIGHT_GROUPS, Window } from './ops.generated';
 
-/**
- * Y = W ⋆ X (+ b per output channel; `b` = 0: no bias) for images [first, end). `col`
- * holds K·P values per image for the whole batch when `keep` ≠ 0 (what conv2dBackward
- * reads), else one image's, the caller's own.
- */
-export function conv2dForward<T extends number>(
-  geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, keep: i32, first: i32, end: i32,
-): void {
+/** Y = W ⋆ X (+ b per output channel; `b` = 0: no bias) for images [first, end); `col` holds one image's K·P values, the caller's own. */
+export function conv2dForward<T extends number>(geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, first: i32, end: i32): void {
   const g = changetype<Window>(geometry);
   const size = sizeof<T>();
   const k = g.channels * g.kernelH * g.kernelW;
@@ -37,26 +33,25 @@ export function conv2dForward<T extends number>(
   const o = g.outChannels;
   const xBytes = <usize>(g.channels * g.height * g.width) * size;
   const yBytes = <usize>(o * p) * size;
-  const colBytes = keep ? <usize>(k * p) * size : 0;
   for (let n = first; n < end; n++) {
-    const cn = col + <usize>n * colBytes;
     const yn = y + <usize>n * yBytes;
-    unfold<T>(g, x + <usize>n * xBytes, cn, false);
+    unfold<T>(g, x + <usize>n * xBytes, col, false);
     // The bias is where the product starts: the GEMM adds onto it.
     if (b) for (let c = 0; c < o; c++) fill<T>(yn + <usize>(c * p) * size, load<T>(b + <usize>c * size), p);
-    gemm<T>(0, 0, o, p, k, w, k, cn, p, yn, p, b != 0);
+    gemm<T>(0, 0, o, p, k, w, k, col, p, yn, p, b != 0);
   }
 }
 
 /**
- * The backward of conv2dForward, from the columns it kept. For image groups [groupStart,
- * groupEnd) (weightGroups), each group's own dW_g = Σ_n dY_n·col_nᵀ (and db_g = Σ dY when
- * `bias` ≠ 0) over its images, written to its slot of `partials` (conv2dWeightSum adds
- * them into dW and db); and, for images [first, end), dX += col2im(Wᵀ·dY_n) (when dx ≠ 0;
- * `dcol` holds one image's K·P, the caller's own).
+ * The backward of conv2dForward, for the same x. For image groups [groupStart, groupEnd)
+ * (weightGroups), each group's own dW_g = Σ_n dY_n·col_nᵀ (and db_g = Σ dY when `bias`
+ * ≠ 0) over its images, written to its slot of `partials` (conv2dWeightSum adds them into
+ * dW and db); and, for images [first, end), dX += col2im(Wᵀ·dY_n) (when dx ≠ 0).
+ * `scratch` holds one image's K·P values, the caller's own: each image's columns, unfolded
+ * again, then its column gradient.
  */
 export function conv2dBackward<T extends number>(
-  geometry: usize, w: usize, dy: usize, col: usize, partials: usize, bias: i32, dx: usize, dcol: usize,
+  geometry: usize, x: usize, w: usize, dy: usize, partials: usize, bias: i32, dx: usize, scratch: usize,
   groupStart: i32, groupEnd: i32, first: i32, end: i32,
 ): void {
   const g = changetype<Window>(geometry);
@@ -66,7 +61,6 @@ export function conv2dBackward<T extends number>(
   const o = g.outChannels;
   const xBytes = <usize>(g.channels * g.height * g.width) * size;
   const yBytes = <usize>(o * p) * size;
-  const colBytes = <usize>(k * p) * size;
   const groups = weightGroups(g.batch);
   const transposed = transposedWeightGradient(o, k, p);
   for (let group = groupStart; group < groupEnd; group++) {
@@ -83,15 +77,15 @@ export function conv2dBackward<T extends number>(
           store<T>(at, accumulate ? load<T>(at) + total : total);
         }
       }
-      const cn = col + <usize>n * colBytes;
-      if (transposed) gemm<T>(0, 1, k, o, p, cn, p, dyn, p, dwGroup, o, accumulate);
-      else gemm<T>(0, 1, o, k, p, dyn, p, cn, p, dwGroup, k, accumulate);
+      unfold<T>(g, x + <usize>n * xBytes, scratch, false);
+      if (transposed) gemm<T>(0, 1, k, o, p, scratch, p, dyn, p, dwGroup, o, accumulate);
+      else gemm<T>(0, 1, o, k, p, dyn, p, scratch, p, dwGroup, k, accumulate);
     }
   }
   if (dx) {
     for (let n = first; n < end; n++) {
-      gemm<T>(1, 0, k, p, o, w, k, dy + <usize>n * yBytes, p, dcol, p, 0);
-      unfold<T>(g, dx + <usize>n * xBytes, dcol, true);
+      gemm<T>(1, 0, k, p, o, w, k, dy + <usize>n * yBytes, p, scratch, p, 0);
+      unfold<T>(g, dx + <usize>n * xBytes, scratch, true);
     }
   }
 }

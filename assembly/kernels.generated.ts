@@ -223,20 +223,20 @@ export function svm_backward_f64(s: usize, labels: usize, ds: usize, rows: i32, 
   svmBackward<f64>(s, labels, ds, rows, cols, margin, dloss);
 }
 
-export function conv2d_forward_f32(geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, keep: i32, first: i32, end: i32): void {
-  conv2dForward<f32>(geometry, x, w, b, y, col, keep, first, end);
+export function conv2d_forward_f32(geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, first: i32, end: i32): void {
+  conv2dForward<f32>(geometry, x, w, b, y, col, first, end);
 }
 
-export function conv2d_forward_f64(geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, keep: i32, first: i32, end: i32): void {
-  conv2dForward<f64>(geometry, x, w, b, y, col, keep, first, end);
+export function conv2d_forward_f64(geometry: usize, x: usize, w: usize, b: usize, y: usize, col: usize, first: i32, end: i32): void {
+  conv2dForward<f64>(geometry, x, w, b, y, col, first, end);
 }
 
-export function conv2d_backward_f32(geometry: usize, w: usize, dy: usize, col: usize, partials: usize, bias: i32, dx: usize, dcol: usize, groupStart: i32, groupEnd: i32, first: i32, end: i32): void {
-  conv2dBackward<f32>(geometry, w, dy, col, partials, bias, dx, dcol, groupStart, groupEnd, first, end);
+export function conv2d_backward_f32(geometry: usize, x: usize, w: usize, dy: usize, partials: usize, bias: i32, dx: usize, scratch: usize, groupStart: i32, groupEnd: i32, first: i32, end: i32): void {
+  conv2dBackward<f32>(geometry, x, w, dy, partials, bias, dx, scratch, groupStart, groupEnd, first, end);
 }
 
-export function conv2d_backward_f64(geometry: usize, w: usize, dy: usize, col: usize, partials: usize, bias: i32, dx: usize, dcol: usize, groupStart: i32, groupEnd: i32, first: i32, end: i32): void {
-  conv2dBackward<f64>(geometry, w, dy, col, partials, bias, dx, dcol, groupStart, groupEnd, first, end);
+export function conv2d_backward_f64(geometry: usize, x: usize, w: usize, dy: usize, partials: usize, bias: i32, dx: usize, scratch: usize, groupStart: i32, groupEnd: i32, first: i32, end: i32): void {
+  conv2dBackward<f64>(geometry, x, w, dy, partials, bias, dx, scratch, groupStart, groupEnd, first, end);
 }
 
 export function conv2d_weight_sum_f32(geometry: usize, partials: usize, dw: usize, db: usize): void {

@@ -44,7 +44,7 @@ export function tensorForward<T extends number>(tape: usize, count: i32): i32 {
     else if (op == SOFTMAX_CROSS_ENTROPY) store<T>(out, <T>softmaxCrossEntropyForward<T>(a, b, aux, rows, cols));
     else if (op == SVM_LOSS) store<T>(out, <T>svmForward<T>(a, b, rows, cols, constant));
     else if (op == MAXOUT) maxoutForward<T>(a, out, aux, rows, cols, k);
-    else if (op == CONV2D) conv2dForward<T>(aux, a, b, window(aux).bias, out, window(aux).cache, 1, 0, window(aux).batch);
+    else if (op == CONV2D) conv2dForward<T>(aux, a, b, window(aux).bias, out, window(aux).scratch, 0, window(aux).batch);
     else if (op == MAX_POOL2D) maxPool2dForward<T>(aux, a, out, window(aux).cache, 0, planes(aux));
     else if (op == AVG_POOL2D) avgPool2d<T>(aux, a, out, 0, 0, planes(aux));
     else if (op == RESHAPE) memory.copy(out, a, <usize>load<i32>(ip, AT_OUT_SIZE) * sizeof<T>());
@@ -95,9 +95,9 @@ export function tensorBackward<T extends number>(
     else if (op == MAXOUT) maxoutBackward<T>(dout, aux, da, rows, cols, k);
     else if (op == CONV2D) {
       const g = window(aux);
-      // scratch: one image's column gradient, then the weight gradient's groups (src/graph/tensor-program.ts).
+      // scratch: one image's columns, then the weight gradient's groups (src/graph/tensor-program.ts).
       const partials = <usize>g.scratch + ((<usize>(g.channels * g.kernelH * g.kernelW * g.outH * g.outW) * sizeof<T>() + 15) & ~15);
-      conv2dBackward<T>(aux, b, dout, g.cache, partials, g.dbias ? 1 : 0, da, g.scratch, 0, weightGroups(g.batch), 0, g.batch);
+      conv2dBackward<T>(aux, a, b, dout, partials, g.dbias ? 1 : 0, da, g.scratch, 0, weightGroups(g.batch), 0, g.batch);
       conv2dWeightSum<T>(aux, partials, db, <usize>g.dbias);
     } else if (op == MAX_POOL2D) maxPool2dBackward<T>(aux, dout, window(aux).cache, da, 0, planes(aux));
     else if (op == AVG_POOL2D) avgPool2d<T>(aux, dout, da, 1, 0, planes(aux));

@@ -21,7 +21,8 @@ export interface Conv2dOptions {
  * matmul of the filters with the windows unfolded as columns (im2col). Like matmul it
  * switches: dw = dy·colᵀ, dcol = wᵀ·dy (added back into dx where each value came from),
  * and db = Σ dy (each summed over groups of the batch's images, then the groups). Caches
- * x, w and the columns.
+ * x and w; the backward unfolds each image's columns again from x (assembly/conv.ts says
+ * why), into a scratch of one image's columns for each thread.
  */
 export class Conv2dGate extends Gate {
   private readonly spec: Conv2dOptions;
@@ -30,15 +31,12 @@ export class Conv2dGate extends Gate {
   private readonly dx = new Owned(this, 'gradient');
   private readonly dw = new Owned(this, 'gradient');
   private readonly db = new Owned(this, 'gradient');
-  private readonly dcol = new Owned(this, 'result');
   private readonly partials = new Owned(this, 'result');
   private readonly prediction = new Owned(this, 'result');
-  private readonly predictionColumns = new Owned(this, 'result');
   private readonly block = new WindowBlock(this);
   private readonly x = new Saved();
   private readonly w = new Saved();
   private readonly b = new Saved();
-  private readonly col = new Saved();
   private geometry: WindowGeometry | null = null;
   private produced: Tensor | null = null;
 
@@ -53,14 +51,14 @@ export class Conv2dGate extends Gate {
     const op = `${this.name}.forward`;
     const [tx, tw, tb, g] = this.check(op, x, w, b);
     const y = this.output.get(windowOutput(g), tx.dtype);
-    const col = this.columns.get([g.batch * columnsPerImage(g)], tx.dtype);
+    const k = kernels(tx.dtype);
+    const col = this.scratch(g, tx.dtype);
     this.cache = null;
-    kernels(tx.dtype).conv2dForward(this.block.write(g), tx.ptr, tw.ptr, tb ? tb.ptr : 0, y.ptr, col.ptr, 1);
+    k.conv2dForward(this.block.write(g), tx.ptr, tw.ptr, tb ? tb.ptr : 0, y.ptr, col.ptr);
     this.x.keep(tx);
     this.w.keep(tw);
     if (tb) this.b.keep(tb);
     else this.b.clear();
-    this.col.keep(col);
     this.geometry = g;
     this.produced = y;
     this.cache = { x: tx, y: tw, out: y };
@@ -87,45 +85,46 @@ export class Conv2dGate extends Gate {
   }
 
   /** What backward reads, each checked to be as forward left it, and dy checked against the output. */
-  private saved(op: string, dy: unknown): { x: Tensor; w: Tensor; col: Tensor; dy: Tensor; g: WindowGeometry } {
+  private saved(op: string, dy: unknown): { x: Tensor; w: Tensor; dy: Tensor; g: WindowGeometry } {
     this.requireForward();
     const g = this.geometry as WindowGeometry;
     const x = this.x.use(op, 'x');
     const w = this.w.use(op, 'w');
-    const col = this.col.use(op, 'the im2col columns');
     const t = useTensor(op, 'dy', dy);
     checkGradientSource(op, t, this.produced);
     const shape = windowOutput(g);
     if (!sameShape(t.shape, shape) || t.dtype !== x.dtype) {
       throw new ShapeError(`${op}: dy is ${t.dtype} ${formatShape(t.shape)}, the output was ${x.dtype} ${formatShape(shape)}`);
     }
-    return { x, w, col, dy: t, g };
+    return { x, w, dy: t, g };
   }
 
   private run(s: ReturnType<Conv2dGate['saved']>, dw: Tensor, db: Tensor | null, inputGrad: boolean): Tensor | null {
-    const { x, w, col, dy, g } = s;
+    const { x, w, dy, g } = s;
     const dx = inputGrad ? this.dx.zeroed(x.shape, x.dtype) : null;
     const k = kernels(x.dtype);
-    // One image's column gradient for each thread that shares the batch.
-    const dcol = inputGrad ? this.dcol.get([columnsPerImage(g) * k.threads], x.dtype) : null;
+    const scratch = this.scratch(g, x.dtype);
     const partials = this.partials.get([weightPartials(g)], x.dtype);
     const geometry = this.block.write(g);
-    k.conv2dBackward(geometry, w.ptr, dy.ptr, col.ptr, partials.ptr, db ? 1 : 0, dx ? dx.ptr : 0, dcol ? dcol.ptr : 0);
+    k.conv2dBackward(geometry, x.ptr, w.ptr, dy.ptr, partials.ptr, db ? 1 : 0, dx ? dx.ptr : 0, scratch.ptr);
     k.conv2dWeightSum(geometry, partials.ptr, dw.ptr, db ? db.ptr : 0);
     return dx ? dx.gradientFor(x) : null;
   }
 
   /**
    * @internal The output for x into a buffer of its own, leaving forward's caches alone
-   * (a layer's predict): one image's columns at a time (a thread's), since no backward will read them.
+   * (a layer's predict).
    */
   evaluate(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
     const [tx, tw, tb, g] = this.check(`${this.name}.predict`, x, w, b);
     const y = this.prediction.get(windowOutput(g), tx.dtype);
-    const k = kernels(tx.dtype);
-    const col = this.predictionColumns.get([columnsPerImage(g) * k.threads], tx.dtype);
-    k.conv2dForward(this.block.write(g), tx.ptr, tw.ptr, tb ? tb.ptr : 0, y.ptr, col.ptr, 0);
+    kernels(tx.dtype).conv2dForward(this.block.write(g), tx.ptr, tw.ptr, tb ? tb.ptr : 0, y.ptr, this.scratch(g, tx.dtype).ptr);
     return y;
+  }
+
+  /** One image's columns for each thread that shares the batch: what forward, backward and evaluate unfold into. */
+  private scratch(g: WindowGeometry, dtype: Tensor['dtype']): Tensor {
+    return this.columns.get([columnsPerImage(g) * kernels(dtype).threads], dtype);
   }
 
   private check(op: string, x: unknown, w: unknown, b: unknown): [Tensor, Tensor, Tensor | null, WindowGeometry] {

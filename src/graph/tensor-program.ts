@@ -303,16 +303,16 @@ const DROPOUT_TRAINING = 16;
 const WINDOW_BLOCK = align16(WINDOW.words.length * 4);
 
 /**
- * What a conv or pooling node keeps after its window block: a conv the columns of every
- * image (for dW), and one image's column gradient followed by its weight gradient's
- * group sums; a max pool its winners (i32); an average pool nothing.
+ * What a conv or pooling node keeps after its window block: a conv nothing, and a scratch
+ * of one image's columns (unfolded for the forward, again for dW, then the column
+ * gradient) followed by its weight gradient's group sums; a max pool its winners (i32); an
+ * average pool nothing.
  */
 function windowCacheBytes(code: number, g: WindowGeometry, itemBytes: number): { cache: number; scratch: number; total: number } {
   let cache = 0;
   let scratch = 0;
   if (code === OPS.conv2d.code) {
     const perImage = g.channels * g.kernel[0] * g.kernel[1] * g.outH * g.outW;
-    cache = align16(g.batch * perImage * itemBytes);
     scratch = align16(perImage * itemBytes) + weightPartials(g) * itemBytes;
   } else if (code === OPS.maxPool2d.code) {
     cache = align16(g.batch * g.channels * g.outH * g.outW * 4);

@@ -268,24 +268,24 @@ export const KERNELS = {
   }),
   // Convolution and pooling read their geometry from one block (src/ops.ts, WINDOW).
   // Their backwards add into the gradients they are given.
-  /** keep ≠ 0: col holds every image's columns, for the backward; 0: one image's, reused. */
+  /** col: one image's columns, reused for each image (a thread's own). */
   conv2dForward: kernel({
     from: 'conv',
     fn: 'conv2dForward',
     wasm: 'conv2d_forward',
-    params: ['geometry: ptr', 'x: ptr', 'w: ptr', 'b: ptr', 'y: ptr', 'col: ptr', 'keep: i32'],
+    params: ['geometry: ptr', 'x: ptr', 'w: ptr', 'b: ptr', 'y: ptr', 'col: ptr'],
     ranges: ['first', 'end'],
     returns: 'void',
   }),
   /**
    * Each image group's weight (and, bias ≠ 0, bias) gradient into its slot of partials;
-   * dx = 0: no input gradient.
+   * dx = 0: no input gradient. scratch: one image's columns (a thread's own).
    */
   conv2dBackward: kernel({
     from: 'conv',
     fn: 'conv2dBackward',
     wasm: 'conv2d_backward',
-    params: ['geometry: ptr', 'w: ptr', 'dy: ptr', 'col: ptr', 'partials: ptr', 'bias: i32', 'dx: ptr', 'dcol: ptr'],
+    params: ['geometry: ptr', 'x: ptr', 'w: ptr', 'dy: ptr', 'partials: ptr', 'bias: i32', 'dx: ptr', 'scratch: ptr'],
     ranges: ['groupStart', 'groupEnd', 'first', 'end'],
     returns: 'void',
   }),

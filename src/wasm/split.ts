@@ -143,19 +143,19 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
 
   const table: SharedKernels = {
     threads,
-    // Images [first, end) per part; without kept columns (evaluation) each part has its own image's worth of `col`.
-    conv2dForward: (geometryPtr, x, w, b, y, col, keep) => {
+    // Images [first, end) per part, each part with its own image's worth of `col`.
+    conv2dForward: (geometryPtr, x, w, b, y, col) => {
       const g = geometry(geometryPtr);
       const parts = ranges(g.batch, partsFor(g.batch * g.o * g.k * g.p));
       const own = g.k * g.p * bytes;
       run(
         'conv2d_forward_f32',
         conv2dForward,
-        parts.map(([first, end], t) => [geometryPtr, x, w, b, y, keep ? col : col + t * own, keep, first, end]),
+        parts.map(([first, end], t) => [geometryPtr, x, w, b, y, col + t * own, first, end]),
       );
     },
-    // Ranges of the weight gradient's image groups, and of images for dx; each part its own dcol.
-    conv2dBackward: (geometryPtr, w, dy, col, partials, bias, dx, dcol) => {
+    // Ranges of the weight gradient's image groups, and of images for dx; each part its own scratch.
+    conv2dBackward: (geometryPtr, x, w, dy, partials, bias, dx, scratch) => {
       const g = geometry(geometryPtr);
       const count = partsFor(g.batch * g.o * g.k * g.p * (dx ? 2 : 1));
       const groups = ranges(Math.min(g.batch, WEIGHT_GROUPS), count);
@@ -165,7 +165,7 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
       for (let t = 0; t < Math.max(groups.length, images.length); t++) {
         const [groupStart, groupEnd] = groups[t] ?? [0, 0];
         const [first, end] = images[t] ?? [0, 0];
-        parts.push([geometryPtr, w, dy, col, partials, bias, dx, dcol + t * own, groupStart, groupEnd, first, end]);
+        parts.push([geometryPtr, x, w, dy, partials, bias, dx, scratch + t * own, groupStart, groupEnd, first, end]);
       }
       run('conv2d_backward_f32', conv2dBackward, parts);
     },
