@@ -263,7 +263,7 @@ function unfoldSame<T extends number>(g: Window, x: usize, col: usize, adjoint: 
           const inside = d + <usize>r0 * rowBytes;
           // shift < 0: columns [0, −shift) of each row read before it; shift > 0: the last `shift` columns past it.
           const edge = <usize>abs(shift) * size;
-          if (adjoint && edge > 0) zeroColumns(inside + (shift < 0 ? 0 : rowBytes - edge), edge, rowBytes, r1 - r0);
+          if (adjoint && edge > 0) zeroColumns(inside + (shift < 0 ? 0 : rowBytes - edge), edge, rowBytes, r1 - r0, shift < 0);
           // The range [from, to) of the plane, clipped where a shift pushes its ends outside the plane (edge columns).
           const first = <isize>plane + <isize>((r0 + i - g.padH) * width + shift) * <isize>size;
           const from = <usize>max(first, <isize>plane);
@@ -273,7 +273,7 @@ function unfoldSame<T extends number>(g: Window, x: usize, col: usize, adjoint: 
             if (adjoint) addRunInline<T>(from, at, <i32>((to - from) / size), 1);
             else memory.copy(at, from, to - from);
           }
-          if (!adjoint && edge > 0) zeroColumns(inside + (shift < 0 ? 0 : rowBytes - edge), edge, rowBytes, r1 - r0);
+          if (!adjoint && edge > 0) zeroColumns(inside + (shift < 0 ? 0 : rowBytes - edge), edge, rowBytes, r1 - r0, shift < 0);
         }
         d += <usize>height * rowBytes;
       }
@@ -281,9 +281,24 @@ function unfoldSame<T extends number>(g: Window, x: usize, col: usize, adjoint: 
   }
 }
 
-/** `bytes` at p, p + stride, … for `rows` rows, zeroed. */
+/**
+ * `bytes` at p, p + stride, … for `rows` rows, zeroed: the first or last columns of rows
+ * of `stride` bytes. Up to four f32 columns of rows at least four wide are one masked
+ * vector a row (the row's first or last four values, the others kept), not a loop.
+ */
 // @ts-ignore: decorator
-@inline function zeroColumns(p: usize, bytes: usize, stride: usize, rows: i32): void {
+@inline function zeroColumns(p: usize, bytes: usize, stride: usize, rows: i32, first: bool): void {
+  if (bytes <= 16 && stride >= 16) {
+    // Lanes of the row's first (last) 16 bytes that stay: those past (before) the zeroed bytes.
+    const lane = i32x4(0, 4, 8, 12);
+    const keep = first ? i32x4.ge_s(lane, i32x4.splat(<i32>bytes)) : i32x4.lt_s(lane, i32x4.splat(16 - <i32>bytes));
+    const at = first ? p : p + bytes - 16;
+    for (let r = 0; r < rows; r++) {
+      const row = at + <usize>r * stride;
+      v128.store(row, v128.and(v128.load(row), keep));
+    }
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     zero(p, bytes);
     p += stride;
