@@ -7,57 +7,59 @@ import { backwardOp, forwardOp } from './elementwise';
 /** The f32 forward of every elementwise op. */
 export function dispatchForward<T extends number>(
   op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: T,
-): void {
+): i32 {
   switch (op) {
-    case ADD: forwardOp<T>(ADD, a, b, out, rows, cols, bMode, constant); break;
-    case SUB: forwardOp<T>(SUB, a, b, out, rows, cols, bMode, constant); break;
-    case MUL: forwardOp<T>(MUL, a, b, out, rows, cols, bMode, constant); break;
-    case DIV: forwardOp<T>(DIV, a, b, out, rows, cols, bMode, constant); break;
-    case MAX: forwardOp<T>(MAX, a, b, out, rows, cols, bMode, constant); break;
-    case POW: forwardOp<T>(POW, a, b, out, rows, cols, bMode, constant); break;
-    case MAX_SWAPPED: forwardOp<T>(MAX_SWAPPED, a, b, out, rows, cols, bMode, constant); break;
-    case EXP: forwardOp<T>(EXP, a, b, out, rows, cols, CONST, constant); break;
-    case LOG: forwardOp<T>(LOG, a, b, out, rows, cols, CONST, constant); break;
-    case RECIP: forwardOp<T>(RECIP, a, b, out, rows, cols, CONST, constant); break;
-    case NEG: forwardOp<T>(NEG, a, b, out, rows, cols, CONST, constant); break;
-    case SIGMOID: forwardOp<T>(SIGMOID, a, b, out, rows, cols, CONST, constant); break;
-    case TANH: forwardOp<T>(TANH, a, b, out, rows, cols, CONST, constant); break;
-    case RELU: forwardOp<T>(RELU, a, b, out, rows, cols, CONST, constant); break;
-    case SOFTPLUS: forwardOp<T>(SOFTPLUS, a, b, out, rows, cols, CONST, constant); break;
-    case SCALE: forwardOp<T>(SCALE, a, b, out, rows, cols, CONST, constant); break;
-    case OFFSET: forwardOp<T>(OFFSET, a, b, out, rows, cols, CONST, constant); break;
-    case POWC: forwardOp<T>(POWC, a, b, out, rows, cols, CONST, constant); break;
-    case LEAKY_RELU: forwardOp<T>(LEAKY_RELU, a, b, out, rows, cols, CONST, constant); break;
-    case ELU: forwardOp<T>(ELU, a, b, out, rows, cols, CONST, constant); break;
+    case ADD: return forwardOp<T>(ADD, a, b, out, rows, cols, bMode, constant);
+    case SUB: return forwardOp<T>(SUB, a, b, out, rows, cols, bMode, constant);
+    case MUL: return forwardOp<T>(MUL, a, b, out, rows, cols, bMode, constant);
+    case DIV: return forwardOp<T>(DIV, a, b, out, rows, cols, bMode, constant);
+    case MAX: return forwardOp<T>(MAX, a, b, out, rows, cols, bMode, constant);
+    case POW: return forwardOp<T>(POW, a, b, out, rows, cols, bMode, constant);
+    case MAX_SWAPPED: return forwardOp<T>(MAX_SWAPPED, a, b, out, rows, cols, bMode, constant);
+    case EXP: return forwardOp<T>(EXP, a, b, out, rows, cols, CONST, constant);
+    case LOG: return forwardOp<T>(LOG, a, b, out, rows, cols, CONST, constant);
+    case RECIP: return forwardOp<T>(RECIP, a, b, out, rows, cols, CONST, constant);
+    case NEG: return forwardOp<T>(NEG, a, b, out, rows, cols, CONST, constant);
+    case SIGMOID: return forwardOp<T>(SIGMOID, a, b, out, rows, cols, CONST, constant);
+    case TANH: return forwardOp<T>(TANH, a, b, out, rows, cols, CONST, constant);
+    case RELU: return forwardOp<T>(RELU, a, b, out, rows, cols, CONST, constant);
+    case SOFTPLUS: return forwardOp<T>(SOFTPLUS, a, b, out, rows, cols, CONST, constant);
+    case SCALE: return forwardOp<T>(SCALE, a, b, out, rows, cols, CONST, constant);
+    case OFFSET: return forwardOp<T>(OFFSET, a, b, out, rows, cols, CONST, constant);
+    case POWC: return forwardOp<T>(POWC, a, b, out, rows, cols, CONST, constant);
+    case LEAKY_RELU: return forwardOp<T>(LEAKY_RELU, a, b, out, rows, cols, CONST, constant);
+    case ELU: return forwardOp<T>(ELU, a, b, out, rows, cols, CONST, constant);
     default: unreachable();
   }
+  return 1;
 }
 
 /** The f32 backward of every elementwise op. */
 export function dispatchBackward<T extends number>(
-  op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize, rows: i32, cols: i32, bMode: i32, constant: T,
-): void {
+  op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize, rows: i32, cols: i32, bMode: i32, constant: T, fresh: i32,
+): i32 {
   switch (op) {
-    case ADD: backwardOp<T>(ADD, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case SUB: backwardOp<T>(SUB, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case MUL: backwardOp<T>(MUL, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case DIV: backwardOp<T>(DIV, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case MAX: backwardOp<T>(MAX, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case POW: backwardOp<T>(POW, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case MAX_SWAPPED: backwardOp<T>(MAX_SWAPPED, a, b, out, dout, da, db, rows, cols, bMode, constant); break;
-    case EXP: backwardOp<T>(EXP, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case LOG: backwardOp<T>(LOG, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case RECIP: backwardOp<T>(RECIP, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case NEG: backwardOp<T>(NEG, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case SIGMOID: backwardOp<T>(SIGMOID, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case TANH: backwardOp<T>(TANH, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case RELU: backwardOp<T>(RELU, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case SOFTPLUS: backwardOp<T>(SOFTPLUS, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case SCALE: backwardOp<T>(SCALE, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case OFFSET: backwardOp<T>(OFFSET, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case POWC: backwardOp<T>(POWC, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case LEAKY_RELU: backwardOp<T>(LEAKY_RELU, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
-    case ELU: backwardOp<T>(ELU, a, b, out, dout, da, db, rows, cols, CONST, constant); break;
+    case ADD: return backwardOp<T>(ADD, a, b, out, dout, da, db, rows, cols, bMode, constant, fresh);
+    case SUB: return backwardOp<T>(SUB, a, b, out, dout, da, db, rows, cols, bMode, constant, fresh);
+    case MUL: return backwardOp<T>(MUL, a, b, out, dout, da, db, rows, cols, bMode, constant, fresh);
+    case DIV: return backwardOp<T>(DIV, a, b, out, dout, da, db, rows, cols, bMode, constant, fresh);
+    case MAX: return backwardOp<T>(MAX, a, b, out, dout, da, db, rows, cols, bMode, constant, fresh);
+    case POW: return backwardOp<T>(POW, a, b, out, dout, da, db, rows, cols, bMode, constant, fresh);
+    case MAX_SWAPPED: return backwardOp<T>(MAX_SWAPPED, a, b, out, dout, da, db, rows, cols, bMode, constant, fresh);
+    case EXP: return backwardOp<T>(EXP, a, b, out, dout, da, db, rows, cols, CONST, constant, fresh);
+    case LOG: return backwardOp<T>(LOG, a, b, out, dout, da, db, rows, cols, CONST, constant, fresh);
+    case RECIP: return backwardOp<T>(RECIP, a, b, out, dout, da, db, rows, cols, CONST, constant, fresh);
+    case NEG: return backwardOp<T>(NEG, a, b, out, dout, da, db, rows, cols, CONST, constant, fresh);
+    case SIGMOID: return backwardOp<T>(SIGMOID, a, b, out, dout, da, db, rows, cols, CONST, constant, fresh);
+    case TANH: return backwardOp<T>(TANH, a, b, out, dout, da, db, rows, cols, CONST, constant, fresh);
+    case RELU: return backwardOp<T>(RELU, a, b, out, dout, da, db, rows, cols, CONST, constant, fresh);
+    case SOFTPLUS: return backwardOp<T>(SOFTPLUS, a, b, out, dout, da, db, rows, cols, CONST, constant, fresh);
+    case SCALE: return backwardOp<T>(SCALE, a, b, out, dout, da, db, rows, cols, CONST, constant, fresh);
+    case OFFSET: return backwardOp<T>(OFFSET, a, b, out, dout, da, db, rows, cols, CONST, constant, fresh);
+    case POWC: return backwardOp<T>(POWC, a, b, out, dout, da, db, rows, cols, CONST, constant, fresh);
+    case LEAKY_RELU: return backwardOp<T>(LEAKY_RELU, a, b, out, dout, da, db, rows, cols, CONST, constant, fresh);
+    case ELU: return backwardOp<T>(ELU, a, b, out, dout, da, db, rows, cols, CONST, constant, fresh);
     default: unreachable();
   }
+  return 1;
 }

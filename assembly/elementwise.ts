@@ -6,6 +6,11 @@
 //   CONST the fixed constant (unary and const ops),
 //   SCALAR one value broadcast to every element (its gradient sums them all).
 // Backward adds into da and db; a broadcast row's gradient is the sum down the rows.
+// `fresh` ≠ 0: da holds no gradient yet, and each of its values is zeroed just before the
+// rule adds into it, which is what zeroing da first would give, without a pass of its own.
+// Both return 0 when every value they wrote (the output; da) is finite, 1 when one may not
+// be: the f32x4 loops check each vector as they store it, so the caller scans the result
+// for the culprit only then; the scalar loops do not check, and return 1.
 import { dispatchBackward, dispatchForward } from './elementwise.generated';
 import { CONST, hasVectorBackward, hasVectorForward, isBinary, ROW, SAME, SCALAR } from './ops.generated';
 import { backward, forward } from './rules';
@@ -26,26 +31,26 @@ const TAIL_DB: usize = memory.data(16, 16);
 
 export function elementwiseForward<T extends number>(
   op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: T,
-): void {
+): i32 {
   // f64 serves gradcheck and teaching: one loop that switches per element keeps it small.
   if (sizeof<T>() == 8) {
     forwardLoop<T>(op, a, b, out, rows, cols, isBinary(op) ? bMode : CONST, constant);
-    return;
+    return 1;
   }
   // A case per op (generated from the op table), each inlining the loop with a constant
   // op so that the rule's switch folds away.
-  dispatchForward<T>(op, a, b, out, rows, cols, bMode, constant);
+  return dispatchForward<T>(op, a, b, out, rows, cols, bMode, constant);
 }
 
 export function elementwiseBackward<T extends number>(
   op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize,
-  rows: i32, cols: i32, bMode: i32, constant: T,
-): void {
+  rows: i32, cols: i32, bMode: i32, constant: T, fresh: i32,
+): i32 {
   if (sizeof<T>() == 8) {
-    backwardLoop<T>(op, a, b, out, dout, da, db, rows, cols, isBinary(op) ? bMode : CONST, constant);
-    return;
+    backwardLoop<T>(op, a, b, out, dout, da, db, rows, cols, isBinary(op) ? bMode : CONST, constant, fresh);
+    return 1;
   }
-  dispatchBackward<T>(op, a, b, out, dout, da, db, rows, cols, bMode, constant);
+  return dispatchBackward<T>(op, a, b, out, dout, da, db, rows, cols, bMode, constant, fresh);
 }
 
 // Each op goes to the f32x4 loop when T is f32 and the op has a vector rule, else to the
@@ -54,19 +59,21 @@ export function elementwiseBackward<T extends number>(
 @inline
 export function forwardOp<T extends number>(
   op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: T,
-): void {
-  if (sizeof<T>() == 4 && hasVectorForward(op)) vectorForward(op, a, b, out, rows, cols, bMode, <f32>constant);
-  else forwardLoop<T>(op, a, b, out, rows, cols, bMode, constant);
+): i32 {
+  if (sizeof<T>() == 4 && hasVectorForward(op)) return vectorForward(op, a, b, out, rows, cols, bMode, <f32>constant);
+  forwardLoop<T>(op, a, b, out, rows, cols, bMode, constant);
+  return 1;
 }
 
 // @ts-ignore: decorator
 @inline
 export function backwardOp<T extends number>(
   op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize,
-  rows: i32, cols: i32, bMode: i32, constant: T,
-): void {
-  if (sizeof<T>() == 4 && hasVectorBackward(op)) vectorBackward(op, a, b, out, dout, da, db, rows, cols, bMode, <f32>constant);
-  else backwardLoop<T>(op, a, b, out, dout, da, db, rows, cols, bMode, constant);
+  rows: i32, cols: i32, bMode: i32, constant: T, fresh: i32,
+): i32 {
+  if (sizeof<T>() == 4 && hasVectorBackward(op)) return vectorBackward(op, a, b, out, dout, da, db, rows, cols, bMode, <f32>constant, fresh);
+  backwardLoop<T>(op, a, b, out, dout, da, db, rows, cols, bMode, constant, fresh);
+  return 1;
 }
 
 // @ts-ignore: decorator
@@ -103,10 +110,11 @@ function forwardLoop<T extends number>(
 @inline
 function backwardLoop<T extends number>(
   op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize,
-  rows: i32, cols: i32, bMode: i32, constant: T,
+  rows: i32, cols: i32, bMode: i32, constant: T, fresh: i32,
 ): void {
   const size = sizeof<T>();
   const n = <usize>rows * <usize>cols;
+  if (fresh) memory.fill(da, 0, n * size);
   if (bMode == SAME) {
     for (let i: usize = 0; i < n; i++) {
       const at = i * size;
@@ -167,7 +175,7 @@ function backwardF64(op: i32, a: f64, b: f64, out: f64, dout: f64, ga: usize, gb
 
 // @ts-ignore: decorator
 @inline
-function vectorForward(op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: f32): void {
+function vectorForward(op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: f32): i32 {
   const n = <usize>rows * <usize>cols;
   // SAME is one run with b stepping; CONST and SCALAR one run over a splat b.
   const runs: usize = bMode == ROW ? <usize>rows : 1;
@@ -179,31 +187,53 @@ function vectorForward(op: i32, a: usize, b: usize, out: usize, rows: i32, cols:
     bStep = 0;
   }
   const runBytes = length << 2;
-  for (let r: usize = 0; r < runs; r++) forwardRun(op, a + r * runBytes, b, bStep, out + r * runBytes, length);
+  let bad = i32x4.splat(0);
+  for (let r: usize = 0; r < runs; r++) bad = v128.or(bad, forwardRun(op, a + r * runBytes, b, bStep, out + r * runBytes, length));
+  return v128.any_true(bad) ? 1 : 0;
 }
 
+/** One run; the lanes of its result are all ones where a value written is not finite. */
 // @ts-ignore: decorator
 @inline
-function forwardRun(op: i32, a: usize, b: usize, bStep: usize, out: usize, count: usize): void {
+function forwardRun(op: i32, a: usize, b: usize, bStep: usize, out: usize, count: usize): v128 {
   const whole = count & ~3;
+  let bad = i32x4.splat(0);
   for (let i: usize = 0; i < whole; i += 4) {
-    v128.store(out + (i << 2), forwardF32x4(op, v128.load(a + (i << 2)), v128.load(b + i * bStep)));
+    const value = forwardF32x4(op, v128.load(a + (i << 2)), v128.load(b + i * bStep));
+    v128.store(out + (i << 2), value);
+    bad = v128.or(bad, notFinite(value));
   }
   const rest = count - whole;
-  if (rest == 0) return;
+  if (rest == 0) return bad;
   // The last 1–3 values go through the same vector rule, padded.
   const at = whole << 2;
   padTail(a + at, b + at, out, bStep, rest);
-  v128.store(TAIL_OUT, forwardF32x4(op, v128.load(TAIL_A), v128.load(bStep ? TAIL_B : b)));
+  const value = forwardF32x4(op, v128.load(TAIL_A), v128.load(bStep ? TAIL_B : b));
+  v128.store(TAIL_OUT, value);
   memory.copy(out + at, TAIL_OUT, rest << 2);
+  return v128.or(bad, v128.and(notFinite(value), firstLanes(rest)));
+}
+
+/** All ones in the lanes of v that are ±∞ or NaN (v − v is NaN there, 0 elsewhere). */
+// @ts-ignore: decorator
+@inline
+function notFinite(v: v128): v128 {
+  return f32x4.ne(f32x4.sub(v, v), f32x4.splat(0));
+}
+
+/** All ones in the first `count` lanes. */
+// @ts-ignore: decorator
+@inline
+function firstLanes(count: usize): v128 {
+  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(<i32>count));
 }
 
 // @ts-ignore: decorator
 @inline
 function vectorBackward(
   op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize,
-  rows: i32, cols: i32, bMode: i32, constant: f32,
-): void {
+  rows: i32, cols: i32, bMode: i32, constant: f32, fresh: i32,
+): i32 {
   const n = <usize>rows * <usize>cols;
   const runs: usize = bMode == ROW ? <usize>rows : 1;
   const length: usize = bMode == ROW ? <usize>cols : n;
@@ -218,9 +248,10 @@ function vectorBackward(
     bStep = 0;
   }
   const runBytes = length << 2;
+  let bad = i32x4.splat(0);
   for (let r: usize = 0; r < runs; r++) {
     const at = r * runBytes;
-    backwardRun(op, a + at, b, bStep, out + at, dout + at, da + at, gb, length);
+    bad = v128.or(bad, backwardRun(op, a + at, b, bStep, out + at, dout + at, da + at, gb, length, fresh));
   }
   if (bMode == SCALAR) {
     const lanes = v128.load(LANES);
@@ -228,26 +259,38 @@ function vectorBackward(
       + ((f32x4.extract_lane(lanes, 0) + f32x4.extract_lane(lanes, 1))
         + (f32x4.extract_lane(lanes, 2) + f32x4.extract_lane(lanes, 3))));
   }
+  return v128.any_true(bad) ? 1 : 0;
 }
 
-/** da (and db, stepping with b) += the op's vector–Jacobian product over one run. */
+/**
+ * da (and db, stepping with b) += the op's vector–Jacobian product over one run (da
+ * zeroed first, a vector at a time, when `fresh`); the lanes of the result are all ones
+ * where a value of da is not finite.
+ */
 // @ts-ignore: decorator
 @inline
 function backwardRun(
-  op: i32, a: usize, b: usize, bStep: usize, out: usize, dout: usize, da: usize, db: usize, count: usize,
-): void {
+  op: i32, a: usize, b: usize, bStep: usize, out: usize, dout: usize, da: usize, db: usize, count: usize, fresh: i32,
+): v128 {
   const whole = count & ~3;
+  let bad = i32x4.splat(0);
   for (let i: usize = 0; i < whole; i += 4) {
     const at = i << 2;
+    if (fresh) v128.store(da + at, f32x4.splat(0));
     backwardF32x4(op, v128.load(a + at), v128.load(b + i * bStep), v128.load(out + at), v128.load(dout + at), da + at, db + i * bStep);
+    bad = v128.or(bad, notFinite(v128.load(da + at)));
   }
   const rest = count - whole;
-  if (rest == 0) return;
+  if (rest == 0) return bad;
   const at = whole << 2;
   padTail(a + at, b + at, out + at, bStep, rest);
   padded(TAIL_DOUT, dout + at, rest, 0);
   backwardF32x4(op, v128.load(TAIL_A), v128.load(bStep ? TAIL_B : b), v128.load(TAIL_OUT), v128.load(TAIL_DOUT), TAIL_DA, bStep ? TAIL_DB : db);
+  if (fresh) memory.fill(da + at, 0, rest << 2);
   addTail(da + at, db + at, bStep, rest);
+  // The tail of da, now written, read back into a vector padded with zeros.
+  padded(TAIL_DA, da + at, rest, 0);
+  return v128.or(bad, notFinite(v128.load(TAIL_DA)));
 }
 
 // Out of line: the tails' bookkeeping is the same for every op.

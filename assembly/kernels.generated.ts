@@ -15,20 +15,20 @@ import { firstNonFinite, l2Backward, l2Forward, sumBackward, sumForward, sumRows
 import { tensorBackward, tensorForward } from './tensor-tape';
 export { LEAF as OP_LEAF, ADD as OP_ADD, SUB as OP_SUB, MUL as OP_MUL, DIV as OP_DIV, MAX as OP_MAX, POW as OP_POW, MAX_SWAPPED as OP_MAX_SWAPPED, EXP as OP_EXP, LOG as OP_LOG, RECIP as OP_RECIP, NEG as OP_NEG, SIGMOID as OP_SIGMOID, TANH as OP_TANH, RELU as OP_RELU, SOFTPLUS as OP_SOFTPLUS, SCALE as OP_SCALE, OFFSET as OP_OFFSET, POWC as OP_POWC, LEAKY_RELU as OP_LEAKY_RELU, ELU as OP_ELU, MATMUL as OP_MATMUL, SUM as OP_SUM, L2 as OP_L2, SOFTMAX as OP_SOFTMAX, SOFTMAX_CROSS_ENTROPY as OP_SOFTMAX_CROSS_ENTROPY, SVM_LOSS as OP_SVM_LOSS, MAXOUT as OP_MAXOUT, CONV2D as OP_CONV2D, MAX_POOL2D as OP_MAX_POOL2D, AVG_POOL2D as OP_AVG_POOL2D, RESHAPE as OP_RESHAPE, TRANSPOSE as OP_TRANSPOSE, CONCAT as OP_CONCAT, DROPOUT as OP_DROPOUT } from './ops.generated';
 
-export function elementwise_forward_f32(op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: f32): void {
-  elementwiseForward<f32>(op, a, b, out, rows, cols, bMode, constant);
+export function elementwise_forward_f32(op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: f32): i32 {
+  return elementwiseForward<f32>(op, a, b, out, rows, cols, bMode, constant);
 }
 
-export function elementwise_forward_f64(op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: f64): void {
-  elementwiseForward<f64>(op, a, b, out, rows, cols, bMode, constant);
+export function elementwise_forward_f64(op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: f64): i32 {
+  return elementwiseForward<f64>(op, a, b, out, rows, cols, bMode, constant);
 }
 
-export function elementwise_backward_f32(op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize, rows: i32, cols: i32, bMode: i32, constant: f32): void {
-  elementwiseBackward<f32>(op, a, b, out, dout, da, db, rows, cols, bMode, constant);
+export function elementwise_backward_f32(op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize, rows: i32, cols: i32, bMode: i32, constant: f32, fresh: i32): i32 {
+  return elementwiseBackward<f32>(op, a, b, out, dout, da, db, rows, cols, bMode, constant, fresh);
 }
 
-export function elementwise_backward_f64(op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize, rows: i32, cols: i32, bMode: i32, constant: f64): void {
-  elementwiseBackward<f64>(op, a, b, out, dout, da, db, rows, cols, bMode, constant);
+export function elementwise_backward_f64(op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize, rows: i32, cols: i32, bMode: i32, constant: f64, fresh: i32): i32 {
+  return elementwiseBackward<f64>(op, a, b, out, dout, da, db, rows, cols, bMode, constant, fresh);
 }
 
 export function gemm_f32(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {

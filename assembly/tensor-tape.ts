@@ -83,7 +83,7 @@ export function tensorBackward<T extends number>(
     const aux = <usize>load<u32>(ip, AT_AUX);
     const constant = load<f64>(ip, AT_CONSTANT);
     if (isElementwise(op)) {
-      elementwiseBackward<T>(op, a, b, out, dout, da, db, rows, cols, mode, <T>constant);
+      elementwiseBackward<T>(op, a, b, out, dout, da, db, rows, cols, mode, <T>constant, 0);
     } else if (op == MATMUL) {
       gemm<T>(0, 1, rows, k, cols, dout, cols, b, cols, da, k, 1); // dA += dC·Bᵀ
       gemm<T>(1, 0, k, cols, rows, a, k, dout, cols, db, cols, 1); // dB += Aᵀ·dC

@@ -108,26 +108,26 @@ function assemblyDispatch(): string {
     '/** The f32 forward of every elementwise op. */',
     'export function dispatchForward<T extends number>(',
     '  op: i32, a: usize, b: usize, out: usize, rows: i32, cols: i32, bMode: i32, constant: T,',
-    '): void {',
+    '): i32 {',
     '  switch (op) {',
   );
   for (const [name, d] of elementwise) {
     const op = constantName(name);
-    lines.push(`    case ${op}: forwardOp<T>(${op}, a, b, out, rows, cols, ${mode(d)}, constant); break;`);
+    lines.push(`    case ${op}: return forwardOp<T>(${op}, a, b, out, rows, cols, ${mode(d)}, constant);`);
   }
-  lines.push('    default: unreachable();', '  }', '}', '');
+  lines.push('    default: unreachable();', '  }', '  return 1;', '}', '');
   lines.push(
     '/** The f32 backward of every elementwise op. */',
     'export function dispatchBackward<T extends number>(',
-    '  op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize, rows: i32, cols: i32, bMode: i32, constant: T,',
-    '): void {',
+    '  op: i32, a: usize, b: usize, out: usize, dout: usize, da: usize, db: usize, rows: i32, cols: i32, bMode: i32, constant: T, fresh: i32,',
+    '): i32 {',
     '  switch (op) {',
   );
   for (const [name, d] of elementwise) {
     const op = constantName(name);
-    lines.push(`    case ${op}: backwardOp<T>(${op}, a, b, out, dout, da, db, rows, cols, ${mode(d)}, constant); break;`);
+    lines.push(`    case ${op}: return backwardOp<T>(${op}, a, b, out, dout, da, db, rows, cols, ${mode(d)}, constant, fresh);`);
   }
-  lines.push('    default: unreachable();', '  }', '}');
+  lines.push('    default: unreachable();', '  }', '  return 1;', '}');
   return `${lines.join('\n')}\n`;
 }
 

@@ -87,6 +87,28 @@ describe('NonFiniteError from a gate', () => {
     expect(error.value).toBeNaN();
   });
 
+  it('float32 tensors: an overflow in a whole vector or in the last 1–3 elements, of a value or of a gradient, is found at its element', () => {
+    // The f32x4 kernels check each vector as they write it; the tail goes through the same rule, padded.
+    for (const [size, at] of [
+      [8, 2],
+      [7, 6],
+      [3, 1],
+    ] as const) {
+      const big = (value: number) =>
+        Tensor.from(
+          Array.from({ length: size }, (_, i) => (i === at ? value : 2)),
+          [size],
+          { dtype: 'float32' },
+        );
+      const product = refusal(() => new MultiplyGate().forward(big(1e30), big(1e30)));
+      expect([product.op, product.kind, product.index, product.value]).toEqual(['mul', 'value', at, Number.POSITIVE_INFINITY]);
+      const gate = new MultiplyGate();
+      gate.forward(big(1), big(1e30));
+      const gradient = refusal(() => gate.backward(big(1e30)));
+      expect([gradient.op, gradient.kind, gradient.index, gradient.value]).toEqual(['mul', 'gradient', at, Number.POSITIVE_INFINITY]);
+    }
+  });
+
   it('a max pool window that lies in the padding alone (dilation 3): a max of −∞', () => {
     const gate = new MaxPool2dGate(2, { stride: 1, padding: 1, dilation: 3 });
     const error = refusal(() => gate.forward(Tensor.from(new Float32Array(4), [1, 1, 2, 2])));

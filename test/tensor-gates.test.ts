@@ -84,7 +84,10 @@ describe.each(RULE_GATES)('$name on tensors, against the lecture’s rule in clo
       );
       const gate = make() as TensorGate;
       const out = gate.forward(...inputs).data;
-      const grads = gate.backward(Tensor.from(dout, [11], { dtype })).map((grad) => grad.data);
+      const grads = gate.backward(Tensor.from(dout, [11], { dtype })).map((grad) => Array.from(grad.data));
+      // A second backward of the same forward gives the same gradients: they are written, not added to the last.
+      const again = gate.backward(Tensor.from(dout, [11], { dtype })).map((grad) => Array.from(grad.data));
+      expect(again).toEqual(grads);
       at.forEach((point, i) => {
         const expected = rule(point);
         expectNear(out[i] as number, expected.value, tolerance, `f(${point})`);

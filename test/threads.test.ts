@@ -282,13 +282,18 @@ describe('an elementwise op and the finite check split across threads', () => {
     raw().elementwise_forward_f32?.(code, a.ptr, bPtr, out2.ptr, 1, n, mode, constant);
     expectSameBits(out1, out2, `${name} forward`);
     const start = [filled(n), filled(n)] as const;
-    const [da1, db1, da2, db2] = [start[0].clone(), start[1].clone(), start[0].clone(), start[1].clone()];
-    k32().elementwiseBackward(code, a.ptr, bPtr, out1.ptr, dout.ptr, da1.ptr, mode === B_SAME ? db1.ptr : 0, 1, n, mode, constant);
-    raw().elementwise_backward_f32?.(code, a.ptr, bPtr, out2.ptr, dout.ptr, da2.ptr, mode === B_SAME ? db2.ptr : 0, 1, n, mode, constant);
-    expectSameBits(da1, da2, `${name} backward, da`);
-    expectSameBits(db1, db2, `${name} backward, db`);
-    expect(parts).toEqual([2, 2]);
-    for (const t of [a, b, dout, out1, out2, ...start, da1, db1, da2, db2]) t.dispose();
+    // Added into gradients that hold values, and into a fresh da (zeroed as the kernel goes).
+    for (const fresh of [0, 1]) {
+      const [da1, db1, da2, db2] = [start[0].clone(), start[1].clone(), start[0].clone(), start[1].clone()];
+      const db = (t: Tensor) => (mode === B_SAME ? t.ptr : 0);
+      k32().elementwiseBackward(code, a.ptr, bPtr, out1.ptr, dout.ptr, da1.ptr, db(db1), 1, n, mode, constant, fresh);
+      raw().elementwise_backward_f32?.(code, a.ptr, bPtr, out2.ptr, dout.ptr, da2.ptr, db(db2), 1, n, mode, constant, fresh);
+      expectSameBits(da1, da2, `${name} backward, da (fresh ${fresh})`);
+      expectSameBits(db1, db2, `${name} backward, db (fresh ${fresh})`);
+      for (const t of [da1, db1, da2, db2]) t.dispose();
+    }
+    expect(parts).toEqual([2, 2, 2]);
+    for (const t of [a, b, dout, out1, out2, ...start]) t.dispose();
   });
 
   it('a bias added down the rows is not split: its gradient sums over the rows', () => {

@@ -152,8 +152,8 @@ function reenactment(problem: Problem) {
       lap('gemm L1 forward');
       k.elementwiseForward(OPS.add.code, z1.ptr, b1.value.ptr, z1.ptr, BATCH, HIDDEN, B_ROW, 0);
       lap('bias forward');
-      k.elementwiseForward(OPS.relu.code, z1.ptr, 0, h.ptr, BATCH, HIDDEN, B_CONST, 0);
-      if (k.firstNonFinite(h.ptr, BATCH * HIDDEN) >= 0) throw new Error('relu: not finite');
+      const reluSuspect = k.elementwiseForward(OPS.relu.code, z1.ptr, 0, h.ptr, BATCH, HIDDEN, B_CONST, 0);
+      if (reluSuspect !== 0 && k.firstNonFinite(h.ptr, BATCH * HIDDEN) >= 0) throw new Error('relu: not finite');
       lap('relu forward');
       k.gemm(0, 1, BATCH, CLASSES, HIDDEN, h.ptr, HIDDEN, w2.value.ptr, HIDDEN, z2.ptr, CLASSES, 0);
       lap('gemm L2 forward');
@@ -177,9 +177,8 @@ function reenactment(problem: Problem) {
       lap('bias backward');
       k.gemm(0, 0, BATCH, HIDDEN, CLASSES, dz2.ptr, CLASSES, w2.value.ptr, HIDDEN, dh.ptr, HIDDEN, 0);
       lap('gemm L2 dX');
-      k.fill(dz1.ptr, dz1.size, 0);
-      k.elementwiseBackward(OPS.relu.code, z1.ptr, dh.ptr, dh.ptr, dh.ptr, dz1.ptr, 0, BATCH, HIDDEN, B_CONST, 0);
-      if (k.firstNonFinite(dz1.ptr, BATCH * HIDDEN) >= 0) throw new Error('relu backward: not finite');
+      const suspect = k.elementwiseBackward(OPS.relu.code, z1.ptr, dh.ptr, dh.ptr, dh.ptr, dz1.ptr, 0, BATCH, HIDDEN, B_CONST, 0, 1);
+      if (suspect !== 0 && k.firstNonFinite(dz1.ptr, BATCH * HIDDEN) >= 0) throw new Error('relu backward: not finite');
       lap('relu backward');
       k.gemm(1, 0, HIDDEN, INPUTS, BATCH, dz1.ptr, HIDDEN, x, INPUTS, w1.grad.ptr, INPUTS, 1);
       lap('gemm L1 dW');

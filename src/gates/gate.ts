@@ -120,7 +120,7 @@ export abstract class ElementwiseGate extends Gate {
     const out = this.output.get(tx.shape, tx.dtype);
     // The output buffer is about to change: a cache that points at it is no longer valid.
     this.cache = null;
-    kernels(tx.dtype).elementwiseForward(
+    const suspect = kernels(tx.dtype).elementwiseForward(
       OPS[this.op].code,
       tx.ptr,
       y ? y.ptr : 0,
@@ -130,7 +130,8 @@ export abstract class ElementwiseGate extends Gate {
       y ? (broadcast ? B_ROW : B_SAME) : B_CONST,
       this.constant,
     );
-    requireFinite(op, out, () => `${this.op} of ${args.map(String).join(', ')}`, { op: this.op, kind: 'value' });
+    // The kernel checks what it writes where it can; only then is out scanned for the culprit.
+    if (suspect !== 0) requireFinite(op, out, () => `${this.op} of ${args.map(String).join(', ')}`, { op: this.op, kind: 'value' });
     this.broadcast = broadcast;
     this.keep({ a: tx, b: y ?? this.constant, out }, y ? [tx, y] : [tx]);
     this.produced = out;
@@ -199,9 +200,10 @@ export abstract class ElementwiseGate extends Gate {
     const pointer = (value: GateValue | undefined, name: string) =>
       typeof value === 'object' ? useTensor(op, `${name} (cached by forward)`, value).ptr : dout.ptr;
     const [rows, cols] = rowsCols(tx.shape);
-    const dx = this.dx.zeroed(tx.shape, tx.dtype);
+    // dx is zeroed by the kernel as it goes (fresh); dy, which a row's gradient sums into, first.
+    const dx = this.dx.get(tx.shape, tx.dtype);
     const dy = y ? this.dy.zeroed(y.shape, y.dtype) : null;
-    kernels(tx.dtype).elementwiseBackward(
+    const suspect = kernels(tx.dtype).elementwiseBackward(
       OPS[this.op].code,
       pointer(cache.x, 'x'),
       pointer(cache.y, 'y'),
@@ -213,8 +215,9 @@ export abstract class ElementwiseGate extends Gate {
       cols,
       y ? (this.broadcast ? B_ROW : B_SAME) : B_CONST,
       this.constant,
+      1,
     );
-    requireFinite(op, dx, () => `the gradient for x`, { op: this.op, kind: 'gradient' });
+    if (suspect !== 0) requireFinite(op, dx, () => `the gradient for x`, { op: this.op, kind: 'gradient' });
     if (dy) requireFinite(op, dy, () => `the gradient for y`, { op: this.op, kind: 'gradient' });
     dx.gradientFor(tx);
     return dy && y ? [dx, dy.gradientFor(y)] : [dx];

@@ -28,13 +28,15 @@ export interface KernelDeclaration {
 const kernel = <const K extends KernelDeclaration>(k: K) => k;
 
 export const KERNELS = {
+  /** Returns 0 when every value written is finite, 1 when one may not be (scan it then). */
   elementwiseForward: kernel({
     from: 'elementwise',
     fn: 'elementwiseForward',
     wasm: 'elementwise_forward',
     params: ['op: i32', 'a: ptr', 'b: ptr', 'out: ptr', 'rows: i32', 'cols: i32', 'bMode: i32', 'constant: T'],
-    returns: 'void',
+    returns: 'i32',
   }),
+  /** Adds into da and db; fresh ≠ 0: da has no gradient yet (zeroed as it goes). Returns 0 when every value of da is finite, 1 when one may not be. */
   elementwiseBackward: kernel({
     from: 'elementwise',
     fn: 'elementwiseBackward',
@@ -51,8 +53,9 @@ export const KERNELS = {
       'cols: i32',
       'bMode: i32',
       'constant: T',
+      'fresh: i32',
     ],
-    returns: 'void',
+    returns: 'i32',
   }),
   gemm: kernel({
     from: 'gemm',

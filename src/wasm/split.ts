@@ -11,7 +11,7 @@
 import { BROADCAST, WEIGHT_GROUPS, WINDOW_WORD } from '../ops';
 import type { ThreadPool } from './threads';
 
-type Raw = (...args: number[]) => void;
+type Raw = (...args: number[]) => number | void;
 
 /** The exports a pool's worker may run; a part names its kernel by its index here. */
 export const THREAD_KERNELS = [
@@ -100,8 +100,8 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
   const partsFor = (work: number) => (pool?.usable && work >= MIN_PARALLEL_WORK ? threads : 1);
   const run = (name: (typeof THREAD_KERNELS)[number], whole: Raw, parts: number[][]): number[] => {
     if (parts.length > 1) return (pool as ThreadPool).run(job(name), parts);
-    whole(...(parts[0] as number[]));
-    return [];
+    const result = whole(...(parts[0] as number[]));
+    return [typeof result === 'number' ? result : 0];
   };
   const packs = exports.gemm_packs as (m: number, n: number, k: number) => number;
   const tileRows = (exports.GEMM_TILE_ROWS as WebAssembly.Global).value as number;
@@ -229,7 +229,7 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
       if (!sameOrConst(mode as number) || !splits(n)) return forward(op, a, b, out, rows, cols, mode, constant);
       const parts = elementParts(n);
       const at = (ptr: number, first: number) => ptr + first * 4;
-      run(
+      const suspects = run(
         'elementwise_forward_f32',
         forward,
         parts.map(([first, end]) => [
@@ -243,14 +243,15 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
           constant,
         ]),
       );
+      return suspects.some((suspect) => suspect !== 0) ? 1 : 0;
     };
     const backward = raw('elementwise_backward');
-    table.elementwiseBackward = (op, a, b, out, dout, da, db, rows, cols, mode, constant) => {
+    table.elementwiseBackward = (op, a, b, out, dout, da, db, rows, cols, mode, constant, fresh) => {
       const n = (rows as number) * (cols as number);
-      if (!sameOrConst(mode as number) || !splits(n)) return backward(op, a, b, out, dout, da, db, rows, cols, mode, constant);
+      if (!sameOrConst(mode as number) || !splits(n)) return backward(op, a, b, out, dout, da, db, rows, cols, mode, constant, fresh);
       const parts = elementParts(n);
       const at = (ptr: number, first: number) => (ptr === 0 ? 0 : ptr + first * 4);
-      run(
+      const suspects = run(
         'elementwise_backward_f32',
         backward,
         parts.map(([first, end]) => [
@@ -265,8 +266,10 @@ export function sharedKernels(exports: Record<string, unknown>, suffix: string, 
           end - first,
           mode,
           constant,
+          fresh,
         ]),
       );
+      return suspects.some((suspect) => suspect !== 0) ? 1 : 0;
     };
     // A gradient zeroed before a split backward adds into it: zeroed in the same halves.
     const fill = raw('fill');
