@@ -214,6 +214,23 @@ describe('Conv2dGate', () => {
     const [dx] = gate.backward(tensor(y.shape as number[]));
     expect(dx.shape).toEqual([2, 3, 5, 5]);
   });
+
+  it('one gate called with other batches, with and without a bias, gives what a new gate gives each time (its geometry follows the shapes)', () => {
+    const gate = new Conv2dGate({ padding: 1 });
+    const w = tensor([4, 3, 3, 3]);
+    const b = tensor([4]);
+    for (const [batch, bias] of [
+      [2, b],
+      [3, b],
+      [3, null],
+      [2, null],
+      [2, b],
+    ] as const) {
+      const x = tensor([batch, 3, 5, 5]);
+      const expected = Array.from(new Conv2dGate({ padding: 1 }).forward(x, w, bias).data);
+      expect(Array.from(gate.forward(x, w, bias).data)).toEqual(expected);
+    }
+  });
 });
 
 describe('pooling', () => {
@@ -231,7 +248,10 @@ describe('pooling', () => {
         expect(Array.from(gate.winnerIndices), shown(cfg)).toEqual(Array.from(expected.winners));
         const dy = tensor(y.shape as number[], dtype);
         const [dx] = gate.backward(dy);
-        expectClose(dx.data, ref.maxPool2dGradient(cfg, expected.winners, dy.data), TOLERANCE[dtype], `dx of ${shown(cfg)}`);
+        const dxExpected = ref.maxPool2dGradient(cfg, expected.winners, dy.data);
+        expectClose(dx.data, dxExpected, TOLERANCE[dtype], `dx of ${shown(cfg)}`);
+        // Again: dx is written afresh, not added to the last backward's.
+        expectClose(gate.backward(dy)[0].data, dxExpected, TOLERANCE[dtype], `dx again of ${shown(cfg)}`);
       }
     });
 

@@ -137,7 +137,8 @@ export class Conv2dGate extends Gate {
     ] as const) {
       if (t && t.dtype !== tx.dtype) throw new ValueError(`${op}: dtypes differ: x is ${tx.dtype}, ${name} is ${t.dtype}`);
     }
-    const g = conv2dGeometry(op, tx.shape, tw.shape, tb ? tb.shape : null, this.spec);
+    const shapes = [tx.shape, tw.shape, tb ? tb.shape : null];
+    const g = this.block.geometry(shapes, () => conv2dGeometry(op, tx.shape, tw.shape, tb ? tb.shape : null, this.spec));
     return [tx, tw, tb, g];
   }
 }

@@ -37,7 +37,7 @@ abstract class Pool2dGate extends Gate {
 
   protected start(op: string, x: unknown): [Tensor, WindowGeometry] {
     const t = useTensor(op, 'x', x);
-    return [t, pool2dGeometry(op, t.shape, this.spec)];
+    return [t, this.block.geometry([t.shape], () => pool2dGeometry(op, t.shape, this.spec))];
   }
 
   protected finish(x: Tensor, y: Tensor, g: WindowGeometry): Tensor {
