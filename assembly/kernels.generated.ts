@@ -255,12 +255,12 @@ export function max_pool2d_forward_f64(geometry: usize, x: usize, y: usize, argm
   maxPool2dForward<f64>(geometry, x, y, argmax, first, end);
 }
 
-export function max_pool2d_backward_f32(geometry: usize, dy: usize, argmax: usize, dx: usize, first: i32, end: i32): void {
-  maxPool2dBackward<f32>(geometry, dy, argmax, dx, first, end);
+export function max_pool2d_backward_f32(geometry: usize, dy: usize, argmax: usize, dx: usize, fresh: i32, first: i32, end: i32): void {
+  maxPool2dBackward<f32>(geometry, dy, argmax, dx, fresh, first, end);
 }
 
-export function max_pool2d_backward_f64(geometry: usize, dy: usize, argmax: usize, dx: usize, first: i32, end: i32): void {
-  maxPool2dBackward<f64>(geometry, dy, argmax, dx, first, end);
+export function max_pool2d_backward_f64(geometry: usize, dy: usize, argmax: usize, dx: usize, fresh: i32, first: i32, end: i32): void {
+  maxPool2dBackward<f64>(geometry, dy, argmax, dx, fresh, first, end);
 }
 
 export function avg_pool2d_f32(geometry: usize, from: usize, to: usize, backward: i32, first: i32, end: i32): void {

@@ -5,7 +5,7 @@
 // (row by row), and the padding never wins. Average pooling distributes: every element of
 // the window gets dout/(KH·KW), the padding counted in the divisor (PyTorch's
 // count_include_pad) and its share dropped. Backward adds into dx (the tensor tape
-// accumulates gradients; a gate zeroes dx first). Each call does planes [first, end), so
+// accumulates gradients; a gate zeroes dx first, or has max pooling's zero each plane). Each call does planes [first, end), so
 // that threads can share a batch (src/wasm/split.ts).
 import { Window } from './ops.generated';
 
@@ -147,8 +147,12 @@ function maxWindows4(g: Window, plane: usize, top: i32, ow: i32, out: usize, ind
   return f32x4.replace_lane(v, 3, load<f32>(p + 3 * step));
 }
 
-/** dout of each window added to its winner (a window of padding alone, possible with dilation, has none); planes [first, end). */
-export function maxPool2dBackward<T extends number>(geometry: usize, dy: usize, argmax: usize, dx: usize, first: i32, end: i32): void {
+/**
+ * dout of each window added to its winner (a window of padding alone, possible with
+ * dilation, has none); planes [first, end). `fresh` ≠ 0: dx holds no gradient yet, and
+ * each plane is zeroed just before, while it is about to be in the cache anyway.
+ */
+export function maxPool2dBackward<T extends number>(geometry: usize, dy: usize, argmax: usize, dx: usize, fresh: i32, first: i32, end: i32): void {
   const g = changetype<Window>(geometry);
   const size = sizeof<T>();
   const planeBytes = <usize>(g.height * g.width) * size;
@@ -157,6 +161,7 @@ export function maxPool2dBackward<T extends number>(geometry: usize, dy: usize, 
   let index = argmax + <usize>(first * outputs) * 4;
   for (let q = first; q < end; q++) {
     const plane = dx + <usize>q * planeBytes;
+    if (fresh) memory.fill(plane, 0, planeBytes);
     for (let t = 0; t < outputs; t++) {
       const winner = load<i32>(index);
       if (winner >= 0) {

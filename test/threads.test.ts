@@ -201,16 +201,19 @@ describe('a pooling split across threads', () => {
       expectSameBits(winners[0] as Tensor, winners[1] as Tensor, 'max pool winners');
       const start = filled(n * c * h * w);
       const [dx1, dx2] = [start.clone(), start.clone()];
-      k32.maxPool2dBackward(geometry, dy.ptr, (winners[0] as Tensor).ptr, dx1.ptr);
-      raw().max_pool2d_backward_f32?.(geometry, dy.ptr, (winners[1] as Tensor).ptr, dx2.ptr, 0, n * c);
-      expectSameBits(dx1, dx2, 'max pool dx');
+      // Added into a gradient that holds values, then into a fresh one (each plane zeroed first).
+      for (const fresh of [0, 1]) {
+        k32.maxPool2dBackward(geometry, dy.ptr, (winners[0] as Tensor).ptr, dx1.ptr, fresh);
+        raw().max_pool2d_backward_f32?.(geometry, dy.ptr, (winners[1] as Tensor).ptr, dx2.ptr, fresh, 0, n * c);
+        expectSameBits(dx1, dx2, `max pool dx (fresh ${fresh})`);
+      }
       k32.avgPool2d(geometry, x.ptr, y1.ptr, 0);
       raw().avg_pool2d_f32?.(geometry, x.ptr, y2.ptr, 0, 0, n * c);
       expectSameBits(y1, y2, 'average pool y');
       k32.avgPool2d(geometry, dy.ptr, dx1.ptr, 1);
       raw().avg_pool2d_f32?.(geometry, dy.ptr, dx2.ptr, 1, 0, n * c);
       expectSameBits(dx1, dx2, 'average pool dx');
-      expect(parts).toEqual([2, 2, 2, 2]);
+      expect(parts).toEqual([2, 2, 2, 2, 2]);
       for (const t of [x, dy, y1, y2, ...winners, start, dx1, dx2]) t.dispose();
     },
   );

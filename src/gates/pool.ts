@@ -48,8 +48,8 @@ abstract class Pool2dGate extends Gate {
     return y;
   }
 
-  /** dy checked against the output forward made; dx zeroed for the kernel to add into. */
-  protected gradients(op: string, dy: unknown): { dy: Tensor; dx: Tensor; x: Tensor; g: WindowGeometry } {
+  /** dy checked against the output forward made; dx for the kernel to add into, zeroed unless the kernel zeroes it (`fresh`). */
+  protected gradients(op: string, dy: unknown, fresh = false): { dy: Tensor; dx: Tensor; x: Tensor; g: WindowGeometry } {
     this.requireForward();
     const g = this.geometry as WindowGeometry;
     const x = this.input as Tensor;
@@ -59,7 +59,7 @@ abstract class Pool2dGate extends Gate {
     if (!sameShape(t.shape, shape) || t.dtype !== x.dtype) {
       throw new ShapeError(`${op}: dy is ${t.dtype} ${formatShape(t.shape)}, the output was ${x.dtype} ${formatShape(shape)}`);
     }
-    return { dy: t, dx: this.dx.zeroed(x.shape, x.dtype), x, g };
+    return { dy: t, dx: fresh ? this.dx.get(x.shape, x.dtype) : this.dx.zeroed(x.shape, x.dtype), x, g };
   }
 }
 
@@ -93,8 +93,8 @@ export class MaxPool2dGate extends Pool2dGate {
   }
 
   backward(dy: Tensor): [dx: Tensor] {
-    const { dy: t, dx, x, g } = this.gradients(`${this.name}.backward`, dy);
-    kernels(x.dtype).maxPool2dBackward(this.block.write(g), t.ptr, this.winners.reserve(t.size), dx.ptr);
+    const { dy: t, dx, x, g } = this.gradients(`${this.name}.backward`, dy, true);
+    kernels(x.dtype).maxPool2dBackward(this.block.write(g), t.ptr, this.winners.reserve(t.size), dx.ptr, 1);
     return [dx.gradientFor(x)];
   }
 }

@@ -312,7 +312,8 @@ export const KERNELS = {
     from: 'pool',
     fn: 'maxPool2dBackward',
     wasm: 'max_pool2d_backward',
-    params: ['geometry: ptr', 'dy: ptr', 'argmax: ptr', 'dx: ptr'],
+    /** fresh ≠ 0: dx has no gradient yet, and each plane is zeroed just before its winners get theirs. */
+    params: ['geometry: ptr', 'dy: ptr', 'argmax: ptr', 'dx: ptr', 'fresh: i32'],
     ranges: ['first', 'end'],
     returns: 'void',
   }),
