@@ -208,10 +208,7 @@ function forwardRun(op: i32, a: usize, b: usize, bStep: usize, out: usize, count
   // The last 1–3 values go through the same vector rule, padded.
   const at = whole << 2;
   padTail(a + at, b + at, out, bStep, rest);
-  const value = forwardF32x4(op, v128.load(TAIL_A), v128.load(bStep ? TAIL_B : b));
-  v128.store(TAIL_OUT, value);
-  memory.copy(out + at, TAIL_OUT, rest << 2);
-  return v128.or(bad, v128.and(notFinite(value), firstLanes(rest)));
+  return v128.or(bad, storeTail(out + at, forwardF32x4(op, v128.load(TAIL_A), v128.load(bStep ? TAIL_B : b)), rest));
 }
 
 /** All ones in the lanes of v that are ±∞ or NaN (v − v is NaN there, 0 elsewhere). */
@@ -286,11 +283,7 @@ function backwardRun(
   padTail(a + at, b + at, out + at, bStep, rest);
   padded(TAIL_DOUT, dout + at, rest, 0);
   backwardF32x4(op, v128.load(TAIL_A), v128.load(bStep ? TAIL_B : b), v128.load(TAIL_OUT), v128.load(TAIL_DOUT), TAIL_DA, bStep ? TAIL_DB : db);
-  if (fresh) memory.fill(da + at, 0, rest << 2);
-  addTail(da + at, db + at, bStep, rest);
-  // The tail of da, now written, read back into a vector padded with zeros.
-  padded(TAIL_DA, da + at, rest, 0);
-  return v128.or(bad, notFinite(v128.load(TAIL_DA)));
+  return v128.or(bad, addTail(da + at, db + at, bStep, rest, fresh));
 }
 
 // Out of line: the tails' bookkeeping is the same for every op.
@@ -309,15 +302,30 @@ function padTail(a: usize, b: usize, out: usize, bStep: usize, rest: usize): voi
   v128.store(TAIL_DB, f32x4.splat(0));
 }
 
-/** da (and db when it steps) += the tail slots' first `rest` lanes. */
+/** The first `rest` lanes of a tail's value to out; all ones in those of them that are not finite. */
 // @ts-ignore: decorator
 @noinline
-function addTail(da: usize, db: usize, bStep: usize, rest: usize): void {
+function storeTail(out: usize, value: v128, rest: usize): v128 {
+  v128.store(TAIL_OUT, value);
+  memory.copy(out, TAIL_OUT, rest << 2);
+  return v128.and(notFinite(value), firstLanes(rest));
+}
+
+/**
+ * da (zeroed first when `fresh`; and db when it steps) += the tail slots' first `rest`
+ * lanes; all ones in the lanes of da's tail that are not finite.
+ */
+// @ts-ignore: decorator
+@noinline
+function addTail(da: usize, db: usize, bStep: usize, rest: usize, fresh: i32): v128 {
   for (let j: usize = 0; j < rest; j++) {
     const lane = j << 2;
-    store<f32>(da + lane, load<f32>(da + lane) + load<f32>(TAIL_DA + lane));
+    store<f32>(da + lane, (fresh ? <f32>0 : load<f32>(da + lane)) + load<f32>(TAIL_DA + lane));
     if (bStep) store<f32>(db + lane, load<f32>(db + lane) + load<f32>(TAIL_DB + lane));
   }
+  // da's tail, as written, in a vector padded with zeros.
+  padded(TAIL_DA, da, rest, 0);
+  return notFinite(v128.load(TAIL_DA));
 }
 
 /** The 16 bytes at `slot`: `count` f32 from `from`, then `fill`. */

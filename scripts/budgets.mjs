@@ -1,5 +1,8 @@
 // The size and safety budgets of the built package (issue 5), measured on dist/:
-//   - each .wasm binary ≤ 64 KiB (48 until convolution, pooling and batch norm came in);
+//   - each .wasm binary ≤ 68 KiB (48 until convolution, pooling and batch norm came in; 64
+//     until the f32 elementwise kernels checked what they write and zeroed a fresh
+//     gradient in the same pass, a few instructions in each op's two inlined loops, 2.9 KB
+//     in all, for a CNN step 1% faster; gzipped, a binary is about 20 KB);
 //   - what a user pays in JavaScript: the bundle a user's bundler makes of
 //     `import { init, Graph, nn } from 'wasmgrad'`, minified and gzipped, ≤ 44 KiB (40
 //     until issue 14's layers and threads: `nn` is one namespace, so every layer is in it,
@@ -29,7 +32,7 @@ import { rollup, VERSION as rollupVersion } from 'rollup';
 
 const KiB = 1024;
 const BUDGETS = {
-  wasm: { bytes: 64 * KiB, enforced: true },
+  wasm: { bytes: 68 * KiB, enforced: true },
   consumerGzip: { bytes: 44 * KiB, enforced: true },
   onnxGzip: { bytes: 60 * KiB, enforced: true },
 };
