@@ -13,7 +13,7 @@ import { OPS, WEIGHT_GROUPS } from '../src/ops';
 import { conv2dGeometry, pool2dGeometry, poolSpec, type WindowGeometry, weightPartials } from '../src/shapes';
 import { threadPool, wasm } from '../src/wasm/instance';
 import { B_CONST, B_ROW, B_SAME, kernels } from '../src/wasm/kernels';
-import { THREAD_KERNELS } from '../src/wasm/split';
+import { THREAD_KERNELS, threadScratchBytes } from '../src/wasm/split';
 import { rng } from './helpers';
 
 beforeAll(() => init({ threads: 2 }));
@@ -135,7 +135,8 @@ describe('a convolution split across threads', () => {
       const [x, weights, bias, dy] = [filled(n * c * h * w), filled(o * c * k * k), filled(o), filled(ySize)];
       const [y1, y2] = [Tensor.zeros([ySize]), Tensor.zeros([ySize])];
       // Each part unfolds into its own image's worth of columns.
-      const [col1, col2] = [Tensor.zeros([perImage * kernels('float32').threads]), Tensor.zeros([perImage])];
+      const shared = threadScratchBytes(perImage * 4, kernels('float32').threads) / 4;
+      const [col1, col2] = [Tensor.zeros([shared]), Tensor.zeros([perImage])];
       const k32 = kernels('float32');
       k32.conv2dForward(geometry, x.ptr, weights.ptr, bias.ptr, y1.ptr, col1.ptr);
       raw().conv2d_forward_f32?.(geometry, x.ptr, weights.ptr, bias.ptr, y2.ptr, col2.ptr, 0, n);
@@ -144,7 +145,7 @@ describe('a convolution split across threads', () => {
         const start = [filled(o * c * k * k), filled(o), filled(n * c * h * w)] as const;
         const [dw1, db1, dx1] = [start[0].clone(), start[1].clone(), start[2].clone()];
         const [dw2, db2, dx2] = [start[0].clone(), start[1].clone(), start[2].clone()];
-        const [scratch1, scratch2] = [Tensor.zeros([perImage * k32.threads]), Tensor.zeros([perImage])];
+        const [scratch1, scratch2] = [Tensor.zeros([shared]), Tensor.zeros([perImage])];
         const [partials1, partials2] = [Tensor.zeros([weightPartials(g)]), Tensor.zeros([weightPartials(g)])];
         k32.conv2dBackward(geometry, x.ptr, weights.ptr, dy.ptr, partials1.ptr, 1, inputGrad ? dx1.ptr : 0, scratch1.ptr);
         k32.conv2dWeightSum(geometry, partials1.ptr, dw1.ptr, db1.ptr);

@@ -1,7 +1,9 @@
+import { DTYPES } from '../dtype';
 import { ShapeError, ValueError } from '../errors';
 import { conv2dGeometry, type Pair, type WindowGeometry, weightPartials, windowOutput, windowSpec } from '../shapes';
 import { formatShape, sameShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
+import { threadScratchBytes } from '../wasm/split';
 import { checkGradientSource, Owned, Saved, useTensor } from './buffers';
 import { Gate } from './gate';
 import { columnsPerImage, WindowBlock } from './window';
@@ -122,9 +124,10 @@ export class Conv2dGate extends Gate {
     return y;
   }
 
-  /** One image's columns for each thread that shares the batch: what forward, backward and evaluate unfold into. */
+  /** One image's columns for each thread that shares the batch (split.ts spaces them): what forward, backward and evaluate unfold into. */
   private scratch(g: WindowGeometry, dtype: Tensor['dtype']): Tensor {
-    return this.columns.get([columnsPerImage(g) * kernels(dtype).threads], dtype);
+    const item = DTYPES[dtype].bytes;
+    return this.columns.get([threadScratchBytes(columnsPerImage(g) * item, kernels(dtype).threads) / item], dtype);
   }
 
   private check(op: string, x: unknown, w: unknown, b: unknown): [Tensor, Tensor, Tensor | null, WindowGeometry] {
