@@ -2,7 +2,8 @@
 // leading dimensions in elements, pointers as byte offsets into linear memory.
 //
 // f32 is built the way the fastest wasm GEMMs are (see shared NOTES-toolchain.md):
-// - B is packed into NR-wide, k-major panels (NR·4 bytes per k step);
+// - B is packed into NR-wide, k-major panels (NR·4 bytes per k step), or read in place
+//   where its rows allow (readsBInPlace);
 // - A is packed with every value pre-broadcast to 16 bytes, so that the micro-kernel
 //   reads it with a plain v128.load;
 // - the micro-kernel keeps an MR×NR tile of C in f32x4 registers;

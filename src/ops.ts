@@ -377,8 +377,9 @@ export const WORD = Object.fromEntries(INSTRUCTION.words.map((name, i) => [name,
  * declares them as the unmanaged class Window, so a kernel reads `g.strideH`). A pooling
  * op has outChannels = channels. The last four words are the tensor tape's, which has
  * only two operands and one cache pointer per instruction: where a Graph's conv finds its
- * bias and the bias's gradient, and the op's buffers (conv: the batch's im2col columns and
- * one image's column gradient; max pool: the winners). A gate passes those as arguments.
+ * bias and the bias's gradient, and the op's buffers (conv: a scratch of one image's
+ * columns, then its weight gradient's groups; max pool: the winners in its cache). A gate
+ * passes those as arguments.
  */
 export const WINDOW = {
   words: [

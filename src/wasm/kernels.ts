@@ -12,7 +12,8 @@ export type Kernels = { readonly [K in KernelName]: KernelFunction<K> } & {
   readonly bytes: number;
   /**
    * Threads a kernel call may use. A convolution needs this many images' worth of the
-   * scratch it is given one image's of (evaluation's columns, backward's dcol): a part each.
+   * scratch it unfolds one image's columns into, a part each, spaced as split.ts's
+   * threadScratchBytes says.
    */
   readonly threads: number;
 };
