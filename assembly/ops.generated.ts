@@ -117,6 +117,7 @@ export class Window {
   dbias: i32;
   cache: i32;
   scratch: i32;
+  partials: i32;
 }
 /** The image groups of a convolution's weight gradient (src/ops.ts, WEIGHT_GROUPS). */
 export const WEIGHT_GROUPS: i32 = 8;

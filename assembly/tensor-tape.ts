@@ -95,10 +95,9 @@ export function tensorBackward<T extends number>(
     else if (op == MAXOUT) maxoutBackward<T>(dout, aux, da, rows, cols, k);
     else if (op == CONV2D) {
       const g = window(aux);
-      // scratch: one image's columns, then the weight gradient's groups (src/graph/tensor-program.ts).
-      const partials = <usize>g.scratch + ((<usize>(g.channels * g.kernelH * g.kernelW * g.outH * g.outW) * sizeof<T>() + 15) & ~15);
-      conv2dBackward<T>(aux, a, b, dout, partials, g.dbias ? 1 : 0, da, g.scratch, 0, weightGroups(g.batch), 0, g.batch);
-      conv2dWeightSum<T>(aux, partials, db, <usize>g.dbias);
+      // scratch: one image's columns; partials: the weight gradient's groups (src/graph/tensor-program.ts).
+      conv2dBackward<T>(aux, a, b, dout, <usize>g.partials, g.dbias ? 1 : 0, da, g.scratch, 0, weightGroups(g.batch), 0, g.batch);
+      conv2dWeightSum<T>(aux, <usize>g.partials, db, <usize>g.dbias);
     } else if (op == MAX_POOL2D) maxPool2dBackward<T>(aux, dout, window(aux).cache, da, 0, 0, planes(aux));
     else if (op == AVG_POOL2D) avgPool2d<T>(aux, dout, da, 1, 0, planes(aux));
     else if (op == RESHAPE) addRun<T>(da, dout, load<i32>(ip, AT_A_SIZE), 1); // its gradient passes back unchanged

@@ -375,10 +375,10 @@ export const WORD = Object.fromEntries(INSTRUCTION.words.map((name, i) => [name,
  * The geometry of a windowed op (convolution, pooling) as its kernels read it: i32 words
  * in this order at one pointer (src/gates/window.ts writes them; assembly/ops.generated.ts
  * declares them as the unmanaged class Window, so a kernel reads `g.strideH`). A pooling
- * op has outChannels = channels. The last four words are the tensor tape's, which has
+ * op has outChannels = channels. The last five words are the tensor tape's, which has
  * only two operands and one cache pointer per instruction: where a Graph's conv finds its
  * bias and the bias's gradient, and the op's buffers (conv: a scratch of one image's
- * columns, then its weight gradient's groups; max pool: the winners in its cache). A gate
+ * columns, and its weight gradient's groups; max pool: the winners in its cache). A gate
  * passes those as arguments.
  */
 export const WINDOW = {
@@ -402,6 +402,7 @@ export const WINDOW = {
     'dbias',
     'cache',
     'scratch',
+    'partials',
   ],
 } as const;
 

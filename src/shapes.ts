@@ -259,6 +259,11 @@ export function reshapeTo(op: string, x: Shape, shape: unknown): number[] {
   return out;
 }
 
+/** K = C·KH·KW values per window, P = OH·OW windows per image: the im2col columns of one image are K·P values. */
+export function columnsPerImage(g: WindowGeometry): number {
+  return g.channels * g.kernel[0] * g.kernel[1] * g.outH * g.outW;
+}
+
 /** Values of the buffer a convolution's backward sums each image group's dW and db in before adding the groups up (src/ops.ts, WEIGHT_GROUPS). */
 export function weightPartials(g: WindowGeometry): number {
   return Math.min(g.batch, WEIGHT_GROUPS) * g.outChannels * (g.channels * g.kernel[0] * g.kernel[1] + 1);

@@ -1,12 +1,12 @@
 import { DTYPES } from '../dtype';
 import { ShapeError, ValueError } from '../errors';
-import { conv2dGeometry, type Pair, type WindowGeometry, weightPartials, windowOutput, windowSpec } from '../shapes';
+import { columnsPerImage, conv2dGeometry, type Pair, type WindowGeometry, weightPartials, windowOutput, windowSpec } from '../shapes';
 import { formatShape, sameShape, type Tensor } from '../tensor';
 import { kernels } from '../wasm/kernels';
 import { threadScratchBytes } from '../wasm/split';
 import { checkGradientSource, Owned, Saved, useTensor } from './buffers';
 import { Gate } from './gate';
-import { columnsPerImage, WindowBlock } from './window';
+import { WindowBlock } from './window';
 
 export interface Conv2dOptions {
   /** Step between windows (default 1). */

@@ -45,13 +45,9 @@ export class WindowBlock {
 function sameShapes(a: readonly (Shape | null)[], b: readonly (Shape | null)[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
-    const [x, y] = [a[i], b[i]];
-    if (x === null || y === null ? x !== y : !sameShape(x as Shape, y as Shape)) return false;
+    const x = a[i] as Shape | null;
+    const y = b[i] as Shape | null;
+    if (x === null || y === null ? x !== y : !sameShape(x, y)) return false;
   }
   return true;
-}
-
-/** K = C·KH·KW values per window, P = OH·OW windows per image: the im2col columns of one image are K·P values. */
-export function columnsPerImage(g: WindowGeometry): number {
-  return g.channels * g.kernel[0] * g.kernel[1] * g.outH * g.outW;
 }

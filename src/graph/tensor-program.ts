@@ -7,7 +7,7 @@
 import { DTYPES } from '../dtype';
 import { BROADCAST, categoryOf, INSTRUCTION, OPS, WINDOW, WINDOW_WORD, WORD } from '../ops';
 import { Random } from '../random';
-import { type WindowGeometry, weightPartials, windowWords } from '../shapes';
+import { columnsPerImage, type WindowGeometry, weightPartials, windowWords } from '../shapes';
 import { type DType, rowsCols, sizeOf, Tensor } from '../tensor';
 import { allocate, f64, i32 } from '../wasm/instance';
 import { kernels } from '../wasm/kernels';
@@ -188,7 +188,7 @@ export class TensorProgram implements Program {
   private writeWindow(id: number, window: WindowGeometry): void {
     const at = this.aux[id] as number;
     const words = windowWords(window);
-    const { cache, scratch } = windowCacheBytes(this.nodes.codes[id] as number, window, this.itemBytes);
+    const { cache, scratch, partials } = windowCacheBytes(this.nodes.codes[id] as number, window, this.itemBytes);
     const bias = this.nodes.extra[id] as number;
     if (this.nodes.codes[id] === OPS.conv2d.code && bias >= 0) {
       words[WINDOW_WORD.bias] = this.offsets[bias] as number;
@@ -196,6 +196,7 @@ export class TensorProgram implements Program {
     }
     words[WINDOW_WORD.cache] = at + WINDOW_BLOCK;
     words[WINDOW_WORD.scratch] = scratch === 0 ? 0 : at + WINDOW_BLOCK + cache;
+    words[WINDOW_WORD.partials] = partials === 0 ? 0 : at + WINDOW_BLOCK + cache + partials;
     i32().set(words, at >>> 2);
   }
 
@@ -308,14 +309,20 @@ const WINDOW_BLOCK = align16(WINDOW.words.length * 4);
  * gradient) followed by its weight gradient's group sums; a max pool its winners (i32); an
  * average pool nothing.
  */
-function windowCacheBytes(code: number, g: WindowGeometry, itemBytes: number): { cache: number; scratch: number; total: number } {
+function windowCacheBytes(
+  code: number,
+  g: WindowGeometry,
+  itemBytes: number,
+): { cache: number; scratch: number; partials: number; total: number } {
   let cache = 0;
   let scratch = 0;
+  // Where in the scratch a conv's weight-gradient groups start (0: none).
+  let partials = 0;
   if (code === OPS.conv2d.code) {
-    const perImage = g.channels * g.kernel[0] * g.kernel[1] * g.outH * g.outW;
-    scratch = align16(perImage * itemBytes) + weightPartials(g) * itemBytes;
+    partials = align16(columnsPerImage(g) * itemBytes);
+    scratch = partials + weightPartials(g) * itemBytes;
   } else if (code === OPS.maxPool2d.code) {
     cache = align16(g.batch * g.channels * g.outH * g.outW * 4);
   }
-  return { cache, scratch, total: WINDOW_BLOCK + cache + scratch };
+  return { cache, scratch, partials, total: WINDOW_BLOCK + cache + scratch };
 }
