@@ -5,8 +5,8 @@
 // (row by row), and the padding never wins. Average pooling distributes: every element of
 // the window gets dout/(KH·KW), the padding counted in the divisor (PyTorch's
 // count_include_pad) and its share dropped. Backward adds into dx (the tensor tape
-// accumulates gradients; a gate zeroes dx first, or has max pooling's zero each plane). Each call does planes [first, end), so
-// that threads can share a batch (src/wasm/split.ts).
+// accumulates gradients; a gate zeroes dx first, or has max pooling's zero each plane).
+// Each call does planes [first, end), so that threads can share a batch (src/wasm/split.ts).
 import { Window } from './ops.generated';
 
 /** y = the max of each window; argmax (i32) = where it is in its plane, y·W + x; planes [first, end). */

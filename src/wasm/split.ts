@@ -45,6 +45,7 @@ export function threadScratchStride(bytes: number): number {
 export function threadScratchBytes(bytes: number, threads: number): number {
   return threads > 1 ? threadScratchStride(bytes) * (threads - 1) + bytes : bytes;
 }
+
 const B_SAME_MODE = BROADCAST.same;
 const B_CONST_MODE = BROADCAST.const;
 
